@@ -1,0 +1,5 @@
+"""Placeholder; filled in by the foundation work."""
+
+
+def apply():
+    pass

@@ -1,0 +1,1 @@
+"""mimbench.leaderboard"""

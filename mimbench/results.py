@@ -1,0 +1,159 @@
+"""Result records: one JSON file per finished evaluation, the only input of the leaderboards.
+
+A record is written by every transfer run (mimbench.transfer) and read by the aggregator
+(mimbench.leaderboard). One file per (checkpoint, task, seed, run): files are written atomically
+(temporary file + ``os.replace``) under unique names, so concurrent writers never lose each other's results.
+
+Schema (``SCHEMA_VERSION`` 1); metric values are in percent, as the papers print them::
+
+    {
+      "schema_version": 1,
+      "task": "coco",                 # one of TASKS
+      "method": "mae",                # pre-training method id (METHODS) or "random" / "supervised"
+      "backbone": "vit-b",            # backbone id, e.g. vit-b, swin-b, mixmim-b, resnet-50
+      "metrics": {"ap_box": 50.3, "ap_mask": 44.9},   # the run's FINAL evaluation
+      "best_metrics": {"ap_box": 50.6, ...} | null,   # best over all evaluations, labelled as such
+      "history": [{"step": 1000, "metrics": {...}}],  # every evaluation, in order (may be empty)
+      "scale": "smoke" | "full",
+      "seed": 0, "epochs": 100 | null, "iters": 1000 | null,
+      "checkpoint": "path" | null, "checkpoint_sha256": "hex" | null,
+      "config": "path of the config file", "resolved_config": "the fully resolved config text",
+      "layer_decay_rule": "mae" | "simmim" | "mixmim" | null,
+      "pretrain": {"epochs": 1600, "flops_g": 17.5, "params_m": 86.0} ,   # optional facts
+      "hardware": {...}, "versions": {...}, "code_version": "git hash", "date": "ISO 8601 UTC",
+      "note": ""
+    }
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+PAPERS = ('simmim', 'mae', 'cim', 'mixmim')
+TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365')
+METRICS = ('top1', 'ap_box', 'ap_mask', 'miou', 'linear')
+REQUIRED = ('task', 'method', 'backbone', 'metrics')
+
+
+@dataclass
+class ResultRecord:
+    """One finished evaluation. See the module docstring for the meaning of each field."""
+    task: str
+    method: str
+    backbone: str
+    metrics: dict[str, float]
+    best_metrics: dict[str, float] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    scale: str = 'full'
+    seed: int = 0
+    epochs: int | None = None
+    iters: int | None = None
+    checkpoint: str | None = None
+    checkpoint_sha256: str | None = None
+    config: str | None = None
+    resolved_config: str | None = None
+    layer_decay_rule: str | None = None
+    pretrain: dict[str, Any] = field(default_factory=dict)
+    hardware: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    code_version: str | None = None
+    date: str | None = None
+    note: str = ''
+    schema_version: int = SCHEMA_VERSION
+
+    def validate(self) -> None:
+        """Raise ValueError naming what is wrong, so the aggregator can report and skip it."""
+        if self.task not in TASKS:
+            raise ValueError(f'unknown task {self.task!r}; expected one of {", ".join(TASKS)}')
+        if not self.metrics:
+            raise ValueError('record has no metrics')
+        for name, value in {**self.metrics, **(self.best_metrics or {})}.items():
+            if name not in METRICS:
+                raise ValueError(f'unknown metric {name!r}; expected one of {", ".join(METRICS)}')
+            if not isinstance(value, (int, float)) or value != value:
+                raise ValueError(f'metric {name!r} is not a number: {value!r}')
+        if self.schema_version != SCHEMA_VERSION:
+            raise ValueError(f'schema_version {self.schema_version} is not {SCHEMA_VERSION}')
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> 'ResultRecord':
+        missing = [k for k in REQUIRED if k not in data]
+        if missing:
+            raise ValueError(f'record lacks required field(s): {", ".join(missing)}')
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f'record has unknown field(s): {", ".join(unknown)}')
+        record = cls(**data)
+        record.validate()
+        return record
+
+
+def environment_facts() -> dict[str, Any]:
+    """Hardware, package versions, git hash and date, stamped onto every record."""
+    import torch
+    versions = {'python': platform.python_version(), 'torch': torch.__version__}
+    for name in ('mmengine', 'mmcv', 'mmdet', 'mmseg', 'mmpretrain', 'timm'):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception:  # noqa: BLE001 - a missing optional package is a fact, not an error
+            versions[name] = 'missing'
+    from mimbench import __version__
+    versions['mimbench'] = __version__
+    hardware = {'platform': platform.platform(), 'cpu_count': os.cpu_count(),
+                'cuda': torch.cuda.is_available(),
+                'gpu': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    try:
+        code = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).resolve().parent).stdout.strip() or None
+    except Exception:  # noqa: BLE001
+        code = None
+    return dict(hardware=hardware, versions=versions, code_version=code,
+                date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'))
+
+
+def write_record(record: ResultRecord, results_dir: str | os.PathLike) -> Path:
+    """Validate and write ``record`` atomically under a unique name in ``results_dir``; return its path."""
+    record.validate()
+    if record.date is None:
+        for key, value in environment_facts().items():
+            if not getattr(record, key):
+                setattr(record, key, value)
+    out = Path(results_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f'{record.task}__{record.method}__{record.backbone}__seed{record.seed}__{uuid.uuid4().hex[:12]}'
+    fd, tmp = tempfile.mkstemp(dir=out, prefix='.tmp-', suffix='.json')
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(asdict(record), f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        final = out / f'{stem}.json'
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return final
+
+
+def read_record(path: str | os.PathLike) -> ResultRecord:
+    """Read and validate one record; raises ValueError with the file name on any problem."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f'{path}: not a readable JSON record ({err})') from err
+    if not isinstance(data, dict):
+        raise ValueError(f'{path}: expected a JSON object, found {type(data).__name__}')
+    try:
+        return ResultRecord.from_dict(data)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'{path}: {err}') from err
