@@ -12,6 +12,7 @@ import sys
 # module path of each area that contributes sub-commands, in the order `mimbench --help` lists them
 SUBCOMMAND_MODULES = (
     'mimbench.info',
+    'mimbench.train',
 )
 
 

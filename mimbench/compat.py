@@ -1,5 +1,92 @@
-"""Placeholder; filled in by the foundation work."""
+"""Compatibility of the pinned OpenMMLab stack (mmengine 0.10.7, mmcv 2.1.0) with today's torch.
+
+Every fix mimbench applies to other packages lives here, is applied once by ``import mimbench``
+(:func:`apply`), and is covered by tests/test_compat.py / tests/test_resume.py. Installed packages are never
+edited.
+
+1. Resuming (torch >= 2.6). ``torch.load`` now defaults to ``weights_only=True`` and mmengine 0.10.7 calls it
+   without the argument, so resuming fails with ``UnpicklingError``: mmengine's checkpoints carry
+   non-tensor objects (the MessageHub's ``HistoryBuffer`` with numpy arrays, numpy scalars, and its table of
+   statistics methods, which pickle stores as ``getattr(HistoryBuffer, 'min')``). We allow-list exactly
+   those classes with ``torch.serialization.add_safe_globals`` instead of passing ``weights_only=False``:
+   a benchmark suite loads checkpoints from strangers, and an allow-listed unpickler still refuses
+   anything that could run code. ``getattr`` is not allow-listed as such: a stand-in registered under its
+   name resolves only ``HistoryBuffer``'s own statistics methods and refuses everything else.
+2. Distributed runs without CUDA. mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and its
+   DDP wrapper passes ``device_ids=[LOCAL_RANK]`` unconditionally; both break a CPU (gloo) run under
+   torchrun. Without CUDA we skip ``set_device`` and pass ``device_ids=None``, as torch requires for CPU
+   modules.
+"""
+from __future__ import annotations
 
 
-def apply():
-    pass
+import numpy as np
+import torch
+
+_APPLIED = False
+
+
+def mmengine_checkpoint_globals() -> list:
+    """The exact non-tensor types an mmengine 0.10.7 checkpoint holds, for weights-only loading."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from numpy._core.multiarray import _reconstruct, scalar
+    dtype_classes = [type(np.dtype(t)) for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+        np.float16, np.float32, np.float64)]
+    return [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
+
+
+def _history_buffer_getattr(obj, name):
+    """``getattr`` as mmengine checkpoints use it, and nothing more: HistoryBuffer's statistics methods."""
+    import pickle
+
+    from mmengine.logging.history_buffer import HistoryBuffer
+    method = HistoryBuffer.__dict__.get(name) if obj is HistoryBuffer else None
+    if method is None or not callable(method) or name.startswith('_'):
+        raise pickle.UnpicklingError(
+            f'refusing getattr({getattr(obj, "__name__", type(obj).__name__)}, {name!r}) while loading a '
+            'checkpoint: only HistoryBuffer statistics methods may be resolved this way')
+    return method
+
+
+def _allow_mmengine_checkpoints() -> None:
+    torch.serialization.add_safe_globals(
+        [*mmengine_checkpoint_globals(), (_history_buffer_getattr, 'builtins.getattr')])
+
+
+def _cpu_safe_pytorch_launcher() -> None:
+    import torch.distributed as torch_dist
+    from mmengine.dist import utils as dist_utils
+
+    original = dist_utils._init_dist_pytorch
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        # CPU: no device to select, and NCCL cannot work; gloo is torch's CPU backend.
+        torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend, **kwargs)
+
+    _init_dist_pytorch.__wrapped__ = original
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    from mmengine.model.wrappers import MMDistributedDataParallel
+    original_init = MMDistributedDataParallel.__init__
+
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        first = next(module.parameters(), None)
+        if first is not None and first.device.type == 'cpu':
+            kwargs['device_ids'] = None
+        original_init(self, module, detect_anomalous_params=detect_anomalous_params, **kwargs)
+
+    __init__.__wrapped__ = original_init
+    MMDistributedDataParallel.__init__ = __init__
+
+
+def apply() -> None:
+    """Apply every fix once (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _allow_mmengine_checkpoints()
+    _cpu_safe_pytorch_launcher()
+    _APPLIED = True

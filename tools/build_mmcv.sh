@@ -54,7 +54,7 @@ sed -i 's/c++17/c++20/g' "$SRC/setup.py"
 echo "build_mmcv: compiling mmcv ops against $TORCH_TAG (about 8 minutes on 2 cores)" >&2
 ( cd "$SRC" && MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} "$PY" -m pip wheel --no-build-isolation --no-deps -w "$WORK/dist" . >&2 )
 built=$(ls "$WORK"/dist/mmcv-*.whl | head -n1)
-"$PY" -m zipfile -l "$built" | grep -q 'mmcv/_ext' \
+"$PY" -c 'import sys, zipfile; sys.exit(not any(n.startswith("mmcv/_ext") for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$built" \
   || die "the built wheel has no mmcv/_ext extension: the ops were not compiled. See the compiler output above."
 cp "$built" "$WHEEL_DIR/"
 echo "$WHEEL_DIR/$(basename "$built")"

@@ -1,0 +1,49 @@
+"""``mimbench train CONFIG``: train (and evaluate) one config, as OpenMMLab's tools/train.py does.
+
+Also the entry point of distributed runs: ``torchrun --nproc_per_node N -m mimbench.train CONFIG
+--launcher pytorch`` and, under Slurm, ``srun ... python -m mimbench.train CONFIG --launcher slurm``
+(mmengine's launchers; mimbench.compat makes the ``pytorch`` one work on CPU with gloo).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mmengine.config import Config, DictAction
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('config', help='config file (an OpenMMLab Python config)')
+    parser.add_argument('--work-dir', help='where logs, checkpoints and the result record go')
+    parser.add_argument('--resume', nargs='?', const=True, default=False, metavar='CHECKPOINT',
+                        help='resume from CHECKPOINT, or from the last checkpoint in the work dir if none is given')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config values, e.g. model.backbone.init_cfg.checkpoint=PATH')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    import mimbench  # noqa: F401  (compat fixes, registrations)
+    from mimbench.runner import build_runner
+    cfg = Config.fromfile(args.config)
+    runner = build_runner(cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher,
+                          cfg_options=args.cfg_options)
+    runner.train()
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser('train', help='train and evaluate one config (like OpenMMLab tools/train.py)')
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m mimbench.train', description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
