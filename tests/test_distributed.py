@@ -1,0 +1,80 @@
+"""Distributed runs through mmengine's launchers work without a GPU: a 2-process torchrun run on CPU (gloo)
+reaches the same weights and metric as the 1-process run with the same global batch.
+
+The model has no BatchNorm and no stochastic layers and the pipeline no random augmentation, so the only
+difference between the two runs is how the batch is split: DDP averages the two half-batch gradients,
+which equals the full-batch mean.
+"""
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import torch
+from PIL import Image
+
+import mimbench  # noqa: F401  (weights-only loading of mmengine checkpoints)
+
+CONFIG = """
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['mimbench'], allow_failed_imports=False)
+model = dict(
+    type='mmpretrain.ImageClassifier',
+    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor', num_classes=4, mean=[127.5] * 3, std=[127.5] * 3),
+    backbone=dict(type='mmpretrain.VisionTransformer', img_size=32, patch_size=16,
+                  arch=dict(embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
+    neck=None,
+    head=dict(type='mmpretrain.VisionTransformerClsHead', num_classes=4, in_channels=48,
+              loss=dict(type='mmpretrain.CrossEntropyLoss')))
+pipeline = [dict(type='mmpretrain.LoadImageFromFile'), dict(type='mmpretrain.PackInputs')]
+train_dataloader = dict(batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
+                        dataset=dict(type='mmpretrain.CustomDataset', data_root='{root}', pipeline=pipeline))
+val_dataloader = dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                      dataset=dict(type='mmpretrain.CustomDataset', data_root='{root}', pipeline=pipeline))
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1,))
+train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=2)
+val_cfg = dict()
+optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2), logger=dict(type='LoggerHook', interval=1))
+randomness = dict(seed=0)
+"""
+
+
+def _data(root):
+    rng = np.random.default_rng(0)
+    for c in range(4):
+        (root / f'c{c}').mkdir(parents=True)
+        for i in range(6):
+            img = np.full((32, 32, 3), 50 * c, np.uint8) + rng.integers(0, 40, (32, 32, 3), dtype=np.uint8)
+            Image.fromarray(img).save(root / f'c{c}' / f'{i}.png')
+
+
+def _run(cmd, cwd):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def _accuracy(log):
+    found = re.findall(r'accuracy/top1: ([0-9.]+)', log)
+    assert found, log[-2000:]
+    return float(found[-1])
+
+
+def test_torchrun_cpu_matches_single_process(tmp_path):
+    _data(tmp_path / 'data')
+    cfg = tmp_path / 'tiny_cls.py'
+    cfg.write_text(textwrap.dedent(CONFIG).replace('{root}', str(tmp_path / 'data')))
+    single = _run([sys.executable, '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'one')], tmp_path)
+    double = _run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
+                   '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'two'), '--launcher', 'pytorch',
+                   '--cfg-options', 'train_dataloader.batch_size=4'], tmp_path)
+    assert 'Distributed training: True' in double and 'Distributed training: False' in single
+    one = torch.load(tmp_path / 'one' / 'epoch_2.pth', weights_only=True)['state_dict']
+    two = torch.load(tmp_path / 'two' / 'epoch_2.pth', weights_only=True)['state_dict']
+    for key in one:
+        torch.testing.assert_close(two[key], one[key], rtol=1e-4, atol=1e-5, msg=key)
+    assert _accuracy(single) == _accuracy(double)
