@@ -1,0 +1,327 @@
+"""MixMIM pre-training: mixed input, masked self-attention, dual reconstruction (mixmim.txt Sec. 2, 8).
+
+One training step (mixmim.txt Sec. 2.2, Fig. 1), for a batch ``x: [B, 3, H, W]``:
+
+1. ``sample_mix_mask``: a random binary mask ``M`` over 32x32-pixel cells (the encoder's output grid,
+   ``H/32 x W/32``), ratio 0.5 (Sec. 2.2). ``M = 1`` takes the cell from the image itself (x1), ``M = 0``
+   from its partner x2 (Eq. 1); the partner of sample ``i`` is sample ``B-1-i`` (the batch flipped).
+2. ``MixMIMPretrainEncoder``: the hierarchical encoder (Swin without shifted windows; windows 14/14/14/7,
+   so stages 3-4 attend globally) runs on the mixed image. Masked self-attention (Sec. 2.3, the default):
+   a token attends only to tokens of its own image; ``M`` is upsampled with nearest interpolation to every
+   stage's resolution.
+3. Unmix: ``mmpretrain.MixMIMPretrainDecoder`` (linear 1024->512, 8 blocks of width 512, Sec. 2.2) decodes
+   two groups per mixed image: the x1 tokens with mask tokens at ``M = 0`` and the x2 tokens with mask tokens
+   at ``M = 1``.
+4. ``MixMIMDualReconstructionHead``: MSE on per-patch normalised pixels (Sec. 4.1, "normalized pixels
+   [19]"), taken only where each image was masked: ``(1 - M)`` for x1, ``M`` for x2 (Eq. 2).
+
+Where the official code (github.com/Sense-X/MixMIM, ported as mmpretrain 1.2.0's ``MixMIM``) differs from the
+paper, the paper is the default and the official behaviour an option:
+
+* Mask sharing. The official code draws ONE mask per step, shared by the whole batch; the paper speaks of
+  "a random mixing mask" per mixed image. Default: one mask per sample (``shared_mask=False``);
+  ``shared_mask=True`` reproduces the official code.
+* Loss tokens. The official head pastes the two reconstructions of each image back together ("unmix") and
+  averages over all tokens of the composite. Every composite token is a prediction made at a *masked*
+  position, and each image contributes exactly L masked tokens over its two reconstructions, so that average
+  is exactly Eq. 2's masked-token MSE (tests/test_pretrain_mixmim.py checks this). The one real difference is
+  that the official trick only works with a shared mask; ``MixMIMDualReconstructionHead`` computes Eq. 2
+  directly, which works for per-sample masks too.
+* Masked-cell count: ``int(L * ratio)`` cells come from the partner (24 of 49 at 224 px), as in the official
+  code. Ablations of Table 8 (random ratio range) use ``mask_ratio_range=(lo, hi)``; the official code's
+  ``range_mask_ratio`` only adds a non-negative offset, the paper's "Random (0.4-0.6)" is symmetric.
+
+The encoder subclasses ``mmpretrain.MixMIMPretrainTransformer`` (itself a ``mmpretrain.MixMIMTransformer``)
+and adds no parameters, so its ``backbone.`` state dict loads strictly into ``mmpretrain.MixMIMTransformer``
+for transfer. Its initialisation is mmpretrain's: xavier-uniform linear layers (Sec. 8) and a fixed 2-D
+sin-cos absolute position embedding (the official code's; the paper only says "positional embeddings").
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.models.selfsup.mixmim import MixMIMPretrainTransformer
+from torch.utils.checkpoint import checkpoint
+
+from mimbench.registry import MODELS
+
+
+def sample_mix_mask(batch: int, grid_hw: tuple[int, int], ratio: float = 0.5, *, shared: bool = False,
+                    device: torch.device | str | None = None,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random mixing mask over the encoder's output grid (one cell = 32x32 pixels; mixmim.txt Sec. 2.2).
+
+    Exactly ``int(h * w * ratio)`` cells of every sample are set to 0 (taken from the partner image);
+    the rest are 1 (kept from the image itself; the paper's ``M = 1``, Eq. 1).
+
+    Args:
+        batch: number of samples B.
+        grid_hw: (h, w) of the cell grid, i.e. image size // 32.
+        ratio: fraction of cells taken from the partner; 0.5 in the paper (Sec. 2.2).
+        shared: one mask for the whole batch (the official code) instead of one per sample (default).
+        device: where the mask lives.
+        generator: optional torch.Generator for reproducible masks.
+
+    Returns:
+        M: [B, h*w] float tensor of 0/1.
+    """
+    h, w = grid_hw
+    num_cells = h * w
+    num_mixed = int(num_cells * ratio)
+    if not 0 < num_mixed < num_cells:
+        raise ValueError(f'mask ratio {ratio} on a {h}x{w} cell grid mixes {num_mixed} of {num_cells} cells; '
+                         'expected at least one cell from each image. Use a larger image (a multiple of 32) '
+                         'or a ratio in (0, 1).')
+    rows = 1 if shared else batch
+    noise = torch.rand(rows, num_cells, device=device, generator=generator)
+    mixed = noise.argsort(dim=1)[:, :num_mixed]                     # [rows, num_mixed]
+    own = torch.ones(rows, num_cells, device=device)
+    own.scatter_(1, mixed, 0.0)
+    return own.expand(batch, num_cells).contiguous()                # [B, h*w]
+
+
+def upsample_mask(own: torch.Tensor, grid_hw: tuple[int, int], out_hw: tuple[int, int]) -> torch.Tensor:
+    """Nearest upsampling of a cell mask to a stage's token grid (mixmim.txt Sec. 2.3).
+
+    Args:
+        own: [B, h*w] mask on the cell grid.
+        grid_hw: (h, w) of the cell grid.
+        out_hw: (H', W') of the stage's token grid, integer multiples of (h, w).
+
+    Returns:
+        [B, H'*W'] mask.
+    """
+    b = own.shape[0]
+    up = F.interpolate(own.view(b, 1, *grid_hw), size=out_hw, mode='nearest')  # [B, 1, H', W']
+    return up.view(b, -1)
+
+
+def _windows(x: torch.Tensor, ws: int) -> torch.Tensor:
+    """[B, H, W, C] -> [B, nW, ws*ws, C], windows in raster order (the layout of mmpretrain's MixMIMBlock)."""
+    b, h, w, c = x.shape
+    x = x.view(b, h // ws, ws, w // ws, ws, c).permute(0, 1, 3, 2, 4, 5)
+    return x.reshape(b, (h // ws) * (w // ws), ws * ws, c)
+
+
+def _unwindows(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """[B, nW, ws*ws, C] -> [B, H*W, C]."""
+    b, _, n, c = x.shape
+    ws = int(round(n ** 0.5))
+    x = x.view(b, h // ws, w // ws, ws, ws, c).permute(0, 1, 3, 2, 4, 5)
+    return x.reshape(b, h * w, c)
+
+
+def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Tensor | None) -> torch.Tensor:
+    """One mmpretrain ``MixMIMBlock`` with per-sample masked window attention (mixmim.txt Sec. 2.3).
+
+    Same parameters and arithmetic as ``MixMIMBlock.forward`` (window attention with relative position bias,
+    then the FFN), except that the attention mask may differ per sample (mmpretrain's block repeats a single
+    mask over the batch) and attention runs through ``F.scaled_dot_product_attention`` (fused kernels where
+    the hardware has them). A token may attend to a key only if both come from the same image; every token
+    sees at least itself, so no softmax row is empty.
+
+    Args:
+        block: an ``mmpretrain.models.backbones.mixmim.MixMIMBlock``.
+        x: [B, L, C] tokens of the stage (L = H*W).
+        own: [B, L] 0/1 image membership of each token, or None for plain (unmasked) attention.
+
+    Returns:
+        [B, L, C]
+    """
+    h, w = block.input_resolution
+    ws = block.window_size
+    attn = block.attn
+    b, length, c = x.shape
+    heads = attn.num_heads
+
+    shortcut = x
+    win = _windows(block.ln1(x).view(b, h, w, c), ws)                # [B, nW, N, C]
+    nw, n = win.shape[1], win.shape[2]
+    qkv = attn.qkv(win).view(b * nw, n, 3, heads, c // heads)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)                  # each [B*nW, heads, N, d]
+
+    bias = attn.relative_position_bias_table[attn.relative_position_index.view(-1)]
+    bias = bias.view(n, n, heads).permute(2, 0, 1).unsqueeze(0)       # [1, heads, N, N]
+    if own is not None:
+        g = _windows(own.view(b, h, w, 1), ws).reshape(b * nw, n)     # [B*nW, N]
+        same = g.unsqueeze(-1) == g.unsqueeze(-2)                     # [B*nW, N, N]
+        bias = bias.masked_fill(~same.unsqueeze(1), float('-inf'))    # [B*nW, heads, N, N]
+    drop = attn.attn_drop.p if block.training else 0.0
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=drop,
+                                         scale=attn.scale)            # [B*nW, heads, N, d]
+    out = attn.proj_drop(attn.proj(out.transpose(1, 2).reshape(b, nw, n, c)))
+    x = shortcut + block.drop_path(_unwindows(out, h, w))             # [B, L, C]
+    return block.ffn(block.norm2(x), identity=x)
+
+
+@MODELS.register_module()
+class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
+    """MixMIM encoder for pre-training: mixing + masked self-attention (mixmim.txt Sec. 2.2-2.3).
+
+    Parameter names are those of ``mmpretrain.MixMIMTransformer`` (no extra parameters), so the pre-trained
+    ``backbone.`` weights load strictly into it. Architectures (Sec. 2.2): ``arch='base'`` C=128..1024,
+    heads 4..32, depths (2, 2, 18, 2), 88M parameters; ``'large'`` C=192, heads 6..48; ``'huge'`` C=352,
+    heads 11..88. Windows 14/14/14/7 (Sec. 2.2, 3); at 224 px stages 3-4 are 14x14 / 7x7, i.e. global.
+
+    Args:
+        mask_ratio: fraction of cells taken from the partner (0.5, Sec. 2.2).
+        mask_ratio_range: if given, (lo, hi): the ratio is drawn uniformly per step (Table 8 ablation).
+        shared_mask: one mask for the whole batch (official code) instead of one per sample (paper default).
+        masked_attention: restrict attention to the token's own image (Sec. 2.3, default True). False gives
+            Table 10's "w/o unmixing" encoder.
+        **kwargs: ``mmpretrain.MixMIMTransformer`` arguments (arch, img_size, window_size, ...).
+    """
+
+    def __init__(self, *args, mask_ratio: float = 0.5, mask_ratio_range: tuple[float, float] | None = None,
+                 shared_mask: bool = False, masked_attention: bool = True, **kwargs) -> None:
+        kwargs.pop('range_mask_ratio', None)
+        super().__init__(*args, mask_ratio=mask_ratio, **kwargs)
+        if self.patch_resolution[0] % 8 or self.patch_resolution[1] % 8:
+            raise ValueError(f'MixMIM needs an input size divisible by 32 (the cell size, Sec. 2.2); got '
+                             f'a patch grid of {self.patch_resolution}. Set img_size to a multiple of 32.')
+        self.mask_ratio_range = mask_ratio_range
+        self.shared_mask = shared_mask
+        self.masked_attention = masked_attention
+
+    def init_weights(self) -> None:
+        """mmpretrain's pre-training init (sin-cos positions, xavier linears), unless loading a checkpoint."""
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            super(MixMIMPretrainTransformer, self).init_weights()
+            return
+        super().init_weights()
+
+    @property
+    def cell_grid(self) -> tuple[int, int]:
+        """(h, w) of the 32x32-pixel mixing cells = the stage-4 token grid."""
+        return self.patch_resolution[0] // 8, self.patch_resolution[1] // 8
+
+    def sample_mask(self, batch: int, device: torch.device) -> torch.Tensor:
+        """Draw this step's mixing mask M: [B, h*w], 1 = own image (Sec. 2.2; Table 8 when ranged)."""
+        ratio = self.mask_ratio
+        if self.mask_ratio_range is not None:
+            lo, hi = self.mask_ratio_range
+            ratio = lo + (hi - lo) * torch.rand(()).item()
+        return sample_mix_mask(batch, self.cell_grid, ratio, shared=self.shared_mask, device=device)
+
+    def forward(self, x: torch.Tensor, mask: bool | torch.Tensor | None = True):
+        """Encode.
+
+        Args:
+            x: [B, 3, H, W] images at ``img_size``.
+            mask: True draws a mixing mask; a [B, h*w] tensor uses that mask; None (or False) runs the plain
+                backbone (no mixing), returning mmpretrain's pooled features.
+
+        Returns:
+            (latent [B, h*w, C4], M [B, h*w]) when mixing: latent[i] holds sample i's tokens where
+            M[i] = 1 and its partner's (sample B-1-i) where M[i] = 0.
+        """
+        if mask is None or mask is False:
+            return super(MixMIMPretrainTransformer, self).forward(x)
+        if tuple(x.shape[-2:]) != tuple(d * 4 for d in self.patch_resolution):
+            raise ValueError(f'expected images of {tuple(d * 4 for d in self.patch_resolution)} px (img_size of '
+                             f'the encoder), got {tuple(x.shape[-2:])}; resize the input or set img_size.')
+        own = self.sample_mask(x.shape[0], x.device) if mask is True else mask.to(x.dtype)  # [B, h*w]
+
+        tokens, hw = self.patch_embed(x)                                                    # [B, L1, C]
+        own1 = upsample_mask(own, self.cell_grid, hw).unsqueeze(-1).to(tokens.dtype)         # [B, L1, 1]
+        tokens = tokens * own1 + tokens.flip(0) * (1.0 - own1)                              # Eq. 1
+        tokens = self.drop_after_pos(tokens + self.absolute_pos_embed)
+
+        for layer in self.layers:
+            group = (upsample_mask(own, self.cell_grid, layer.input_resolution)
+                     if self.masked_attention else None)                                    # [B, Ls]
+            for blk in layer.blocks:
+                if layer.use_checkpoint and tokens.requires_grad:
+                    tokens = checkpoint(masked_block_forward, blk, tokens, group, use_reentrant=False)
+                else:
+                    tokens = masked_block_forward(blk, tokens, group)
+            if layer.downsample is not None:
+                tokens, _ = layer.downsample(tokens, layer.input_resolution)
+        return self.norm(tokens), own
+
+
+@MODELS.register_module()
+class MixMIMDualReconstructionHead(BaseModule):
+    """Dual reconstruction loss (mixmim.txt Eq. 2): MSE on normalised pixels at each image's masked cells.
+
+    ``L = ||(y1 - x1) * (1 - M)||^2 + ||(y2 - x2) * M||^2``, averaged over the masked tokens (and pixels) of
+    both reconstructions. The target is the per-patch normalised pixels of MAE [19] (Sec. 4.1), one patch per
+    32x32 cell (the decoder predicts 32*32*3 values per stage-4 token).
+
+    Args:
+        patch_size: the cell size, 32 (Sec. 2.2).
+        norm_pix: normalise each target patch by its mean and std (Sec. 4.1, "normalized pixels").
+        dual: reconstruct both images (Sec. 2.2, default); False reconstructs only x1 (Table 7 ablation).
+    """
+
+    def __init__(self, patch_size: int = 32, norm_pix: bool = True, dual: bool = True,
+                 init_cfg: dict | None = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.patch_size = patch_size
+        self.norm_pix = norm_pix
+        self.dual = dual
+
+    def construct_target(self, images: torch.Tensor) -> torch.Tensor:
+        """[B, 3, H, W] -> [B, h*w, p*p*3] patches (row-major cells, (py, px, c) inside a patch)."""
+        b, c, h, w = images.shape
+        p = self.patch_size
+        t = images.view(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, -1, p * p * c)
+        if self.norm_pix:
+            mean = t.mean(dim=-1, keepdim=True)
+            var = t.var(dim=-1, keepdim=True)
+            t = (t - mean) / (var + 1e-6) ** 0.5
+        return t
+
+    def loss(self, pred: torch.Tensor, images: torch.Tensor, own: torch.Tensor) -> torch.Tensor:
+        """Eq. 2.
+
+        Args:
+            pred: [2B, L, p*p*3]: first B rows reconstruct x1 = images, last B rows x2 = images.flip(0).
+            images: [B, 3, H, W] the un-mixed inputs.
+            own: [B, L] the mixing mask M (1 = token of x1).
+
+        Returns:
+            scalar loss.
+        """
+        b = images.shape[0]
+        target = self.construct_target(images).to(pred.dtype)                 # [B, L, P]
+        if pred.shape[0] != 2 * b or pred.shape[1:] != target.shape[1:]:
+            raise ValueError(f'expected predictions of shape {(2 * b, *target.shape[1:])} (two groups per mixed '
+                             f'image), got {tuple(pred.shape)}; check the decoder num_patches/encoder_stride.')
+        own = own.to(pred.dtype)
+        err1 = (pred[:b] - target).pow(2).mean(dim=-1)                      # [B, L]
+        loss1 = (err1 * (1.0 - own)).sum()
+        if not self.dual:
+            return loss1 / (1.0 - own).sum().clamp(min=1.0)
+        err2 = (pred[b:] - target.flip(0)).pow(2).mean(dim=-1)              # [B, L]
+        loss2 = (err2 * own).sum()
+        return (loss1 + loss2) / own.numel()                               # each token is masked once: B*L
+
+
+@MODELS.register_module()
+class MixMIM(BaseSelfSupervisor):
+    """MixMIM pre-training algorithm (mixmim.txt Sec. 2): mix -> encode -> unmix -> decode -> Eq. 2.
+
+    Build with ``backbone=dict(type='mimbench.MixMIMPretrainEncoder', ...)``,
+    ``neck=dict(type='mmpretrain.MixMIMPretrainDecoder', ...)`` (the paper's 8x512 decoder; mmpretrain's is
+    faithful) and ``head=dict(type='mimbench.MixMIMDualReconstructionHead')``. The checkpoint's ``backbone.``
+    part is a ``mmpretrain.MixMIMTransformer``.
+    """
+
+    def extract_feat(self, inputs: torch.Tensor):
+        """Plain encoder features (no mixing), as in fine-tuning."""
+        return self.backbone(inputs, mask=None)
+
+    def reconstruct(self, inputs: torch.Tensor, mask: bool | torch.Tensor = True):
+        """Mixed forward: returns (pred [2B, L, p*p*3], M [B, L]); pred rows as in the head's ``loss``."""
+        latent, own = self.backbone(inputs, mask=mask)                 # [B, L, C4], [B, L]
+        # mmpretrain's decoder marks with 1 the tokens to replace by mask tokens in its first group.
+        pred = self.neck(latent, (1.0 - own).unsqueeze(-1).to(latent.dtype))  # [2B, L, p*p*3]
+        return pred, own
+
+    def loss(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> dict[str, torch.Tensor]:
+        """Eq. 2 on one batch."""
+        pred, own = self.reconstruct(inputs)
+        return dict(loss=self.head.loss(pred, inputs, own))
