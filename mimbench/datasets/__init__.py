@@ -1,1 +1,2 @@
 """mimbench.datasets"""
+from mimbench.datasets import synthetic  # noqa: F401
