@@ -1,2 +1,3 @@
 """mimbench.datasets"""
 from mimbench.datasets import synthetic  # noqa: F401
+from mimbench.datasets import checks, inat, places  # noqa: F401
