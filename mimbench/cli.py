@@ -11,8 +11,11 @@ import sys
 
 # module path of each area that contributes sub-commands, in the order `mimbench --help` lists them
 SUBCOMMAND_MODULES = (
-    'mimbench.info',
+    'mimbench.demo',
+    'mimbench.pretrain',
+    'mimbench.evaluate',
     'mimbench.train',
+    'mimbench.info',
 )
 
 

@@ -1,0 +1,237 @@
+"""``mimbench evaluate``: fine-tune and evaluate one encoder on every downstream task.
+
+For each task it derives one config from the transfer template of the encoder's backbone family (a file in
+the work dir that a user can read and re-run by hand with ``mimbench train``), runs it locally or through
+mmengine's launchers (torchrun, Slurm), and finally regenerates the leaderboards from the result records.
+
+A suite that stopped half-way resumes where it stopped: a task whose result record exists is skipped, an
+interrupted task resumes from the last checkpoint in its work dir. One failing task does not stop the
+others; the exit code says whether all succeeded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DONE = 'DONE.json'
+
+
+class EvaluateError(Exception):
+    """A bad input the user can fix; the message says what was expected, what was found and what to do."""
+
+
+@dataclass
+class TaskRun:
+    task: str
+    template: Path
+    config: Path
+    work_dir: Path
+    command: list[str] = field(default_factory=list)
+
+    @property
+    def done_file(self) -> Path:
+        return self.work_dir / DONE
+
+    def finished(self) -> bool:
+        return self.done_file.exists()
+
+
+def parse_tasks(text: str) -> list[str]:
+    from mimbench.transfer import tasks
+    valid = list(tasks.TASKS)
+    if text in ('all', ''):
+        return valid
+    wanted = [t.strip() for t in text.split(',') if t.strip()]
+    unknown = [t for t in wanted if t not in valid]
+    if unknown:
+        raise EvaluateError(f'unknown task(s) {", ".join(unknown)}; valid tasks: {", ".join(valid)} (or "all")')
+    return wanted
+
+
+def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
+    """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors."""
+    from mimbench.transfer import tasks
+    if backbone:
+        if backbone not in tasks.BACKBONES:
+            raise EvaluateError(f'unknown backbone {backbone!r}; valid backbones: {", ".join(tasks.BACKBONES)}')
+        return backbone
+    if not checkpoint:
+        raise EvaluateError('without --checkpoint (random initialisation) the backbone cannot be detected: '
+                            f'pass --backbone, one of {", ".join(tasks.BACKBONES)}')
+    from mimbench.checkpoints import detect_backbone
+    try:
+        return detect_backbone(checkpoint)
+    except ValueError as err:
+        raise EvaluateError(f'{err}; pass --backbone explicitly (one of {", ".join(tasks.BACKBONES)})') from err
+
+
+def derive_config(task: str, backbone: str, checkpoint: str | None, method: str, scale: str,
+                  work_dir: Path, results_dir: Path, data_root: str | None = None) -> TaskRun:
+    """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields."""
+    from mimbench.transfer import tasks
+    template = Path(tasks.task_config(task, backbone, scale)).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    init = (f"dict(type='mimbench.Pretrained', checkpoint={str(Path(checkpoint).resolve())!r})"
+            if checkpoint else 'None')
+    lines = [
+        f'# Derived by `mimbench evaluate` for task {task}, backbone {backbone}, method {method} ({scale}).',
+        f'# Re-run by hand: mimbench train {work_dir / (task + ".py")}',
+        f'_base_ = [{str(template)!r}]',
+        f'work_dir = {str(work_dir)!r}',
+        f'model = dict(backbone=dict(init_cfg={init}))',
+        f'mimbench = dict(task={task!r}, method={method!r}, backbone={backbone!r}, scale={scale!r},',
+        f'                checkpoint={str(Path(checkpoint).resolve()) if checkpoint else None!r},',
+        f'                results_dir={str(results_dir)!r})',
+    ]
+    lines += tasks.data_root_overrides(task, data_root) if data_root else []
+    config = work_dir / f'{task}.py'
+    config.write_text('\n'.join(lines) + '\n')
+    return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
+
+
+def launch_command(run: TaskRun, launcher: str, gpus: int, partition: str | None) -> list[str]:
+    """How ``run`` is started: in this process (shown as the equivalent command), torchrun or srun."""
+    train = ['-m', 'mimbench.train', str(run.config), '--work-dir', str(run.work_dir), '--resume']
+    if launcher == 'pytorch':
+        return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={gpus}',
+                *train, '--launcher', 'pytorch']
+    if launcher == 'slurm':
+        part = [f'--partition={partition}'] if partition else []
+        return ['srun', *part, f'--job-name=mimbench-{run.task}', f'--gres=gpu:{gpus}', f'--ntasks={gpus}',
+                f'--ntasks-per-node={gpus}', '--kill-on-bad-exit=1', sys.executable, '-u', *train,
+                '--launcher', 'slurm']
+    return [sys.executable, *train]
+
+
+def run_task(run: TaskRun, launcher: str) -> Path:
+    """Train and evaluate one task; return the result record's path (also written to ``DONE.json``)."""
+    before = set(run.work_dir.glob('results/*.json'))
+    if launcher == 'none':
+        import mimbench  # noqa: F401
+        from mmengine.config import Config
+
+        from mimbench.runner import build_runner
+        runner = build_runner(Config.fromfile(str(run.config)), work_dir=str(run.work_dir), resume=True)
+        runner.train()
+    else:
+        if launcher == 'slurm' and shutil.which('srun') is None:
+            raise EvaluateError('--launcher slurm needs `srun` on PATH (run on a Slurm login node), or use '
+                                '--dry-run to print the commands')
+        subprocess.run(run.command, check=True)
+    return _record_written(run, before)
+
+
+def _record_written(run: TaskRun, before: set[Path]) -> Path:
+    from mimbench.results import read_record
+    new = sorted(set(run.work_dir.glob('results/*.json')) - before, key=lambda p: p.stat().st_mtime)
+    if not new:
+        raise RuntimeError(f'task {run.task} finished without writing a result record under '
+                           f'{run.work_dir / "results"}; is ResultRecordHook in its config?')
+    record = read_record(new[-1])
+    run.done_file.write_text(json.dumps({'record': str(new[-1]), 'metrics': record.metrics}, indent=1))
+    return new[-1]
+
+
+def plan(args: argparse.Namespace) -> list[TaskRun]:
+    if args.checkpoint and args.checkpoint != 'none' and not Path(args.checkpoint).is_file():
+        raise EvaluateError(f'checkpoint {args.checkpoint!r} does not exist; give the path of a local '
+                            'checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM or timm format), '
+                            'or --checkpoint none for a randomly initialised encoder')
+    checkpoint = None if args.checkpoint in (None, 'none') else args.checkpoint
+    task_ids = parse_tasks(args.tasks)
+    backbone = resolve_backbone(checkpoint, args.backbone)
+    method = args.method or ('random' if checkpoint is None else _method_of(checkpoint))
+    root = Path(args.work_dir).resolve()
+    runs = []
+    for task in task_ids:
+        work = root / f'{method}_{backbone}' / task
+        run = derive_config(task, backbone, checkpoint, method, args.scale, work, work / 'results',
+                            data_root=args.data_root)
+        run.command = launch_command(run, args.launcher, args.gpus, args.partition)
+        runs.append(run)
+    return runs
+
+
+def _method_of(checkpoint: str) -> str:
+    """The pre-training method recorded in a mimbench checkpoint's meta, else 'unknown'."""
+    from mimbench.checkpoints import pretraining_method
+    return pretraining_method(checkpoint) or 'unknown'
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    console = Console(stderr=True)
+    try:
+        runs = plan(args)
+    except EvaluateError as err:
+        console.print(f'[red]mimbench evaluate: {err}[/red]')
+        return 2
+    if args.dry_run:
+        for run in runs:
+            print(f'# === {run.task}: {run.config}' + (' (finished, would be skipped)' if run.finished() else ''))
+            print(run.config.read_text())
+            print(shlex.join(run.command))
+            print()
+        return 0
+    failures = []
+    for i, run in enumerate(runs, 1):
+        if run.finished():
+            console.print(f'[{i}/{len(runs)}] {run.task}: finished earlier, skipped ({run.done_file})')
+            continue
+        console.print(f'[{i}/{len(runs)}] {run.task}: training {run.config}')
+        start = time.time()
+        try:
+            record = run_task(run, args.launcher)
+        except EvaluateError as err:
+            console.print(f'[red]mimbench evaluate: {err}[/red]')
+            return 2
+        except Exception as err:  # noqa: BLE001 - one failing task must not stop the suite
+            failures.append(run.task)
+            console.print(f'[red]{run.task} failed: {type(err).__name__}: {err}[/red] (log in {run.work_dir})')
+            continue
+        console.print(f'[{i}/{len(runs)}] {run.task}: done in {time.time() - start:.0f}s, record {record}')
+    written = _leaderboards(Path(args.work_dir), Path(args.leaderboard_dir))
+    console.print(f'records: {Path(args.work_dir).resolve()}/**/results/*.json')
+    for name, path in written.items():
+        console.print(f'{name}: {path}')
+    if failures:
+        console.print(f'[red]{len(failures)} task(s) failed: {", ".join(failures)}; finished tasks are kept, '
+                      're-run the same command to retry only these[/red]')
+        return 1
+    return 0
+
+
+def _leaderboards(work_dir: Path, out: Path) -> dict:
+    from mimbench.leaderboard import build_leaderboards
+    dirs = sorted({p.parent for p in work_dir.resolve().glob('**/results/*.json')})
+    return build_leaderboards(dirs, out)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--checkpoint', help="encoder checkpoint (any supported format), or 'none' for random init")
+    parser.add_argument('--backbone', help='backbone id (detected from the checkpoint if omitted)')
+    parser.add_argument('--method', help='pre-training method id for the records (read from a mimbench '
+                        "checkpoint if omitted; 'random' without a checkpoint)")
+    parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
+    parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
+    parser.add_argument('--data-root', help='root holding the datasets (default: the configs\' data roots)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument('--gpus', type=int, default=1, help='processes per task under torchrun/Slurm')
+    parser.add_argument('--partition', help='Slurm partition')
+    parser.add_argument('--work-dir', default='work_dirs/evaluate')
+    parser.add_argument('--leaderboard-dir', default='work_dirs/evaluate/leaderboards')
+    parser.add_argument('--dry-run', action='store_true', help='write and print the per-task configs and '
+                        'commands, run nothing')
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser('evaluate', help='fine-tune and evaluate an encoder on every task')
+    add_arguments(parser)
+    parser.set_defaults(func=evaluate)

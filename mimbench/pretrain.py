@@ -1,0 +1,101 @@
+"""``mimbench pretrain METHOD --backbone ID``: run a pre-training config of ``configs/pretrain/<METHOD>/``.
+
+The config is found by method, backbone and scale (``--config`` names one explicitly); the run's
+checkpoint holds the encoder under ``backbone.``, which ``mimbench evaluate --checkpoint`` loads directly.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+CONFIG_ROOT = Path(__file__).resolve().parent.parent / 'configs' / 'pretrain'
+SIZE_NAMES = {'s': 'small', 'b': 'base', 'l': 'large', 'h': 'huge'}
+
+
+class PretrainError(Exception):
+    """A bad input the user can fix; the message lists the valid choices."""
+
+
+def methods() -> list[str]:
+    return sorted(p.name for p in CONFIG_ROOT.iterdir() if p.is_dir() and any(p.glob('*.py')))
+
+
+def _matches(path: Path, backbone: str) -> bool:
+    family, _, size = backbone.partition('-')
+    names = {f'{family}-{size}', f'{family}-{SIZE_NAMES.get(size, size)}', f'{family}{size}'}
+    tokens = re.split(r'_', path.stem)
+    return any(tok == n or tok.startswith(n + '-') for tok in tokens for n in names)
+
+
+def find_config(method: str, backbone: str, scale: str) -> Path:
+    """The pre-training config for ``method`` × ``backbone`` at ``scale`` ('smoke' or 'full').
+
+    A smoke backbone id (``vit-smoke``) selects the smoke variant of that family's base-size recipe.
+    """
+    if method not in methods():
+        raise PretrainError(f'unknown pre-training method {method!r}; valid methods: {", ".join(methods())}')
+    family, _, size = backbone.partition('-')
+    if size == 'smoke':
+        scale, backbone = 'smoke', f'{family}-b'
+    configs = sorted((CONFIG_ROOT / method).glob('*.py'))
+    smoke = [p for p in configs if p.stem.endswith('_smoke')]
+    pool = smoke if scale == 'smoke' else [p for p in configs if p not in smoke]
+    found = [p for p in pool if _matches(p, backbone)]
+    if not found:
+        have = sorted({tok for p in pool for tok in p.stem.split('_')[1:2]})
+        raise PretrainError(f'no {scale} {method} config for backbone {backbone!r} under {CONFIG_ROOT / method}; '
+                            f'backbones with configs: {", ".join(have)} (or pass --config)')
+    if len(found) > 1 and scale == 'full':
+        raise PretrainError(f'several {method} recipes for {backbone}: '
+                            f'{", ".join(p.name for p in found)}; choose one with --config')
+    return found[0]
+
+
+def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, launcher: str = 'none',
+                 cfg_options: dict | None = None) -> Path:
+    """Train ``config`` (resuming if ``work_dir`` holds a checkpoint); return the final checkpoint path."""
+    import mimbench  # noqa: F401
+    from mmengine.config import Config
+
+    from mimbench.runner import build_runner
+    options = dict(cfg_options or {})
+    if data_root:
+        options.update({'train_dataloader.dataset.data_root': str(data_root),
+                        'train_dataloader.dataset.data_prefix': 'train'})
+    runner = build_runner(Config.fromfile(str(config)), work_dir=str(work_dir), resume=True,
+                          launcher=launcher, cfg_options=options)
+    runner.train()
+    last = Path(work_dir) / 'last_checkpoint'
+    if not last.exists():
+        raise RuntimeError(f'pre-training {config} wrote no checkpoint in {work_dir}')
+    return Path(last.read_text().strip())
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    console = Console(stderr=True)
+    try:
+        config = Path(args.config) if args.config else find_config(args.method, args.backbone, args.scale)
+    except PretrainError as err:
+        console.print(f'[red]mimbench pretrain: {err}[/red]')
+        return 2
+    work_dir = Path(args.work_dir or Path('work_dirs') / 'pretrain' / config.stem)
+    console.print(f'pre-training {config} -> {work_dir}')
+    ckpt = run_pretrain(config, work_dir, args.data_root, args.launcher, args.cfg_options)
+    console.print(f'checkpoint: {ckpt}\nevaluate it: mimbench evaluate --checkpoint {ckpt} --method {args.method}')
+    return 0
+
+
+def register(subparsers) -> None:
+    from mmengine.config import DictAction
+    parser = subparsers.add_parser('pretrain', help='pre-train an encoder with SimMIM, MAE, CiM or MixMIM')
+    parser.add_argument('method', help='pre-training method (a folder of configs/pretrain/)')
+    parser.add_argument('--backbone', default='vit-b', help='backbone id, e.g. vit-b, swin-b, mixmim-b, vit-smoke')
+    parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
+    parser.add_argument('--config', help='a config file, instead of choosing one by method/backbone/scale')
+    parser.add_argument('--data-root', help='ImageNet-style root (images under <root>/train)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    parser.set_defaults(func=run)
