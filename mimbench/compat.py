@@ -16,9 +16,15 @@ edited.
    DDP wrapper passes ``device_ids=[LOCAL_RANK]`` unconditionally; both break a CPU (gloo) run under
    torchrun. Without CUDA we skip ``set_device`` and pass ``device_ids=None``, as torch requires for CPU
    modules.
+3. mmpretrain 1.2.0 imports its multimodal models (BLIP, Flamingo, ...) whenever ``transformers`` is
+   installed, and that code breaks with current transformers releases, so ``import mmpretrain`` fails in
+   many research environments. mimbench uses none of it: while mmpretrain is first imported, its
+   dependency probe is told that transformers is absent, which selects mmpretrain's own placeholder path.
 """
 from __future__ import annotations
 
+
+import sys
 
 import numpy as np
 import torch
@@ -82,11 +88,30 @@ def _cpu_safe_pytorch_launcher() -> None:
     MMDistributedDataParallel.__init__ = __init__
 
 
+def _mmpretrain_without_multimodal() -> None:
+    if 'mmpretrain' in sys.modules:
+        return  # already imported by the user before mimbench: nothing left to choose
+    import importlib_metadata
+    original = importlib_metadata.distribution
+
+    def distribution(name):
+        if name == 'transformers':
+            raise importlib_metadata.PackageNotFoundError(name)
+        return original(name)
+
+    importlib_metadata.distribution = distribution
+    try:
+        import mmpretrain  # noqa: F401  (binds the probe above for its multimodal switch)
+    finally:
+        importlib_metadata.distribution = original
+
+
 def apply() -> None:
     """Apply every fix once (idempotent)."""
     global _APPLIED
     if _APPLIED:
         return
+    _mmpretrain_without_multimodal()
     _allow_mmengine_checkpoints()
     _cpu_safe_pytorch_launcher()
     _APPLIED = True
