@@ -1,1 +1,2 @@
 """mimbench.transfer"""
+from mimbench.transfer import coco_metric  # noqa: F401
