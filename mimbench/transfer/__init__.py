@@ -1,2 +1,3 @@
 """mimbench.transfer"""
 from mimbench.transfer import coco_metric  # noqa: F401
+from mimbench import checkpoints  # noqa: F401,E402  (registers init_cfg type mimbench.Pretrained)

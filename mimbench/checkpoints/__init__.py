@@ -1,0 +1,10 @@
+"""mimbench.checkpoints: reading, converting, resizing and loading pre-trained encoders.
+
+``formats`` tells a checkpoint's format, ``convert`` renames keys into mmpretrain backbone layouts,
+``interpolate`` resizes position tensors, ``load`` loads strictly and reports, ``init`` registers the
+``mimbench.Pretrained`` init_cfg type, ``hashing`` gives the sha256 for result records, ``cli`` the
+``mimbench convert-checkpoint`` command.
+"""
+from mimbench.checkpoints import convert, formats, hashing, init, interpolate, load  # noqa: F401
+from mimbench.checkpoints.hashing import checkpoint_sha256  # noqa: F401
+from mimbench.checkpoints.load import CheckpointMismatchError, LoadReport, load_backbone_checkpoint  # noqa: F401

@@ -1,0 +1,97 @@
+"""Resizing position information of a pre-trained encoder to a downstream resolution or window.
+
+Pre-training runs at 224² (MAE, mae.txt A.1) or 192² (SimMIM Swin, simmim.txt Sec. 4.1), while detection
+(1024², mae.txt A.3), segmentation (512², mae.txt A.4) and some fine-tunings use other sizes and windows.
+
+- Absolute position embeddings ``[1, E + H*W, D]`` (E extra tokens such as cls) are resized bicubically on
+  their 2-D grid, extra tokens kept, as MAE's ``interpolate_pos_embed`` does (mae pos_embed.py).
+- Relative position bias tables ``[(2*Wh-1) * (2*Ww-1), nH]`` are resized bicubically as a 2-D map per
+  head, as the official Swin and mmpretrain do. SimMIM's own fine-tuning code uses a geometric
+  (log-spaced) interpolation instead (SimMIM utils.py); mimbench uses bicubic for every method and says
+  so here, the difference only matters when the window changes.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def _square_side(n: int) -> int | None:
+    side = math.isqrt(n)
+    return side if side * side == n else None
+
+
+def resize_pos_embed(pos_embed: torch.Tensor, dst_grid: tuple[int, int], num_extra_tokens: int,
+                     src_grid: tuple[int, int] | None = None) -> torch.Tensor:
+    """Resize ``pos_embed`` [1, E + Hs*Ws, D] -> [1, E + Hd*Wd, D] (bicubic, extra tokens unchanged).
+
+    ``src_grid`` defaults to the square grid that the token count implies.
+    """
+    if pos_embed.ndim != 3:
+        raise ValueError(f'expected a position embedding of shape [1, L, D], found {tuple(pos_embed.shape)}')
+    _, length, dims = pos_embed.shape
+    if src_grid is None:
+        side = _square_side(length - num_extra_tokens)
+        if side is None:
+            raise ValueError(f'position embedding has {length} tokens, not {num_extra_tokens} extra + a square '
+                             'grid; pass src_grid=(H, W)')
+        src_grid = (side, side)
+    if tuple(src_grid) == tuple(dst_grid):
+        return pos_embed
+    extra, grid = pos_embed[:, :num_extra_tokens], pos_embed[:, num_extra_tokens:]
+    grid = grid.reshape(1, src_grid[0], src_grid[1], dims).permute(0, 3, 1, 2)  # [1, D, Hs, Ws]
+    grid = F.interpolate(grid.float(), size=tuple(dst_grid), mode='bicubic', align_corners=False)
+    grid = grid.permute(0, 2, 3, 1).reshape(1, dst_grid[0] * dst_grid[1], dims).to(pos_embed.dtype)
+    return torch.cat([extra, grid], dim=1)
+
+
+def resize_rel_pos_table(table: torch.Tensor, dst_window: tuple[int, int]) -> torch.Tensor:
+    """Resize a relative position bias table [(2Hs-1)(2Ws-1), nH] -> [(2Hd-1)(2Wd-1), nH] (bicubic)."""
+    if table.ndim != 2:
+        raise ValueError(f'expected a relative position bias table [L, heads], found {tuple(table.shape)}')
+    length, heads = table.shape
+    side = _square_side(length)
+    if side is None:
+        raise ValueError(f'relative position table has {length} rows, not (2*W-1)^2 for a square window W')
+    dst = (2 * dst_window[0] - 1, 2 * dst_window[1] - 1)
+    if dst == (side, side):
+        return table
+    grid = table.T.reshape(1, heads, side, side)  # [1, nH, 2Ws-1, 2Ws-1]
+    grid = F.interpolate(grid.float(), size=dst, mode='bicubic', align_corners=False)
+    return grid.reshape(heads, dst[0] * dst[1]).T.contiguous().to(table.dtype)
+
+
+def _window_of_table(rows: int) -> tuple[int, int]:
+    side = _square_side(rows)
+    if side is None or side % 2 == 0:
+        raise ValueError(f'relative position table with {rows} rows is not (2*W-1)^2 for a square window')
+    return ((side + 1) // 2, (side + 1) // 2)
+
+
+def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Tensor],
+                 num_extra_tokens: int = 1) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Resize, in place, the position tensors of ``state`` whose shape differs from ``model_state``'s.
+
+    Handles keys ending in ``pos_embed`` (ViT, with ``num_extra_tokens`` cls-like tokens; Swin/MixMIM's
+    ``absolute_pos_embed`` has none) and ``relative_position_bias_table``. Returns ``{key: (old, new)}``
+    shapes. Any other shape mismatch is left for the loader to report.
+    """
+    resized = {}
+    for key, value in list(state.items()):
+        target = model_state.get(key)
+        if target is None or target.shape == value.shape:
+            continue
+        if key.endswith('pos_embed'):
+            extra = 0 if key.endswith('absolute_pos_embed') else num_extra_tokens
+            side = _square_side(target.shape[1] - extra)
+            if side is None:
+                continue
+            state[key] = resize_pos_embed(value, (side, side), extra)
+        elif key.endswith('relative_position_bias_table') and value.shape[1] == target.shape[1]:
+            state[key] = resize_rel_pos_table(value, _window_of_table(target.shape[0]))
+        else:
+            continue
+        resized[key] = (tuple(value.shape), tuple(state[key].shape))
+    return resized
