@@ -1,0 +1,168 @@
+"""Layer ids, lr scales and weight decay of mimbench.LayerDecayOptimWrapperConstructor, checked against
+hand-computed expectations for each family and rule, inside mmpretrain/mmdet/mmseg models."""
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from torch import nn
+
+import mimbench.transfer.layer_decay  # noqa: F401  (registers the constructor)
+from mimbench.transfer.layer_decay import layer_decay_rule_of, layer_decay_table
+
+R = 0.5  # a rate whose powers are exact in binary
+VIT = dict(type='mmpretrain.VisionTransformer', arch=dict(embed_dims=96, num_layers=4, num_heads=3,
+                                                          feedforward_channels=384), img_size=64, patch_size=16)
+SWIN = dict(type='mmpretrain.SwinTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
+            img_size=64, window_size=4, out_indices=(0, 1, 2, 3))
+MIXMIM = dict(type='mmpretrain.MixMIMTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1],
+                                                             num_heads=[1, 2, 4, 8]), img_size=64, window_size=[4, 4, 4, 2])
+
+
+def optim_cfg(**paramwise):
+    return dict(optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05),
+                constructor='mimbench.LayerDecayOptimWrapperConstructor', paramwise_cfg=paramwise)
+
+
+def lr_and_wd(optim_wrapper, model):
+    """{param name: (lr, weight_decay)} from the built optimizer's groups."""
+    names = {id(p): n for n, p in model.named_parameters()}
+    out = {}
+    for group in optim_wrapper.optimizer.param_groups:
+        for p in group['params']:
+            out[names[id(p)]] = (group['lr'], group['weight_decay'])
+    return out
+
+
+def classifier(backbone, in_channels):
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    return MODELS.build(dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
+                             head=dict(type='LinearClsHead', num_classes=5, in_channels=in_channels)))
+
+
+def test_vit_in_mmpretrain_classifier_mae_rule():
+    """MAE lr_decay.py: L=4 blocks -> ids 0..5, scale R**(5-id); head and final norm scale 1."""
+    model = classifier(dict(VIT, out_type='cls_token'), 96)
+    wrapper = build_optim_wrapper(model, optim_cfg(layer_decay_rate=R))
+    got = lr_and_wd(wrapper, model)
+    assert wrapper.layer_decay_rule == 'mae'
+    assert got['backbone.cls_token'] == (R ** 5, 0.0)  # mmseg's trap: prefixed cls_token got decay
+    assert got['backbone.pos_embed'] == (R ** 5, 0.0)
+    assert got['backbone.patch_embed.projection.weight'] == (R ** 5, 0.05)
+    assert got['backbone.layers.0.attn.qkv.weight'] == (R ** 4, 0.05)
+    assert got['backbone.layers.0.ln1.weight'] == (R ** 4, 0.0)
+    assert got['backbone.layers.3.ffn.layers.1.bias'] == (R ** 1, 0.0)
+    assert got['backbone.ln1.weight'] == (1.0, 0.0)
+    assert got['head.fc.weight'] == (1.0, 0.05)
+    assert len(got) == len(list(model.parameters()))
+
+
+def test_vit_mixmim_rule_scales_head_by_rate():
+    model = classifier(dict(VIT, out_type='cls_token'), 96)
+    got = lr_and_wd(build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, rule='mixmim')), model)
+    assert got['backbone.cls_token'][0] == R ** 5 and got['backbone.layers.3.attn.qkv.weight'][0] == R
+    assert got['backbone.ln1.weight'][0] == R and got['head.fc.weight'][0] == R
+
+
+SWIN_IDS = {  # depths [1, 1, 2, 1], B = 5 blocks, scale R ** (6 - id)
+    'simmim': {'patch_embed.projection.weight': 0, 'stages.0.blocks.0.attn.w_msa.qkv.weight': 1,
+               'stages.0.downsample.reduction.weight': 1, 'stages.1.blocks.0.norm1.weight': 2,
+               'stages.1.downsample.reduction.weight': 2, 'stages.2.blocks.1.ffn.layers.1.weight': 4,
+               'stages.2.downsample.reduction.weight': 4, 'stages.3.blocks.0.attn.w_msa.qkv.weight': 5,
+               'norm3.weight': 6},
+    'mixmim': {'patch_embed.projection.weight': 0, 'stages.0.blocks.0.attn.w_msa.qkv.weight': 1,
+               'stages.0.downsample.reduction.weight': 2, 'stages.1.blocks.0.norm1.weight': 2,
+               'stages.1.downsample.reduction.weight': 3, 'stages.2.blocks.1.ffn.layers.1.weight': 4,
+               'stages.2.downsample.reduction.weight': 5, 'stages.3.blocks.0.attn.w_msa.qkv.weight': 5,
+               'norm3.weight': 5},
+}
+
+
+@pytest.mark.parametrize('rule', ['simmim', 'mixmim'])
+def test_swin_in_mmdet_mask_rcnn(rule):
+    import mmdet
+    from mmdet.registry import MODELS
+    init_default_scope('mmdet')
+    cfg = Config.fromfile(f'{mmdet.__path__[0]}/.mim/configs/_base_/models/mask-rcnn_r50_fpn.py').model
+    cfg.backbone = SWIN
+    cfg.neck.in_channels = [32, 64, 128, 256]
+    model = MODELS.build(cfg)
+    table, summary = layer_decay_table(model, R, rule=None if rule == 'simmim' else rule)
+    assert summary['rule'] == rule and summary['encoder'] == 'backbone'
+    assert {k: table[f'backbone.{k}']['layer_id'] for k in SWIN_IDS[rule]} == SWIN_IDS[rule]
+    rest = 6 if rule == 'simmim' else 5
+    assert table['neck.lateral_convs.0.conv.weight']['layer_id'] == rest
+    assert table['roi_head.bbox_head.fc_cls.weight']['lr_scale'] == R ** (6 - rest)
+    assert not table['backbone.stages.0.blocks.0.attn.w_msa.relative_position_bias_table']['decay']
+    assert table['backbone.stages.0.downsample.reduction.weight']['decay']
+
+
+def test_mixmim_in_mmseg_default_rule():
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    model = MODELS.build(dict(
+        type='EncoderDecoder', backbone=MIXMIM,
+        decode_head=dict(type='FCNHead', in_channels=256, channels=16, num_convs=1, num_classes=4,
+                         norm_cfg=dict(type='BN', requires_grad=True))))
+    wrapper = build_optim_wrapper(model, optim_cfg(layer_decay_rate=R))
+    got = lr_and_wd(wrapper, model)
+    assert wrapper.layer_decay_rule == 'mixmim'  # MixMIM lr_decay.py: merging with the next stage's first block
+    assert got['backbone.patch_embed.projection.weight'][0] == R ** 6
+    assert got['backbone.layers.0.blocks.0.attn.qkv.weight'][0] == R ** 5
+    assert got['backbone.layers.0.downsample.reduction.weight'][0] == R ** 4
+    assert got['backbone.layers.1.blocks.0.ln1.weight'] == (R ** 4, 0.0)
+    assert got['backbone.layers.2.downsample.reduction.weight'][0] == R ** 1
+    assert got['backbone.norm.weight'] == (R, 0.0)
+    assert got['decode_head.conv_seg.weight'] == (R, 0.05)
+
+
+def test_resnet_blocks_in_mmpretrain_classifier():
+    """ResNet-18 stages [2, 2, 2, 2]: stem 0, residual block k -> k + 1, head 9."""
+    model = classifier(dict(type='mmpretrain.ResNet', depth=18), 512)
+    table, summary = layer_decay_table(model, R)
+    ids = {k: table[k]['layer_id'] for k in ('backbone.conv1.weight', 'backbone.bn1.weight',
+                                             'backbone.layer1.0.conv1.weight', 'backbone.layer1.1.bn2.weight',
+                                             'backbone.layer2.0.downsample.0.weight', 'backbone.layer4.1.conv2.weight',
+                                             'head.fc.weight')}
+    assert ids == {'backbone.conv1.weight': 0, 'backbone.bn1.weight': 0, 'backbone.layer1.0.conv1.weight': 1,
+                   'backbone.layer1.1.bn2.weight': 2, 'backbone.layer2.0.downsample.0.weight': 3,
+                   'backbone.layer4.1.conv2.weight': 8, 'head.fc.weight': 9}
+    assert summary['num_layers'] == 10 and table['head.fc.weight']['lr_scale'] == 1.0
+
+
+def test_vit_nested_in_an_adapter_is_found_by_type():
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+
+    class Adapter(nn.Module):  # e.g. a ViTDet-style wrapper holding the ViT plus its own layers
+        def __init__(self):
+            super().__init__()
+            self.vit = MODELS.build(VIT)
+            self.fpn1 = nn.ConvTranspose2d(96, 48, 2, 2)
+
+    model = nn.Module()
+    model.backbone = Adapter()
+    table, summary = layer_decay_table(model, R, method='simmim')
+    assert summary['encoder'] == 'backbone.vit' and summary['rule'] == 'simmim'
+    assert table['backbone.vit.layers.1.attn.proj.weight']['layer_id'] == 2
+    assert table['backbone.vit.cls_token'] == dict(layer_id=0, lr_scale=R ** 5, decay=False)
+    assert table['backbone.fpn1.weight']['layer_id'] == 5
+
+
+def test_rule_recorded_and_bad_settings_refused():
+    cfg = Config(dict(model=dict(backbone=SWIN), optim_wrapper=optim_cfg(layer_decay_rate=0.9)))
+    assert layer_decay_rule_of(cfg) == 'simmim'
+    cfg.optim_wrapper.paramwise_cfg.method = 'cim-respix'
+    assert layer_decay_rule_of(cfg) == 'beit'
+    assert layer_decay_rule_of(Config(dict(model=dict(backbone=SWIN), optim_wrapper=dict(
+        optimizer=dict(type='AdamW', lr=1e-3))))) is None
+    model = classifier(dict(VIT, out_type='cls_token'), 96)
+    with pytest.raises(ValueError, match='unknown: \\[\'decay_mult\'\\]'):
+        build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, decay_mult=0.0))
+    with pytest.raises(ValueError, match='unknown layer-decay rule'):
+        build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, rule='beit2'))
+    wrapper = build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, rule='beit'))
+    wrapper.optimizer.zero_grad()
+    model.backbone(torch.randn(1, 3, 64, 64))[0].sum().backward()
+    wrapper.step()  # the groups are a valid AdamW setup
