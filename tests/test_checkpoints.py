@@ -361,3 +361,25 @@ def test_loaded_tensors_arrive_in_mmseg_encoder_decoder(tmp_path):
                          norm_cfg=dict(type='BN', requires_grad=True))))
     model.init_weights()
     assert_same_state(model.backbone, expected)
+
+
+# ----------------------------------------------------------------------------- convert-checkpoint command
+
+def test_convert_checkpoint_command_writes_a_loadable_file(tmp_path, capsys):
+    from mimbench.checkpoints import cli
+    ref = randomize(timm_vit())
+    src, dst = tmp_path / 'mae.pth', tmp_path / 'out' / 'mae_mm.pth'
+    torch.save({'model': {**ref.state_dict(), 'mask_token': torch.zeros(1, 1, 64)},
+                'args': argparse.Namespace()}, src)
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(['convert-checkpoint', str(src), str(dst)])
+    assert args.func(args) == 0
+    assert 'left out mask_token' in capsys.readouterr().out
+    model = mm_vit(out_type='raw')
+    report = load_backbone_checkpoint(model, dst)
+    assert report.format == 'mmpretrain' and not report.dropped
+    with torch.no_grad():
+        torch.testing.assert_close(model(image())[0], ref.forward_features(image()), rtol=1e-4, atol=1e-4)
+    args = parser.parse_args(['convert-checkpoint', str(tmp_path / 'missing.pth'), str(dst)])
+    assert args.func(args) == 2
