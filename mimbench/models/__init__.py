@@ -1,3 +1,6 @@
 """mimbench.models"""
 from mimbench.models import mixmim  # noqa: F401  (MixMIM pre-training)
+from mimbench.models import masking  # noqa: F401  (mask generators, AvgDist)
+from mimbench.models import mae  # noqa: F401  (MAE pre-training)
+from mimbench.models import simmim  # noqa: F401  (SimMIM pre-training)
 from mimbench.models import adapters  # noqa: F401  (ViT/MixMIM multi-scale backbones for FPN/UperNet)

@@ -1,0 +1,20 @@
+# SimMIM with a ViT-B/16 encoder at 224 px (simmim.txt Sec. 4.2).
+model = dict(
+    type='mimbench.SimMIM',
+    mask_ratio=0.6,                    # simmim.txt Sec. 4.1.2 default (used only if the pipeline gives no mask)
+    mask_patch_size=32,                # simmim.txt Sec. 4.1.2 default
+    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], to_rgb=True),
+    backbone=dict(
+        type='mimbench.SimMIMViT',
+        arch='b',                      # ViT-B (simmim.txt Sec. 4.2)
+        img_size=224,                  # simmim.txt Sec. 4.2 "224^2 input resolution"
+        patch_size=16,
+        drop_path_rate=0.0,            # no stochastic depth listed for pre-training (0.1 is fine-tuning's)
+        out_type='featmap'),
+    neck=dict(type='mmpretrain.SimMIMLinearDecoder', in_channels=768,
+              encoder_stride=16),      # one linear layer to 16x16x3 pixels per token (simmim.txt Sec. 3.1)
+    head=dict(
+        type='mmpretrain.SimMIMHead',
+        patch_size=16,                 # ViT token size: masks are given per 16x16 token
+        loss=dict(type='mmpretrain.PixelReconstructionLoss', criterion='L1', channel=3)))  # l1, Eq. 1
