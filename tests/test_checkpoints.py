@@ -266,6 +266,10 @@ def test_loader_resizes_to_the_backbone_resolution_and_window():
     report = load_backbone_checkpoint(model, {f'backbone.{k}': v for k, v in src.state_dict().items()})
     assert report.resized == {'pos_embed': ((1, 17, 96), (1, 37, 96))}
     assert torch.equal(model.pos_embed[:, 0], src.pos_embed[:, 0])
+    rect = mm_vit(img_size=(64, 96))  # non-square grid 4x6, from the backbone's patch_resolution
+    report = load_backbone_checkpoint(rect, dict(src.state_dict()), format='mmpretrain')
+    expected = resize_pos_embed(src.pos_embed.detach(), (4, 6), num_extra_tokens=1)
+    assert report.resized['pos_embed'][1] == (1, 25, 96) and torch.equal(rect.pos_embed.detach(), expected)
     swin_src = randomize(mm_swin())
     swin = mm_swin(window_size=2)
     report = load_backbone_checkpoint(swin, dict(swin_src.state_dict()))
@@ -383,3 +387,24 @@ def test_convert_checkpoint_command_writes_a_loadable_file(tmp_path, capsys):
         torch.testing.assert_close(model(image())[0], ref.forward_features(image()), rtol=1e-4, atol=1e-4)
     args = parser.parse_args(['convert-checkpoint', str(tmp_path / 'missing.pth'), str(dst)])
     assert args.func(args) == 2
+
+
+def test_loaded_tensors_arrive_in_vit_adapter_of_mask_rcnn(tmp_path):
+    """mae.txt A.3 path: ViT inside mimbench.ViTMultiScale inside Mask R-CNN; the adapter's own layers
+    are still initialised by it, the ViT keeps the checkpoint."""
+    import mmdet
+    from mmdet.registry import MODELS
+    init_default_scope('mmdet')
+    path, expected = _saved_backbone(tmp_path, mm_vit())
+    cfg = Config.fromfile(f'{mmdet.__path__[0]}/.mim/configs/_base_/models/mask-rcnn_r50_fpn.py').model
+    cfg.backbone = dict(type='mimbench.ViTMultiScale', rel_pos_bias=True,
+                        vit=dict(type='mmpretrain.VisionTransformer', arch=VIT_ARCH, img_size=64, patch_size=16),
+                        init_cfg=dict(type='mimbench.Pretrained', checkpoint=str(path)))
+    cfg.neck.in_channels = [96] * 4
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert_same_state(model.backbone.vit, {k: v for k, v in expected.items() if not k.startswith('ln1.')})
+    report = mimbench.checkpoints.init.find_load_report(model)
+    assert report.dropped == {'ln1.weight': report.dropped['ln1.weight'], 'ln1.bias': report.dropped['ln1.bias']}
+    assert len(report.sha256) == 64
+    assert torch.count_nonzero(model.backbone.rel_pos_bias[0].table) == 0  # zero-init, mae.txt A.4

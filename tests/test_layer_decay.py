@@ -166,3 +166,73 @@ def test_rule_recorded_and_bad_settings_refused():
     wrapper.optimizer.zero_grad()
     model.backbone(torch.randn(1, 3, 64, 64))[0].sum().backward()
     wrapper.step()  # the groups are a valid AdamW setup
+
+
+def test_vit_adapter_rel_pos_bias_takes_its_block_id():
+    """BEiT keeps each block's relative position bias inside the block (id k + 1, no weight decay);
+    mimbench.ViTMultiScale holds them next to the ViT: same ids."""
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    model = MODELS.build(dict(
+        type='EncoderDecoder', backbone=dict(type='mimbench.ViTMultiScale', vit=VIT, rel_pos_bias=True),
+        decode_head=dict(type='FCNHead', in_channels=96, channels=16, num_convs=1, num_classes=4,
+                         norm_cfg=dict(type='BN', requires_grad=True))))
+    table, summary = layer_decay_table(model, R, method='mae')
+    assert summary['encoder'] == 'backbone.vit'
+    assert table['backbone.rel_pos_bias.2.table'] == dict(layer_id=3, lr_scale=R ** 2, decay=False)
+    assert table['backbone.vit.layers.2.attn.qkv.weight']['layer_id'] == 3
+    assert table['backbone.fpn1.0.weight'] == dict(layer_id=5, lr_scale=1.0, decay=True)
+    assert table['decode_head.conv_seg.weight']['lr_scale'] == 1.0
+
+
+def test_runner_loads_checkpoint_then_trains_with_decayed_lrs(tmp_path):
+    """Through mmengine's Runner: the checkpoint is in the backbone when training starts, and the
+    scheduler keeps each group's lr at (schedule factor) x (layer scale)."""
+    import torch.nn.functional as F
+    from mmengine.hooks import Hook
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+    from mmpretrain.registry import MODELS
+
+    source = MODELS.build(VIT)
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(0.5)
+    path = tmp_path / 'pre.pth'
+    torch.save({'meta': {}, 'state_dict': {f'backbone.{k}': v for k, v in source.state_dict().items()}}, path)
+
+    class Toy(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.backbone = MODELS.build(dict(VIT, out_type='cls_token', init_cfg=dict(
+                type='mimbench.Pretrained', checkpoint=str(path))))
+            self.head = nn.Linear(96, 2)
+
+        def forward(self, inputs, labels=None, mode='loss'):
+            logits = self.head(self.backbone(inputs)[-1])
+            return dict(loss=F.cross_entropy(logits, labels)) if mode == 'loss' else logits
+
+    seen = {}
+
+    class Capture(Hook):
+        def before_train(self, runner):
+            seen['pos_embed'] = runner.model.backbone.pos_embed.detach().clone()
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            groups = runner.optim_wrapper.optimizer.param_groups
+            seen.setdefault('lrs', []).append({g['layer_id']: g['lr'] for g in groups})
+
+    data = [dict(inputs=torch.randn(3, 64, 64), labels=i % 2) for i in range(4)]
+    runner = Runner(model=Toy(), work_dir=str(tmp_path), train_cfg=dict(by_epoch=False, max_iters=2),
+                    train_dataloader=dict(dataset=data, batch_size=2, collate_fn=dict(type='default_collate'),
+                                          sampler=dict(type='DefaultSampler', shuffle=False)),
+                    optim_wrapper=optim_cfg(layer_decay_rate=R),
+                    param_scheduler=dict(type='LinearLR', start_factor=0.5, by_epoch=False, begin=0, end=2),
+                    custom_hooks=[Capture()], default_hooks=dict(checkpoint=None, logger=None))
+    runner.train()
+    assert torch.equal(seen['pos_embed'], source.pos_embed)
+    assert runner.optim_wrapper.layer_decay_rule == 'mae'
+    for lrs in seen['lrs']:
+        for layer_id, lr in lrs.items():
+            assert lr == pytest.approx(lrs[5] * R ** (5 - layer_id))
+    assert seen['lrs'][0][5] == pytest.approx(0.5)

@@ -23,7 +23,7 @@ from mmengine.model import BaseModule
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
-from mimbench.checkpoints.load import load_backbone_checkpoint
+from mimbench.checkpoints.load import find_encoder, load_backbone_checkpoint
 
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope='mimbench',
                                locations=['mimbench.checkpoints'])
@@ -67,8 +67,13 @@ class PretrainedBackboneInit:
 
 
 def _protect_loaded_weights(module, initializer: PretrainedBackboneInit) -> None:
-    """Stop mmengine and the backbone class from re-initialising what was just loaded (module docstring)."""
-    for sub in module.modules():
+    """Stop mmengine and the backbone class from re-initialising what was just loaded (module docstring).
+
+    Only the encoder's sub-tree is marked initialised: layers an adapter adds around it (``ViTMultiScale``'s
+    deconvolutions) are still initialised by their own ``init_weights``.
+    """
+    _, encoder, _ = find_encoder(module)
+    for sub in encoder.modules():
         if sub is not module and isinstance(sub, BaseModule):
             sub._is_init = True
     original = copy.deepcopy(getattr(module, 'init_cfg', None))
@@ -81,3 +86,14 @@ def _protect_loaded_weights(module, initializer: PretrainedBackboneInit) -> None
         update_init_info(module, init_info=f'mimbench.Pretrained: {initializer.checkpoint}')
     except (AttributeError, KeyError):
         pass
+
+
+def find_load_report(model):
+    """The :class:`~mimbench.checkpoints.load.LoadReport` of the checkpoint loaded into ``model`` by
+    ``mimbench.Pretrained`` (None if none was): its ``sha256`` goes into ``ResultRecord.checkpoint_sha256``."""
+    model = getattr(model, 'module', model)
+    for sub in model.modules():
+        report = getattr(sub, 'mimbench_load_report', None)
+        if report is not None:
+            return report
+    return None

@@ -71,11 +71,13 @@ def _window_of_table(rows: int) -> tuple[int, int]:
 
 
 def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Tensor],
-                 num_extra_tokens: int = 1) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+                 num_extra_tokens: int = 1, grid: tuple[int, int] | None = None,
+                 ) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Resize, in place, the position tensors of ``state`` whose shape differs from ``model_state``'s.
 
     Handles keys ending in ``pos_embed`` (ViT, with ``num_extra_tokens`` cls-like tokens; Swin/MixMIM's
-    ``absolute_pos_embed`` has none) and ``relative_position_bias_table``. Returns ``{key: (old, new)}``
+    ``absolute_pos_embed`` has none; ``grid`` is the ViT's patch grid, square if not given) and
+    ``relative_position_bias_table``. Returns ``{key: (old, new)}``
     shapes. Any other shape mismatch is left for the loader to report.
     """
     resized = {}
@@ -85,10 +87,13 @@ def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Te
             continue
         if key.endswith('pos_embed'):
             extra = 0 if key.endswith('absolute_pos_embed') else num_extra_tokens
-            side = _square_side(target.shape[1] - extra)
-            if side is None:
-                continue
-            state[key] = resize_pos_embed(value, (side, side), extra)
+            dst = tuple(grid) if grid is not None and extra == num_extra_tokens else None
+            if dst is None or dst[0] * dst[1] != target.shape[1] - extra:
+                side = _square_side(target.shape[1] - extra)
+                if side is None:
+                    continue
+                dst = (side, side)
+            state[key] = resize_pos_embed(value, dst, extra)
         elif key.endswith('relative_position_bias_table') and value.shape[1] == target.shape[1]:
             state[key] = resize_rel_pos_table(value, _window_of_table(target.shape[0]))
         else:

@@ -43,7 +43,8 @@ MAY_BE_NEW = {  # model tensors a checkpoint need not have
     'resnet': (),
 }
 MAY_BE_UNUSED = {  # checkpoint tensors the model need not take
-    'vit': ((r'^ln1\.', 'final norm, replaced by the pooled norm in global-pool fine-tuning (mae.txt A.1)'),
+    'vit': ((r'^ln1\.', 'final norm, unused by a model without one (global-pool fine-tuning, mae.txt A.1; '
+                        'multi-scale adapters)'),
             (r'^ln2\.', 'pooled norm of a fine-tuned model, unused by a model without global pooling')),
     'swin': ((r'^norm\d+\.', 'output norm of a stage this model does not output'),),
     'mixmim': (),
@@ -163,7 +164,8 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     encoder, other = convert_state_dict(unwrap(raw), fmt, family, num_stages)
     model_state = encoder_module.state_dict()
     _expand_shared_rel_pos_bias(encoder, model_state)
-    resized = fit_to_model(encoder, model_state, _num_extra_tokens(encoder_module))
+    resized = fit_to_model(encoder, model_state, _num_extra_tokens(encoder_module),
+                           grid=getattr(encoder_module, 'patch_resolution', None))
 
     new_rules = [(p, 'allowed by the caller (allowed_missing)') for p in allowed_missing]
     new_rules += list(MAY_BE_NEW[family])

@@ -21,7 +21,9 @@ mixmim    MixMIM util/lr_decay.py                       with the next stage's fi
 Layer ids with ``B`` encoder blocks (ViT blocks, Swin/MixMIM blocks over all stages, ResNet residual
 blocks): the stem (patch embedding, cls token, position embedding, mask token; ResNet ``conv1``/``bn1``)
 is 0, block ``k`` (counted over stages) is ``k + 1``, everything else (final norms, adapters, necks,
-heads) is ``B + 1``, or ``B`` under ``mixmim``; the scale is always ``rate ** (B + 1 - id)``.
+heads) is ``B + 1``, or ``B`` under ``mixmim``; the scale is always ``rate ** (B + 1 - id)``. A ViT
+block's relative position bias held by an adapter next to the ViT (``ViTMultiScale.rel_pos_bias.i``, mae.txt
+A.4) takes block i's id, as it would inside the block in BEiT's code.
 SimMIM's code gives Swin's ``absolute_pos_embed`` the head's id (its rule only names ``mask_token`` and
 ``patch_embed``); that is kept under ``simmim``.
 
@@ -121,7 +123,7 @@ def encoder_layer_id(name: str, family: str, blocks: list[int], rule: str) -> in
 def no_weight_decay(name: str, param: nn.Parameter) -> bool:
     """1-D tensors, position embeddings, tokens and relative position tables get no weight decay."""
     return (param.ndim == 1 or name.rsplit('.', 1)[-1] in NO_DECAY_NAMES
-            or 'relative_position_bias_table' in name)
+            or re.search(r'relative_position_bias_table|(^|\.)rel_pos_bias\.', name) is not None)
 
 
 def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
@@ -136,12 +138,15 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
     top = sum(blocks) + 1
     rest = top - 1 if rule == 'mixmim' else top
     encoder_prefix = f'{prefix}.' if prefix else ''
+    parent_prefix = prefix.rsplit('.', 1)[0] + '.' if '.' in prefix else ''
     table = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
         if name.startswith(encoder_prefix):
             layer_id = encoder_layer_id(name[len(encoder_prefix):], family, blocks, rule)
+        elif family == 'vit' and (m := re.match(rf'{re.escape(parent_prefix)}rel_pos_bias\.(\d+)\.', name)):
+            layer_id = int(m.group(1)) + 1  # a block's relative position bias held by an adapter: the block's id
         else:
             layer_id = rest
         table[name] = dict(layer_id=layer_id, lr_scale=rate ** (top - layer_id),
