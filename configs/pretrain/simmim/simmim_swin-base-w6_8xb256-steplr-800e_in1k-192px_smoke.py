@@ -11,7 +11,8 @@ train_dataloader['dataset']['pipeline'] = _base_.smoke_train_pipeline[:-1] + [
     dict(type='mmpretrain.PackInputs')]
 model = dict(
     backbone=dict(arch=dict(_delete_=True, embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
-                  img_size=img_size, stage_cfgs=dict(block_cfgs=dict(window_size=4))),   # swin-smoke
+                  img_size=img_size, stage_cfgs=dict(block_cfgs=dict(window_size=4)),   # swin-smoke
+                  pad_small_map=True),   # stage 4 is 2x2 at 64 px, smaller than the window
     neck=dict(in_channels=32 * 2 ** 3))
 optim_wrapper = dict(optimizer=dict(lr=4e-4 * 4 / 2048))   # same linear rule, batch 4
 param_scheduler = [   # 1 warm-up epoch, then the step schedule's /10 for the last 1/8 (here: the last iterations)

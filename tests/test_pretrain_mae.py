@@ -1,0 +1,132 @@
+"""MAE pre-training (mae.txt Sec. 3, App. A.1): visible-only encoder, loss on masked patches, sizes, checkpoints."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+
+import mimbench  # noqa: F401
+from mimbench.models.complexity import build_without_init, count_params
+from mimbench.registry import MODELS
+
+SMOKE = 'configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py'
+FULL = {'b': ('configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py', 86e6),     # mae.txt Table 3
+        'l': ('configs/pretrain/mae/mae_vit-large-p16_8xb512-coslr-1600e_in1k.py', 304e6),
+        'h': ('configs/pretrain/mae/mae_vit-huge-p14_8xb512-coslr-1600e_in1k.py', 632e6)}
+VIT_SMOKE = dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384)
+
+
+def smoke_model(**backbone):
+    cfg = Config.fromfile(SMOKE).model
+    cfg.backbone.update(backbone)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def test_encoder_sees_only_visible_tokens():
+    model = smoke_model()
+    seen = []
+    model.backbone.layers[0].register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
+    images = torch.randn(2, 3, 64, 64)
+    latent, mask, ids_restore = model.backbone(images)
+    # 16 patches at 64 px / 16; 25% visible (mae.txt Sec. 3) + the auxiliary class token (App. A.1)
+    assert seen == [torch.Size([2, 1 + 4, 96])]
+    assert latent.shape == (2, 5, 96) and mask.shape == (2, 16) and torch.all(mask.sum(1) == 12)
+    # the decoder gets all 16 positions back (mask tokens added there)
+    assert model.neck(latent, ids_restore).shape == (2, 16, 16 * 16 * 3)
+
+
+def test_mask_false_returns_plain_vit_features():
+    """mmpretrain's MAEViT masks even with mask=False; ours returns the unmasked ViT output."""
+    model = smoke_model()
+    out = model.backbone(torch.randn(2, 3, 64, 64), mask=False)
+    assert isinstance(out, tuple) and out[0].shape == (2, 17, 96)
+
+
+def test_mask_token_encoder_sees_all_tokens_and_same_loss_form():
+    model = smoke_model(type='mimbench.MAEViTMaskTokenEncoder')
+    seen = []
+    model.backbone.layers[0].register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
+    loss = model.loss(torch.randn(2, 3, 64, 64), [])['loss']
+    assert seen == [torch.Size([2, 17, 96])] and torch.isfinite(loss)
+    assert 'mask_token' in dict(model.backbone.named_parameters())
+
+
+def test_loss_only_on_masked_patches():
+    model = smoke_model()
+    images = torch.randn(2, 3, 64, 64)
+    preds = {}
+
+    def keep(module, inp, out):
+        out.retain_grad()
+        preds['pred'] = out
+    model.neck.register_forward_hook(keep)
+    torch.manual_seed(1)
+    loss = model.loss(images, [])['loss']
+    loss.backward()
+    grad = preds['pred'].grad.abs().sum(-1)                                          # [N, L]
+    torch.manual_seed(1)
+    _, mask, _ = model.backbone(images)                                              # same mask (same seed)
+    assert torch.all(grad[mask == 0] == 0)                                           # visible: no gradient
+    assert torch.all(grad[mask == 1] > 0)                                            # masked: all contribute
+
+
+def test_norm_pix_target_is_per_patch_normalised():
+    head = smoke_model().head
+    target = head.construct_target(torch.rand(2, 3, 64, 64) * 5 + 3)                 # [N, L, p*p*3]
+    assert torch.allclose(target.mean(-1), torch.zeros(2, 16), atol=1e-4)
+    assert torch.allclose(target.std(-1), torch.ones(2, 16), atol=1e-2)
+
+
+@pytest.mark.parametrize('encoder', ['mimbench.MAEViT', 'mimbench.MAEViTMaskTokenEncoder'])
+def test_optimisation_lowers_loss_on_fixed_batch(encoder):
+    model = smoke_model(type=encoder)
+    images = torch.randn(4, 3, 64, 64)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def loss_value():
+        torch.manual_seed(3)                                                         # fixed masks
+        return model.loss(images, [])['loss']
+    with torch.no_grad():
+        before = loss_value().item()
+    for _ in range(8):
+        optimizer.zero_grad()
+        loss_value().backward()
+        optimizer.step()
+    with torch.no_grad():
+        after = loss_value().item()
+    assert after < 0.9 * before, (before, after)
+
+
+def test_encoder_checkpoint_loads_into_transfer_vit():
+    from mmpretrain.models import VisionTransformer
+    state = {f'backbone.{k}': v for k, v in smoke_model().backbone.state_dict().items()}
+    vit = VisionTransformer(arch=VIT_SMOKE, img_size=64, patch_size=16)
+    encoder = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+    vit.load_state_dict(encoder, strict=True)
+    assert torch.equal(vit.patch_embed.projection.weight, encoder['patch_embed.projection.weight'])
+
+
+def test_reconstruct_panels():
+    model = smoke_model()
+    images = torch.randn(2, 3, 64, 64)
+    torch.manual_seed(5)
+    panels = model.reconstruct(images)
+    assert list(panels) == ['masked', 'prediction', 'original']
+    assert all(p.shape == images.shape for p in panels.values())
+    # visible patches are the original ones in both the masked and the prediction panel
+    torch.manual_seed(5)
+    _, mask, _ = model.backbone(images)
+    visible = model.head.unpatchify(1 - mask.unsqueeze(-1).expand(-1, -1, 768)).bool()
+    assert torch.allclose(panels['prediction'][visible], images[visible])
+    assert torch.all(panels['masked'][~visible] == 0)
+
+
+@pytest.mark.parametrize('arch', ['b', 'l', 'h'])
+def test_encoder_parameter_counts_match_paper(arch):
+    path, expected = FULL[arch]
+    backbone = copy.deepcopy(Config.fromfile(path).model.backbone)
+    n = count_params(build_without_init(backbone))
+    assert abs(n - expected) / expected < 0.01, f'ViT-{arch.upper()}: {n / 1e6:.1f}M vs {expected / 1e6:.0f}M'
