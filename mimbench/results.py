@@ -21,8 +21,14 @@ Schema (``SCHEMA_VERSION`` 1); metric values are in percent, as the papers print
       "layer_decay_rule": "mae" | "simmim" | "mixmim" | null,
       "pretrain": {"epochs": 1600, "flops_g": 17.5, "params_m": 86.0} ,   # optional facts
       "hardware": {...}, "versions": {...}, "code_version": "git hash", "date": "ISO 8601 UTC",
-      "note": ""
+      "note": "",
+      "resolution": 224 | null,       # fine-tuning input size when not the task's default (e.g. 448)
+      "variant": "name" | null        # a named deviation from the default recipe (ablations)
     }
+
+Records are gathered with ``collect_records(paths)``, which reads results folders and mmengine work dirs and
+returns ``(records, problems)``: a corrupt or partial file becomes a problem line, never a crash or a silent
+drop. ``metrics_from_scalars`` turns an mmengine ``scalars.json`` into (final, best, history) for a record.
 """
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 SCHEMA_VERSION = 1
 PAPERS = ('simmim', 'mae', 'cim', 'mixmim')
@@ -68,6 +74,8 @@ class ResultRecord:
     code_version: str | None = None
     date: str | None = None
     note: str = ''
+    resolution: int | None = None
+    variant: str | None = None
     schema_version: int = SCHEMA_VERSION
 
     def validate(self) -> None:
@@ -157,3 +165,80 @@ def read_record(path: str | os.PathLike) -> ResultRecord:
         return ResultRecord.from_dict(data)
     except (TypeError, ValueError) as err:
         raise ValueError(f'{path}: {err}') from err
+
+
+# mmengine evaluation keys -> (record metric, factor to percent). mmdet's CocoMetric logs fractions;
+# mmseg's IoUMetric and mmpretrain's Accuracy already log percentages.
+SCALAR_KEYS = {
+    'coco/bbox_mAP': ('ap_box', 100.0),
+    'coco/segm_mAP': ('ap_mask', 100.0),
+    'mIoU': ('miou', 1.0),
+    'accuracy/top1': ('top1', 1.0),
+}
+
+
+def metrics_from_scalars(path: str | os.PathLike, keys: dict[str, tuple[str, float]] | None = None
+                         ) -> tuple[dict[str, float], dict[str, float], list[dict[str, Any]]]:
+    """Read an mmengine ``vis_data/scalars.json`` (JSON lines) into ``(final, best, history)``.
+
+    ``final`` is the last evaluation (what a record reports as ``metrics``), ``best`` the per-metric maximum
+    over all evaluations (``best_metrics``: optimistic, so it is only ever reported labelled as best) and
+    ``history`` every evaluation in order. Raises ValueError when the file holds no evaluation.
+    """
+    keys = SCALAR_KEYS if keys is None else keys
+    history: list[dict[str, Any]] = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f'{path}:{number}: not a JSON line ({err}); expected mmengine scalars') from err
+            found = {name: float(entry[key]) * factor for key, (name, factor) in keys.items() if key in entry}
+            if found:
+                history.append({'step': entry.get('step'), 'metrics': found})
+    if not history:
+        raise ValueError(f'{path}: no evaluation found; expected one of the keys {", ".join(keys)}')
+    final = dict(history[-1]['metrics'])
+    best: dict[str, float] = {}
+    for item in history:
+        for name, value in item['metrics'].items():
+            best[name] = max(value, best.get(name, value))
+    return final, best, history
+
+
+def _is_mmengine_log(path: Path) -> bool:
+    """mmengine writes its own JSON logs under ``<work_dir>/<timestamp>/vis_data/``; they are not records."""
+    return 'vis_data' in path.parts
+
+
+def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultRecord], list[str]]:
+    """Read every record under ``paths`` (record files, results folders or mmengine work dirs).
+
+    Folders are searched recursively for ``*.json``, skipping mmengine's own logs (``vis_data/``).
+    Returns ``(records, problems)``: each unreadable, partial or invalid file, each leftover temporary file
+    of an unfinished write and each missing path is one problem line naming the file and the fault; the
+    caller reports them. Files are read in sorted order so the result does not depend on the file system.
+    """
+    records: list[ResultRecord] = []
+    problems: list[str] = []
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            files = [root]
+        elif root.is_dir():
+            files = sorted(p for p in root.rglob('*.json') if not _is_mmengine_log(p.relative_to(root)))
+        else:
+            problems.append(f'{root}: no such file or folder; expected a results folder or an mmengine work dir')
+            continue
+        for path in files:
+            if path.name.startswith('.tmp-'):
+                problems.append(f'{path}: temporary file of an unfinished or crashed write; skipped')
+                continue
+            try:
+                records.append(read_record(path))
+            except ValueError as err:
+                problems.append(f'{err}; skipped')
+    return records, problems

@@ -1,0 +1,115 @@
+"""The combined leaderboard: every (method, backbone) against every (task, metric), all papers at once.
+
+Paper side: every value any of the four papers prints for that pair in the default setting (no ablation
+variant, fine-tuning size 224 or unstated); when the papers disagree (different pre-training lengths,
+re-implementations or transcription differences such as MoCo v3 mask AP 42.7 in mae.txt Table 4 vs. 42.9
+in mixmim.txt Table 4) the cell shows the range and no Δ. Reproduced side: mimbench's final evaluations
+(mean over runs, full scale preferred), as in the per-paper tables.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mimbench.leaderboard.ids import BACKBONES, METHODS, METRIC_NAMES, METRICS, TASK_NAMES, TASKS
+from mimbench.leaderboard.tables import tex_escape
+
+
+def _default_setting(frame: pd.DataFrame) -> pd.DataFrame:
+    resolution_ok = frame['resolution'].isna() | (frame['resolution'] == 224)
+    return frame[frame['variant'].isna() & resolution_ok]
+
+
+def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) -> pd.DataFrame:
+    """One row per (method, backbone, task, metric) with the paper values and the reproduced value."""
+    ref = _default_setting(reference)
+    ref = ref[ref['value'].notna() & (ref['method'] != 'prev-best')]
+    reproduced = _default_setting(groups) if len(groups) else groups
+    keys = ['method', 'backbone', 'task', 'metric']
+    rows: dict[tuple, dict] = {}
+    for r in ref.itertuples(index=False):
+        entry = rows.setdefault((r.method, r.backbone, r.task, r.metric), {'values': {}, 'repro': None})
+        entry['values'].setdefault(float(r.value), []).append(f'{r.paper}:{r.table}')
+    for g in reproduced.to_dict('records'):
+        entry = rows.setdefault(tuple(g[k] for k in keys), {'values': {}, 'repro': None})
+        current = entry['repro']
+        if current is None or (g['scale'] == 'full', g['n']) > (current['scale'] == 'full', current['n']):
+            entry['repro'] = g
+    out = []
+    for (method, backbone, task, metric), entry in rows.items():
+        if tasks and task not in tasks:
+            continue
+        values = sorted(entry['values'])
+        repro = entry['repro']
+        out.append({
+            'method': method, 'backbone': backbone, 'task': task, 'metric': metric,
+            'paper_min': values[0] if values else math.nan, 'paper_max': values[-1] if values else math.nan,
+            'paper_sources': '; '.join(f'{v:.1f} ({", ".join(s)})' for v, s in sorted(entry['values'].items())),
+            'reproduced': repro['value'] if repro else math.nan,
+            'reproduced_std': repro['std'] if repro else math.nan,
+            'reproduced_best': repro['best'] if repro else math.nan,
+            'n_runs': int(repro['n']) if repro else 0, 'scale': repro['scale'] if repro else None,
+            'pretrain_epochs': repro['pretrain_epochs'] if repro else math.nan,
+        })
+    frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'paper_min', 'paper_max',
+                                       'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
+                                       'n_runs', 'scale', 'pretrain_epochs'])
+    same = frame['paper_min'] == frame['paper_max']
+    frame['delta'] = (frame['reproduced'] - frame['paper_min']).where(same & (frame['scale'] == 'full')).round(2)
+    order = {t: i for i, t in enumerate(TASKS)}, {m: i for i, m in enumerate(METRICS)}
+    frame['_t'] = frame['task'].map(order[0])
+    frame['_m'] = frame['metric'].map(order[1])
+    return frame.sort_values(['method', 'backbone', '_t', '_m']).drop(columns=['_t', '_m']).reset_index(drop=True)
+
+
+def _cell(row) -> str:
+    if math.isnan(row.paper_min):
+        paper = '–'
+    elif row.paper_min == row.paper_max:
+        paper = f'{row.paper_min:.1f}'
+    else:
+        paper = f'{row.paper_min:.1f}–{row.paper_max:.1f}'
+    if math.isnan(row.reproduced):
+        return paper
+    text = f'{paper} / {row.reproduced:.1f}'
+    if row.scale != 'full':
+        return text + ' (smoke)'
+    if not math.isnan(row.delta):
+        text += f' ({row.delta:+.1f})'
+    return text
+
+
+def combined_grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the method × task table."""
+    evals = sorted({(t, m) for t, m in zip(frame['task'], frame['metric'])},
+                   key=lambda e: (TASKS.index(e[0]), METRICS.index(e[1])))
+    headers = ['Method', 'Backbone'] + [f'{TASK_NAMES[t]} {METRIC_NAMES[m]}' for t, m in evals]
+    rows = []
+    for (method, backbone), part in frame.groupby(['method', 'backbone'], sort=True):
+        by_eval = {(r.task, r.metric): _cell(r) for r in part.itertuples(index=False)}
+        rows.append([METHODS.get(method, method), BACKBONES.get(backbone, backbone)]
+                    + [by_eval.get(e, '') for e in evals])
+    return headers, rows
+
+
+def combined_markdown(frame: pd.DataFrame) -> str:
+    headers, rows = combined_grid(frame)
+    out = ['## Combined leaderboard: all methods × tasks', '',
+           'Cells: value(s) printed by the papers (a range where papers disagree; see the CSV for which paper '
+           'printed what), then ` / mimbench (Δ)` where mimbench has results (final evaluation; Δ only '
+           'when the papers agree and the run is full scale). Default settings only (no ablation variants, '
+           'fine-tuning at 224 or unstated).', '',
+           '| ' + ' | '.join(headers) + ' |', '|' + '|'.join(['---', '---'] + [':---:'] * (len(headers) - 2)) + '|']
+    out += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return '\n'.join(out) + '\n'
+
+
+def combined_latex(frame: pd.DataFrame) -> str:
+    headers, rows = combined_grid(frame)
+    lines = ['% Combined leaderboard. Generated by `mimbench leaderboard`; do not edit.',
+             r'\begin{tabular}{ll' + 'c' * (len(headers) - 2) + '}', r'\toprule',
+             ' & '.join(tex_escape(h) for h in headers) + r' \\', r'\midrule']
+    lines += [' & '.join(tex_escape(t) for t in row) + r' \\' for row in rows]
+    lines += [r'\bottomrule', r'\end{tabular}']
+    return '\n'.join(lines) + '\n'

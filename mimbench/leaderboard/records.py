@@ -1,0 +1,56 @@
+"""mimbench result records as leaderboard input: one row per (record, metric), then one row per setting.
+
+A run's number is its FINAL evaluation (``ResultRecord.metrics``). The best over its evaluations
+(``best_metrics``) is kept in a separate ``best`` column, always labelled as best: the maximum over epochs
+is an optimistic pick on the evaluation set and is never the silent default.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mimbench.results import ResultRecord
+
+# fields that identify one experimental setting; runs that share them (e.g. seeds) are averaged
+SETTING = ('method', 'backbone', 'task', 'metric', 'scale', 'pretrain_epochs', 'finetune_epochs',
+           'resolution', 'variant')
+FRAME_COLUMNS = SETTING + ('value', 'best', 'seed', 'flops_g', 'params_m')
+
+
+def _number(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+
+def records_frame(records: list[ResultRecord]) -> pd.DataFrame:
+    """One row per (record, metric): the setting, the final ``value``, the ``best`` (NaN if not logged)."""
+    rows = []
+    for r in records:
+        pretrain = r.pretrain or {}
+        best = r.best_metrics or {}
+        common = (r.method, r.backbone, r.task)
+        tail = (r.scale, _number(pretrain.get('epochs')), _number(r.epochs), _number(r.resolution),
+                r.variant)
+        for metric, value in r.metrics.items():
+            rows.append(common + (metric,) + tail + (float(value), _number(best.get(metric)), r.seed,
+                                                     _number(pretrain.get('flops_g')),
+                                                     _number(pretrain.get('params_m'))))
+    return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Average runs of the same setting: ``value`` (mean of final evaluations), ``std`` (NaN for one run),
+    ``best`` (mean of best-over-evaluations, NaN unless every run logged it) and ``n`` (number of runs)."""
+    if frame.empty:
+        return pd.DataFrame(columns=list(SETTING) + ['value', 'std', 'best', 'n', 'flops_g', 'params_m'])
+    grouped = frame.groupby(list(SETTING), dropna=False, sort=True)
+    out = grouped.agg(value=('value', 'mean'), std=('value', 'std'), best=('best', 'mean'),
+                      n=('value', 'size'), best_n=('best', 'count'), flops_g=('flops_g', 'first'),
+                      params_m=('params_m', 'first')).reset_index()
+    out.loc[out['best_n'] < out['n'], 'best'] = math.nan
+    return out.drop(columns='best_n')
+
+
+def aggregate_records(records: list[ResultRecord]) -> pd.DataFrame:
+    """``aggregate(records_frame(records))``: the leaderboard's view of a set of records."""
+    return aggregate(records_frame(records))
