@@ -113,13 +113,40 @@ def _unwindows(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return x.reshape(b, h * w, c)
 
 
+def biased_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scale: float,
+                     dropout_p: float = 0.0, fused: bool = True) -> torch.Tensor:
+    """softmax(q k^T * scale + bias) v.
+
+    ``fused=True`` uses ``F.scaled_dot_product_attention`` (on GPUs its memory-efficient kernel takes the
+    additive bias and its gradient); on CPU SDPA's math path adds safe-softmax passes, so the plain
+    three-op form (mmpretrain's arithmetic) is faster there.
+
+    Args:
+        q, k, v: [B', heads, N, d].
+        bias: additive bias broadcastable to [B', heads, N, N] (-inf where attention is forbidden).
+        scale: the query scale (head_dim ** -0.5).
+        dropout_p: attention dropout probability (0 outside training).
+        fused: use SDPA.
+
+    Returns:
+        [B', heads, N, d]
+    """
+    if fused:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=dropout_p,
+                                              scale=scale)
+    weights = ((q * scale) @ k.transpose(-2, -1) + bias.to(q.dtype)).softmax(dim=-1)  # [B', heads, N, N]
+    if dropout_p:
+        weights = F.dropout(weights, p=dropout_p)
+    return weights @ v
+
+
 def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Tensor | None) -> torch.Tensor:
     """One mmpretrain ``MixMIMBlock`` with per-sample masked window attention (mixmim.txt Sec. 2.3).
 
     Same parameters and arithmetic as ``MixMIMBlock.forward`` (window attention with relative position bias,
     then the FFN), except that the attention mask may differ per sample (mmpretrain's block repeats a single
-    mask over the batch) and attention runs through ``F.scaled_dot_product_attention`` (fused kernels where
-    the hardware has them). A token may attend to a key only if both come from the same image; every token
+    mask over the batch) and, on GPUs, attention runs through ``F.scaled_dot_product_attention`` (the fused
+    memory-efficient kernel takes the additive bias). A token may attend to a key only if both come from the same image; every token
     sees at least itself, so no softmax row is empty.
 
     Args:
@@ -149,8 +176,7 @@ def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Ten
         same = g.unsqueeze(-1) == g.unsqueeze(-2)                     # [B*nW, N, N]
         bias = bias.masked_fill(~same.unsqueeze(1), float('-inf'))    # [B*nW, heads, N, N]
     drop = attn.attn_drop.p if block.training else 0.0
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=drop,
-                                         scale=attn.scale)            # [B*nW, heads, N, d]
+    out = biased_attention(q, k, v, bias, attn.scale, drop, fused=q.is_cuda)  # [B*nW, heads, N, d]
     out = attn.proj_drop(attn.proj(out.transpose(1, 2).reshape(b, nw, n, c)))
     x = shortcut + block.drop_path(_unwindows(out, h, w))             # [B, L, C]
     return block.ffn(block.norm2(x), identity=x)
