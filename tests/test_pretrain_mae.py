@@ -1,6 +1,8 @@
 """MAE pre-training (mae.txt Sec. 3, App. A.1): visible-only encoder, loss on masked patches, sizes, checkpoints."""
 import copy
 
+import numpy as np
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -130,3 +132,43 @@ def test_encoder_parameter_counts_match_paper(arch):
     backbone = copy.deepcopy(Config.fromfile(path).model.backbone)
     n = count_params(build_without_init(backbone))
     assert abs(n - expected) / expected < 0.01, f'ViT-{arch.upper()}: {n / 1e6:.1f}M vs {expected / 1e6:.0f}M'
+
+
+def test_reconstruction_figure_png(tmp_path):
+    from PIL import Image
+
+    from mimbench.models.reconstruction import PANEL_GAP, TITLE_HEIGHT, save_reconstructions
+    model = smoke_model()
+    images = torch.randint(0, 256, (2, 3, 64, 64)).float()
+    paths = save_reconstructions(model, images, tmp_path, prefix='mae')
+    assert [p.name for p in paths] == ['mae_0.png', 'mae_1.png']
+    figure = np.asarray(Image.open(paths[0]))
+    assert figure.shape == (64 + TITLE_HEIGHT, 3 * 64 + 2 * PANEL_GAP, 3)
+    original = figure[TITLE_HEIGHT:, 2 * (64 + PANEL_GAP):]
+    assert np.abs(original.astype(int) - images[0].permute(1, 2, 0).numpy()).max() <= 1   # last panel = input
+
+
+def test_reconstruction_cli_with_simmim(tmp_path):
+    from PIL import Image
+
+    from mimbench.models.reconstruction import main
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (80, 96, 3), dtype=np.uint8)).save(tmp_path / 'a.png')
+    assert main(['configs/pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k_smoke.py', '',
+                 str(tmp_path / 'a.png'), '--out', str(tmp_path / 'fig')]) == 0
+    assert len(list((tmp_path / 'fig').glob('*.png'))) == 1
+
+
+def test_complexity_table_and_mask_token_flops(tmp_path):
+    """The mask-token encoder costs more FLOPs than the visible-only one (mae.txt Table 1(b))."""
+    import pandas as pd
+
+    from mimbench.models.complexity import _LossForward, complexity_table, count_flops, write_table
+    table = complexity_table([SMOKE])
+    assert table.loc[0, 'encoder_params_M'] == pytest.approx(count_params(smoke_model().backbone) / 1e6, abs=0.01)
+    assert table.loc[0, 'encoder_GFLOPs'] > 0
+    csv, md = write_table(table, tmp_path)
+    assert pd.read_csv(csv).shape == table.shape and md.read_text().startswith('| config |')
+    images = torch.randn(1, 3, 64, 64)
+    visible = count_flops(_LossForward(smoke_model().eval()), images)
+    with_tokens = count_flops(_LossForward(smoke_model(type='mimbench.MAEViTMaskTokenEncoder').eval()), images)
+    assert with_tokens > 1.5 * visible
