@@ -11,12 +11,12 @@ import mimbench.transfer.layer_decay  # noqa: F401  (registers the constructor)
 from mimbench.transfer.layer_decay import layer_decay_rule_of, layer_decay_table
 
 R = 0.5  # a rate whose powers are exact in binary
-VIT = dict(type='mmpretrain.VisionTransformer', arch=dict(embed_dims=96, num_layers=4, num_heads=3,
-                                                          feedforward_channels=384), img_size=64, patch_size=16)
-SWIN = dict(type='mmpretrain.SwinTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
-            img_size=64, window_size=4, out_indices=(0, 1, 2, 3))
-MIXMIM = dict(type='mmpretrain.MixMIMTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1],
-                                                             num_heads=[1, 2, 4, 8]), img_size=64, window_size=[4, 4, 4, 2])
+VIT = dict(type='mmpretrain.VisionTransformer', img_size=64, patch_size=16,
+           arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384))
+HIERARCHICAL = dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8])
+SWIN = dict(type='mmpretrain.SwinTransformer', arch=HIERARCHICAL, img_size=64, window_size=4,
+            out_indices=(0, 1, 2, 3))
+MIXMIM = dict(type='mmpretrain.MixMIMTransformer', arch=HIERARCHICAL, img_size=64, window_size=[4, 4, 4, 2])
 
 
 def optim_cfg(**paramwise):
@@ -37,7 +37,8 @@ def lr_and_wd(optim_wrapper, model):
 def classifier(backbone, in_channels):
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
-    return MODELS.build(dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
+    return MODELS.build(dict(type='ImageClassifier', backbone=backbone,
+                             neck=dict(type='GlobalAveragePooling'),
                              head=dict(type='LinearClsHead', num_classes=5, in_channels=in_channels)))
 
 
@@ -107,7 +108,7 @@ def test_mixmim_in_mmseg_default_rule():
                          norm_cfg=dict(type='BN', requires_grad=True))))
     wrapper = build_optim_wrapper(model, optim_cfg(layer_decay_rate=R))
     got = lr_and_wd(wrapper, model)
-    assert wrapper.layer_decay_rule == 'mixmim'  # MixMIM lr_decay.py: merging with the next stage's first block
+    assert wrapper.layer_decay_rule == 'mixmim'  # MixMIM lr_decay.py: merging joins the next stage
     assert got['backbone.patch_embed.projection.weight'][0] == R ** 6
     assert got['backbone.layers.0.blocks.0.attn.qkv.weight'][0] == R ** 5
     assert got['backbone.layers.0.downsample.reduction.weight'][0] == R ** 4
@@ -123,7 +124,8 @@ def test_resnet_blocks_in_mmpretrain_classifier():
     table, summary = layer_decay_table(model, R)
     ids = {k: table[k]['layer_id'] for k in ('backbone.conv1.weight', 'backbone.bn1.weight',
                                              'backbone.layer1.0.conv1.weight', 'backbone.layer1.1.bn2.weight',
-                                             'backbone.layer2.0.downsample.0.weight', 'backbone.layer4.1.conv2.weight',
+                                             'backbone.layer2.0.downsample.0.weight',
+                                             'backbone.layer4.1.conv2.weight',
                                              'head.fc.weight')}
     assert ids == {'backbone.conv1.weight': 0, 'backbone.bn1.weight': 0, 'backbone.layer1.0.conv1.weight': 1,
                    'backbone.layer1.1.bn2.weight': 2, 'backbone.layer2.0.downsample.0.weight': 3,

@@ -7,4 +7,5 @@
 """
 from mimbench.checkpoints import convert, formats, hashing, init, interpolate, load  # noqa: F401
 from mimbench.checkpoints.hashing import checkpoint_sha256  # noqa: F401
-from mimbench.checkpoints.load import CheckpointMismatchError, LoadReport, load_backbone_checkpoint  # noqa: F401
+from mimbench.checkpoints.load import (  # noqa: F401
+    CheckpointMismatchError, LoadReport, load_backbone_checkpoint)

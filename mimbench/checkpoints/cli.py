@@ -1,4 +1,4 @@
-"""``mimbench convert-checkpoint SRC DST [--format ...]``: a foreign release -> an mmpretrain-layout checkpoint.
+"""``mimbench convert-checkpoint SRC DST [--format ...]``: a foreign release -> mmpretrain layout.
 
 The output is an mmengine-style file ``{'state_dict': {'backbone.<key>': tensor}, 'meta': {...}}``: any
 mimbench transfer config loads it (``format='auto'`` detects ``mmpretrain``), and so does mmengine's plain
@@ -49,7 +49,8 @@ def convert_checkpoint(src: str, dst: str, fmt: str = 'auto', family: str = 'aut
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        'convert-checkpoint', help='convert an MAE/SimMIM/MixMIM/timm/mmpretrain checkpoint to mmpretrain layout',
+        'convert-checkpoint',
+        help='convert an MAE/SimMIM/MixMIM/timm/mmpretrain checkpoint to mmpretrain layout',
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('src', help='checkpoint file to convert')
     parser.add_argument('dst', help='output file (mmengine checkpoint, encoder under backbone.)')
@@ -64,7 +65,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     try:
-        dropped = convert_checkpoint(args.src, args.dst, args.format, args.family, weights_only=not args.trust)
+        dropped = convert_checkpoint(args.src, args.dst, args.format, args.family,
+                                     weights_only=not args.trust)
     except (FileNotFoundError, ValueError) as err:
         print(f'convert-checkpoint: {err}')
         return 2

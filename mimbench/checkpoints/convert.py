@@ -61,8 +61,9 @@ def infer_family(state: dict[str, torch.Tensor], fmt: str | None = None) -> str:
         return 'vit'
     if has('layer1.0.'):
         return 'resnet'
-    raise ValueError(f'cannot tell the backbone family from keys {keys[:8]}; expected ViT (blocks.i / layers.i), '
-                     'Swin/MixMIM (layers.i.blocks.j / stages.i) or ResNet (layer1.0) names')
+    raise ValueError(f'cannot tell the backbone family from keys {keys[:8]}; expected ViT '
+                     '(blocks.i / layers.i), Swin/MixMIM (layers.i.blocks.j / stages.i) or ResNet '
+                     '(layer1.0) names')
 
 
 def strip_prefix(state: dict[str, torch.Tensor], prefix: str) -> tuple[dict, dict]:
@@ -141,7 +142,8 @@ def hierarchical_from_official(state: dict[str, torch.Tensor], family: str,
         if key.startswith('patch_embed.proj.'):
             new_key = key.replace('patch_embed.proj.', 'patch_embed.projection.')
         elif m := re.match(r'^layers\.(\d+)\.blocks\.(\d+)\.(.*)$', key):
-            new_key = f'{stage_name}.{m.group(1)}.blocks.{m.group(2)}.{_swin_block_rename(m.group(3), family)}'
+            inner = _swin_block_rename(m.group(3), family)
+            new_key = f'{stage_name}.{m.group(1)}.blocks.{m.group(2)}.{inner}'
         elif m := re.match(r'^layers\.(\d+)\.downsample\.(reduction\.weight|norm\.weight|norm\.bias)$', key):
             stage = int(m.group(1)) - shift
             new_key = f'{stage_name}.{stage}.downsample.{m.group(2)}'
@@ -155,7 +157,8 @@ def hierarchical_from_official(state: dict[str, torch.Tensor], family: str,
 
 
 def convert_state_dict(state: dict[str, torch.Tensor], fmt: str, family: str | None = None,
-                       num_stages: int | None = None) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+                       num_stages: int | None = None,
+                       ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Convert an unwrapped state dict of format ``fmt`` into the mmpretrain layout of ``family``.
 
     Returns ``(encoder, other)``: the encoder's tensors under mmpretrain names, and the tensors that are

@@ -20,5 +20,6 @@ def checkpoint_sha256(path: str | os.PathLike) -> str:
                 digest.update(chunk)
     except OSError as err:
         raise FileNotFoundError(
-            f'cannot hash checkpoint {os.fspath(path)!r}: {err}; expected a readable checkpoint file') from err
+            f'cannot hash checkpoint {os.fspath(path)!r}: {err}; expected a readable checkpoint file',
+        ) from err
     return digest.hexdigest()

@@ -43,8 +43,8 @@ class PretrainedBackboneInit:
     def __init__(self, checkpoint: str | None = None, format: str = 'auto', allowed_missing=(),
                  allowed_unexpected=(), weights_only: bool = True, **unused):
         if unused:
-            raise TypeError(f'mimbench.Pretrained got unknown argument(s) {sorted(unused)}; expected checkpoint, '
-                            'format, allowed_missing, allowed_unexpected, weights_only')
+            raise TypeError(f'mimbench.Pretrained got unknown argument(s) {sorted(unused)}; expected '
+                            'checkpoint, format, allowed_missing, allowed_unexpected, weights_only')
         self.checkpoint = checkpoint
         self.format = format
         self.allowed_missing = tuple(allowed_missing)
@@ -53,11 +53,16 @@ class PretrainedBackboneInit:
         self.report = None
 
     def __call__(self, module):
+        if isinstance(getattr(module, 'init_cfg', None), list) and len(module.init_cfg) > 1:
+            raise ValueError(
+                f"{type(module).__name__}.init_cfg is a list {module.init_cfg}; 'mimbench.Pretrained' must "
+                'be the only entry: mmengine runs the entries in order, so a later one would overwrite the '
+                'loaded weights')
         if not self.checkpoint:
             raise ValueError(
-                f"{type(module).__name__} has init_cfg type 'mimbench.Pretrained' but no checkpoint; pass one at "
-                'launch: --cfg-options model.backbone.init_cfg.checkpoint=PATH (or drop the init_cfg to train '
-                'from scratch, which is then recorded as method "random")')
+                f"{type(module).__name__} has init_cfg type 'mimbench.Pretrained' but no checkpoint; pass "
+                'one at launch: --cfg-options model.backbone.init_cfg.checkpoint=PATH (or drop the init_cfg '
+                'to train from scratch, which is then recorded as method "random")')
         self.report = load_backbone_checkpoint(
             module, self.checkpoint, format=self.format, allowed_missing=self.allowed_missing,
             allowed_unexpected=self.allowed_unexpected, weights_only=self.weights_only)
@@ -77,7 +82,8 @@ def _protect_loaded_weights(module, initializer: PretrainedBackboneInit) -> None
         if sub is not module and isinstance(sub, BaseModule):
             sub._is_init = True
     original = copy.deepcopy(getattr(module, 'init_cfg', None))
-    module.init_cfg = dict(type='Pretrained', loaded_by='mimbench.Pretrained', checkpoint=initializer.checkpoint,
+    module.init_cfg = dict(type='Pretrained', loaded_by='mimbench.Pretrained',
+                           checkpoint=initializer.checkpoint,
                            format=initializer.report.format, sha256=initializer.report.sha256,
                            original=original)
     module.mimbench_load_report = initializer.report
@@ -90,7 +96,8 @@ def _protect_loaded_weights(module, initializer: PretrainedBackboneInit) -> None
 
 def find_load_report(model):
     """The :class:`~mimbench.checkpoints.load.LoadReport` of the checkpoint loaded into ``model`` by
-    ``mimbench.Pretrained`` (None if none was): its ``sha256`` goes into ``ResultRecord.checkpoint_sha256``."""
+    ``mimbench.Pretrained`` (None if none was): its ``sha256`` goes into
+    ``ResultRecord.checkpoint_sha256``."""
     model = getattr(model, 'module', model)
     for sub in model.modules():
         report = getattr(sub, 'mimbench_load_report', None)

@@ -35,8 +35,8 @@ def resize_pos_embed(pos_embed: torch.Tensor, dst_grid: tuple[int, int], num_ext
     if src_grid is None:
         side = _square_side(length - num_extra_tokens)
         if side is None:
-            raise ValueError(f'position embedding has {length} tokens, not {num_extra_tokens} extra + a square '
-                             'grid; pass src_grid=(H, W)')
+            raise ValueError(f'position embedding has {length} tokens, not {num_extra_tokens} extra + a '
+                             'square grid; pass src_grid=(H, W)')
         src_grid = (side, side)
     if tuple(src_grid) == tuple(dst_grid):
         return pos_embed

@@ -111,7 +111,8 @@ def _why(key: str, rules: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-def _expand_shared_rel_pos_bias(encoder: dict[str, torch.Tensor], model_state: dict[str, torch.Tensor]) -> None:
+def _expand_shared_rel_pos_bias(encoder: dict[str, torch.Tensor],
+                                model_state: dict[str, torch.Tensor]) -> None:
     """SimMIM ViT pre-trains one shared relative position table (``rel_pos_bias``); a model with per-block
     tables gets a copy in each block, as SimMIM's fine-tuning does (SimMIM utils.py)."""
     shared = encoder.get('rel_pos_bias.relative_position_bias_table')
@@ -157,7 +158,8 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     path = None if isinstance(checkpoint, dict) else os.fspath(checkpoint)
     raw = checkpoint if isinstance(checkpoint, dict) else read_checkpoint(path, weights_only=weights_only)
     if format != 'auto' and format not in FORMATS:
-        raise ValueError(f'unknown checkpoint format {format!r}; expected auto or one of {", ".join(FORMATS)}')
+        raise ValueError(f'unknown checkpoint format {format!r}; expected auto or one of '
+                         f'{", ".join(FORMATS)}')
     fmt = detect_format(raw) if format == 'auto' else format
     prefix, encoder_module, family = find_encoder(module)
     num_stages = len(getattr(encoder_module, 'depths', ())) or None
@@ -196,7 +198,8 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
         elif re.search(RECOMPUTED, key):
             report.new[key] = 'buffer recomputed by the model'
         elif value.shape != model_state[key].shape:
-            mismatched.append(f'{key} (checkpoint {tuple(value.shape)}, model {tuple(model_state[key].shape)})')
+            shapes = f'checkpoint {tuple(value.shape)}, model {tuple(model_state[key].shape)}'
+            mismatched.append(f'{key} ({shapes})')
         else:
             to_load[key] = value
     if missing or unexpected or mismatched:
@@ -215,7 +218,8 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     loaded_state = encoder_module.state_dict()
     not_arrived = [k for k, v in to_load.items() if not torch.equal(loaded_state[k], v.to(loaded_state[k]))]
     if not_arrived:
-        raise CheckpointMismatchError(f'tensors did not arrive in the model after loading: {_short(not_arrived)}')
+        raise CheckpointMismatchError(
+            f'tensors did not arrive in the model after loading: {_short(not_arrived)}')
     report.loaded = sorted(to_load)
     if sha256 and path is not None:
         report.sha256 = checkpoint_sha256(path)

@@ -146,7 +146,7 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
         if name.startswith(encoder_prefix):
             layer_id = encoder_layer_id(name[len(encoder_prefix):], family, blocks, rule)
         elif family == 'vit' and (m := re.match(rf'{re.escape(parent_prefix)}rel_pos_bias\.(\d+)\.', name)):
-            layer_id = int(m.group(1)) + 1  # a block's relative position bias held by an adapter: the block's id
+            layer_id = int(m.group(1)) + 1  # a block's relative position bias held by an adapter
         else:
             layer_id = rest
         table[name] = dict(layer_id=layer_id, lr_scale=rate ** (top - layer_id),
@@ -170,8 +170,9 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         unknown = sorted(set(cfg) - {'layer_decay_rate', 'rule', 'method'})
         if unknown or 'layer_decay_rate' not in cfg:
             raise ValueError(
-                f'mimbench.LayerDecayOptimWrapperConstructor: paramwise_cfg must hold layer_decay_rate and may '
-                f'hold rule and method; found {sorted(cfg)}' + (f' (unknown: {unknown})' if unknown else ''))
+                f'mimbench.LayerDecayOptimWrapperConstructor: paramwise_cfg must hold layer_decay_rate and '
+                f'may hold rule and method; found {sorted(cfg)}'
+                + (f' (unknown: {unknown})' if unknown else ''))
         super().__init__(optim_wrapper_cfg, paramwise_cfg=None)
         self.rate = float(cfg['layer_decay_rate'])
         if not 0 < self.rate <= 1:
@@ -179,9 +180,11 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         self.rule = cfg.get('rule', 'auto')
         self.method = cfg.get('method')
         if self.rule not in (*RULES, 'auto', None):
-            raise ValueError(f'unknown layer-decay rule {self.rule!r}; expected one of {", ".join(RULES)} or auto')
+            raise ValueError(f'unknown layer-decay rule {self.rule!r}; expected one of '
+                             f'{", ".join(RULES)} or auto')
         if self.base_lr is None:
-            raise ValueError('optimizer lr is required for layer-wise lr decay; found none in optim_wrapper.optimizer')
+            raise ValueError('optimizer lr is required for layer-wise lr decay; found none in '
+                             'optim_wrapper.optimizer')
 
     def __call__(self, model: nn.Module):
         if hasattr(model, 'module'):
@@ -221,7 +224,7 @@ def layer_decay_rule_of(cfg) -> str | None:
     """
     optim = cfg.get('optim_wrapper') or {}
     constructor = str(optim.get('constructor', ''))
-    if not constructor.endswith('LayerDecayOptimWrapperConstructor') or not constructor.startswith('mimbench.'):
+    if constructor != 'mimbench.LayerDecayOptimWrapperConstructor':
         return None
     paramwise = optim.get('paramwise_cfg') or {}
     rule, method = paramwise.get('rule', 'auto'), paramwise.get('method')
