@@ -1,3 +1,4 @@
 """mimbench.datasets"""
 from mimbench.datasets import synthetic  # noqa: F401
 from mimbench.datasets import checks, inat, places  # noqa: F401
+from mimbench.datasets import overrides  # noqa: F401
