@@ -1,4 +1,4 @@
-"""Synthetic datasets are valid in each real format and read by the toolboxes; bad roots fail with guidance."""
+"""Synthetic datasets: valid in each real format, read by the toolboxes; bad roots fail with guidance."""
 import argparse
 import hashlib
 import json
@@ -70,7 +70,8 @@ def test_coco_json_has_polygons_rle_and_crowd_and_reads_with_mmdet(roots):
     ann_file = roots['coco'] / 'annotations' / 'instances_train2017.json'
     coco = COCO(str(ann_file))
     anns = coco.loadAnns(coco.getAnnIds())
-    kinds = {('crowd' if a['iscrowd'] else 'poly' if isinstance(a['segmentation'], list) else 'rle') for a in anns}
+    kinds = {'crowd' if a['iscrowd'] else 'poly' if isinstance(a['segmentation'], list) else 'rle'
+             for a in anns}
     assert kinds == {'poly', 'rle', 'crowd'}
     for a in anns:                                       # every mask decodes to its recorded area and box
         mask = coco.annToMask(a)
@@ -83,7 +84,8 @@ def test_coco_json_has_polygons_rle_and_crowd_and_reads_with_mmdet(roots):
     ds = DET_DATASETS.build(dict(
         type='CocoDataset', data_root=str(roots['coco']), ann_file='annotations/instances_val2017.json',
         data_prefix=dict(img='val2017/'), metainfo=dict(classes=COCO_CLASSES), test_mode=False,
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, with_mask=True)]))
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations', with_bbox=True, with_mask=True)]))
     assert len(ds) == 8
     sample = ds[0]
     masks = sample['gt_masks'].to_ndarray()
@@ -142,7 +144,8 @@ def test_places_lists_read_as_mimbench_dataset(roots, version):
     if version == 365:
         assert ds.metainfo['classes'] == ('abbey', 'airport_terminal', 'bakery/shop', 'canyon')
         first = (root / 'places365_train_standard.txt').read_text().split()[0]
-        assert first.startswith('/a/abbey/') and ds.get_data_info(0)['img_path'].startswith(str(root / 'data_256'))
+        assert first.startswith('/a/abbey/')
+        assert ds.get_data_info(0)['img_path'].startswith(str(root / 'data_256'))
 
 
 @pytest.mark.parametrize('task', TASKS)
@@ -171,7 +174,8 @@ def test_datasets_refuse_incomplete_roots(roots, tmp_path):
 
 def test_check_root_finds_missing_images_and_bad_lines(roots, tmp_path):
     report = check_root('places205', roots['places205'])
-    assert report['splits']['train'] == {'images': 32, 'classes': 4} and report['warnings']  # not official size
+    assert report['splits']['train'] == {'images': 32, 'classes': 4}
+    assert report['warnings']                                       # not the official size
     broken = tmp_path / 'places205'
     shutil.copytree(roots['places205'], broken)
     listed = (broken / 'trainvalsplit_places205' / 'val_places205.csv').read_text().split()[0]

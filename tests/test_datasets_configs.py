@@ -102,7 +102,8 @@ def test_full_recipes_carry_the_papers_values():
     assert coco.val_evaluator.metric == ['bbox', 'segm'] and coco.num_classes == 80
     ade = Config.fromfile(CONFIGS / 'ade20k_512.py')
     crop = next(t for t in ade.train_pipeline if t.type == 'mmseg.RandomCrop')
-    assert crop.crop_size == (512, 512) and ade.img_ratios == [0.75, 0.875, 1.0, 1.125, 1.25]  # simmim.txt C.1
+    assert crop.crop_size == (512, 512)                                                # mae.txt A.4
+    assert ade.img_ratios == [0.75, 0.875, 1.0, 1.125, 1.25]                          # simmim.txt C.1
     assert ade.train_dataloader.batch_size * 8 == 16                                   # mae.txt A.4
     expected_classes = {'imagenet_finetune.py': 1000, 'inat2017.py': 5089, 'inat2018.py': 8142,
                         'inat2019.py': 1010, 'places205.py': 205, 'places365.py': 365}

@@ -110,7 +110,8 @@ def _read_list(path: Path) -> list[tuple[str, int]]:
             continue
         parts = line.strip().rsplit(' ', 1)
         if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
-            raise DatasetRootError(f'{path}:{number}: expected "<image path> <integer label>", found {line!r}')
+            raise DatasetRootError(
+                f'{path}:{number}: expected "<image path> <integer label>", found {line!r}')
         rows.append((parts[0], int(parts[1])))
     return rows
 
@@ -161,7 +162,8 @@ def check_root(task: str, root, sample: int = 32) -> dict:
             image_dir = root / (f'{split}2017' if task == 'coco' else '')
             absent = [im['file_name'] for im in _sample(ann['images'], sample)
                       if not (image_dir / im['file_name']).is_file()]
-            problems += [f'{split}: image {image_dir / f} named in {ann_path.name} is missing' for f in absent[:5]]
+            problems += [f'{split}: image {image_dir / f} named in {ann_path.name} is missing'
+                         for f in absent[:5]]
             splits[split] = {'images': len(ann['images']), 'classes': len(ann['categories']),
                              'annotations': len(ann['annotations'])}
     elif task == 'ade20k':

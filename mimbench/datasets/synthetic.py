@@ -7,7 +7,8 @@ per task on one core.
 
 Formats written (one function per task, each returns the root it filled):
 
-- ``make_imagenet``: ImageNet folder with mmpretrain's list files (``meta/train.txt``: ``<wnid>/<file> <label>``).
+- ``make_imagenet``: ImageNet folder with mmpretrain's list files
+  (``meta/train.txt``: ``<wnid>/<file> <label>``).
 - ``make_coco``: COCO 2017 layout; instance masks as polygons (square/triangle/diamond), compressed RLE
   (circles) and, in training images, some ``iscrowd=1`` regions as uncompressed RLE, as the real
   ``instances_*.json`` mixes them.
@@ -194,7 +195,8 @@ def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, see
     """
     root = Path(root)
     rng = np.random.default_rng(seed)
-    categories = [{'id': i + 1, 'name': name, 'supercategory': 'shape'} for i, name in enumerate(COCO_CLASSES)]
+    categories = [{'id': i + 1, 'name': name, 'supercategory': 'shape'}
+                  for i, name in enumerate(COCO_CLASSES)]
     ann_id = 1
     for split, count, offset in (('train', num_train, 1), ('val', num_val, 100_001)):
         images, annotations = [], []

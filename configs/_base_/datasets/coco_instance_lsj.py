@@ -1,15 +1,16 @@
 # COCO 2017 instance segmentation with large-scale jitter, for Mask R-CNN transfer (mmdet).
-# LSJ at 1024x1024, scale range [0.1, 2.0]: simmim.txt C.1 ("large jittering augmentation (1024 x 1024 resolution,
-# scale range [0.1, 2.0])"), mixmim.txt Sec. 8 "Finetuning on COCO" (same, following MAE/ViTDet), mae.txt A.3 (-> its
-# ref. 65, the ViT detection-transfer benchmark, which uses this augmentation). Metrics: box AP and mask AP from the
-# COCO evaluator (mae.txt Table 4, simmim.txt Table 12, mixmim.txt Table 4), computed by mimbench.FastCocoMetric
-# (faster-coco-eval; backend='pycocotools' is the reference).
+# LSJ at 1024x1024, scale range [0.1, 2.0]: simmim.txt C.1 ("large jittering augmentation (1024 x 1024
+# resolution, scale range [0.1, 2.0])"), mixmim.txt Sec. 8 "Finetuning on COCO" (same, following MAE/ViTDet),
+# mae.txt A.3 (-> its ref. 65, the ViT detection-transfer benchmark, which uses this augmentation).
+# Metrics: box AP and mask AP from the COCO evaluator (mae.txt Table 4, simmim.txt Table 12, mixmim.txt
+# Table 4), computed by mimbench.FastCocoMetric (faster-coco-eval; backend='pycocotools' is the reference).
 #
 # Fixed-size inputs: images are padded to image_size in the pipeline (train and test), as the ViT adapter with
 # absolute position embeddings expects; the model's data_preprocessor only normalises.
 # Real data root: --cfg-options train_dataloader.dataset.data_root=DIR/ val_dataloader.dataset.data_root=DIR/
 #   test_dataloader.dataset.data_root=DIR/ val_evaluator.ann_file=DIR/annotations/instances_val2017.json
-#   test_evaluator.ann_file=DIR/annotations/instances_val2017.json   (check it with `mimbench data check --task coco`)
+#   test_evaluator.ann_file=DIR/annotations/instances_val2017.json
+#   (listed by mimbench.datasets.overrides.data_root_options; `mimbench data check --task coco` checks it)
 # Types are toolbox-scoped except mmcv's transforms registered at the root (LoadImageFromFile, RandomResize,
 # TestTimeAug), which no toolbox registry holds under its own scope.
 data_root = 'data/coco/'
@@ -33,7 +34,8 @@ test_pipeline = [
     dict(type='mmdet.Resize', scale=image_size, keep_ratio=True),
     dict(type='mmdet.Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='mmdet.PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(type='mmdet.PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 
 train_dataloader = dict(

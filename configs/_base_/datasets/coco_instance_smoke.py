@@ -26,7 +26,8 @@ test_pipeline = [
     dict(type='mmdet.Resize', scale=image_size, keep_ratio=True),
     dict(type='mmdet.Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='mmdet.PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(type='mmdet.PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 
 train_dataloader = dict(

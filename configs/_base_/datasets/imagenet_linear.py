@@ -1,9 +1,9 @@
-# ImageNet-1K linear-probing data (mmpretrain): mae.txt Table 10 and Sec. A.1 "Linear probing" -- RandomResizedCrop
-# and flip only: no mixup, cutmix, RandAug or colour jitter ("regularization is in general harmful for linear
-# probing"). The BatchNorm without affine before the linear head is the model's (mae.txt A.1).
+# ImageNet-1K linear-probing data (mmpretrain): mae.txt Table 10 and A.1 "Linear probing": RandomResizedCrop
+# and flip only, no mixup, cutmix, RandAug or colour jitter ("regularization is in general harmful for
+# linear probing"). The BatchNorm without affine before the linear head is the model's (mae.txt A.1).
 # Layout: mmpretrain ImageNet (train/, val/, meta/{train,val}.txt).
 # Real data root: --cfg-options train_dataloader.dataset.data_root=DIR val_dataloader.dataset.data_root=DIR
-#   test_dataloader.dataset.data_root=DIR   (check it with `mimbench data check --task in1k --root DIR`)
+#   test_dataloader.dataset.data_root=DIR   (check it: `mimbench data check --task in1k --root DIR`)
 data_root = 'data/imagenet'
 num_classes = 1000
 
@@ -33,7 +33,8 @@ train_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mmpretrain.ImageNet', data_root=data_root, split='train', pipeline=train_pipeline))
+    dataset=dict(type='mmpretrain.ImageNet', data_root=data_root, split='train',
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=256,
     num_workers=8,
@@ -41,7 +42,8 @@ val_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mmpretrain.ImageNet', data_root=data_root, split='val', pipeline=test_pipeline))
+    dataset=dict(type='mmpretrain.ImageNet', data_root=data_root, split='val',
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))

@@ -1,8 +1,8 @@
-# iNaturalist 2017 fine-tuning data (mimbench.INaturalist, official train2017.json/val2017.json): mae.txt Table 6
-# with the Table 9 recipe (mae.txt A.5: "We follow the setting in Table 9 for iNaturalist and Places").
-# 5,089 categories.
+# iNaturalist 2017 fine-tuning data (mimbench.INaturalist, official train2017.json/val2017.json):
+# mae.txt Table 6 with the Table 9 recipe (mae.txt A.5: "We follow the setting in Table 9 for iNaturalist
+# and Places"). 5,089 categories.
 # Real data root: --cfg-options train_dataloader.dataset.data_root=DIR val_dataloader.dataset.data_root=DIR
-#   test_dataloader.dataset.data_root=DIR   (check it with `mimbench data check --task inat2017 --root DIR`)
+#   test_dataloader.dataset.data_root=DIR   (check it: `mimbench data check --task inat2017 --root DIR`)
 # Mixup/CutMix live in the top-level data_preprocessor (mmengine uses it when the model defines none).
 data_root = 'data/inat2017'
 num_classes = 5089
@@ -22,11 +22,12 @@ train_pipeline = [
     dict(type='mmpretrain.LoadImageFromFile'),
     dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
-    # RandAug (9, 0.5): mae.txt Table 9, mixmim.txt Table 12 (timm's rand-m9-mstd0.5-inc1: 2 ops, magnitude 9 of 10)
+    # RandAug (9, 0.5): mae.txt Table 9, mixmim.txt Table 12 (timm rand-m9-mstd0.5-inc1: 2 ops,
+    # magnitude 9 of 10)
     dict(type='mmpretrain.RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
          magnitude_level=9, magnitude_std=0.5,
          hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    # random erasing 0.25: simmim.txt Sec. 4.1 / C.1 ("random erasing"); MAE's released fine-tuning code uses 0.25
+    # random erasing 0.25: simmim.txt Sec. 4.1 / C.1 ("random erasing"); MAE's released fine-tuning code: 0.25
     dict(type='mmpretrain.RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02,
          max_area_ratio=1 / 3, fill_color=bgr_mean, fill_std=bgr_std),
     dict(type='mmpretrain.PackInputs'),
@@ -45,7 +46,8 @@ train_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2017, split='train', pipeline=train_pipeline))
+    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2017, split='train',
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=128,
     num_workers=8,
@@ -53,7 +55,8 @@ val_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2017, split='val', pipeline=test_pipeline))
+    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2017, split='val',
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))   # top-1 is the papers' metric

@@ -1,8 +1,9 @@
-# iNaturalist 2018 fine-tuning data (mimbench.INaturalist, official train2018.json/val2018.json): mae.txt Table 6
-# (recipe Table 9, A.5), mixmim.txt Table 5 (recipe Table 12, Sec. 8), simmim.txt C.1 (RandAug, Mixup, Cutmix,
-# label smoothing, random erasing). 8,142 categories, 437,513 / 24,426 images (simmim.txt C.1).
+# iNaturalist 2018 fine-tuning data (mimbench.INaturalist, official train2018.json/val2018.json):
+# mae.txt Table 6 (recipe Table 9, A.5), mixmim.txt Table 5 (recipe Table 12, Sec. 8), simmim.txt C.1
+# (RandAug, Mixup, Cutmix, label smoothing, random erasing). 8,142 categories, 437,513 / 24,426 images
+# (simmim.txt C.1).
 # Real data root: --cfg-options train_dataloader.dataset.data_root=DIR val_dataloader.dataset.data_root=DIR
-#   test_dataloader.dataset.data_root=DIR   (check it with `mimbench data check --task inat2018 --root DIR`)
+#   test_dataloader.dataset.data_root=DIR   (check it: `mimbench data check --task inat2018 --root DIR`)
 # Mixup/CutMix live in the top-level data_preprocessor (mmengine uses it when the model defines none).
 data_root = 'data/inat2018'
 num_classes = 8142
@@ -22,11 +23,12 @@ train_pipeline = [
     dict(type='mmpretrain.LoadImageFromFile'),
     dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
-    # RandAug (9, 0.5): mae.txt Table 9, mixmim.txt Table 12 (timm's rand-m9-mstd0.5-inc1: 2 ops, magnitude 9 of 10)
+    # RandAug (9, 0.5): mae.txt Table 9, mixmim.txt Table 12 (timm rand-m9-mstd0.5-inc1: 2 ops,
+    # magnitude 9 of 10)
     dict(type='mmpretrain.RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
          magnitude_level=9, magnitude_std=0.5,
          hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    # random erasing 0.25: simmim.txt Sec. 4.1 / C.1 ("random erasing"); MAE's released fine-tuning code uses 0.25
+    # random erasing 0.25: simmim.txt Sec. 4.1 / C.1 ("random erasing"); MAE's released fine-tuning code: 0.25
     dict(type='mmpretrain.RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02,
          max_area_ratio=1 / 3, fill_color=bgr_mean, fill_std=bgr_std),
     dict(type='mmpretrain.PackInputs'),
@@ -45,7 +47,8 @@ train_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2018, split='train', pipeline=train_pipeline))
+    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2018, split='train',
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=128,
     num_workers=8,
@@ -53,7 +56,8 @@ val_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2018, split='val', pipeline=test_pipeline))
+    dataset=dict(type='mimbench.INaturalist', data_root=data_root, year=2018, split='val',
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))   # top-1 is the papers' metric
