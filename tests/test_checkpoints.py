@@ -19,7 +19,7 @@ import mimbench.checkpoints  # noqa: F401  (registers mimbench.Pretrained)
 from mimbench.checkpoints import CheckpointMismatchError, load_backbone_checkpoint
 from mimbench.checkpoints.convert import merging_norm_to_unfold, merging_weight_to_unfold
 from mimbench.checkpoints.formats import detect_format
-from mimbench.checkpoints.interpolate import resize_pos_embed, resize_rel_pos_table
+from mimbench.checkpoints.interpolate import geometric_offsets, resize_pos_embed, resize_rel_pos_table
 
 torch.manual_seed(0)
 VIT_ARCH = dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384)
@@ -264,6 +264,25 @@ def test_pos_embed_and_rel_table_interpolation():
     assert const.shape == (9, 2) and torch.allclose(const, torch.full((9, 2), 3.0))
 
 
+def test_geometric_rel_table_resize_follows_simmim_coordinates():
+    """SimMIM's Swin: window 6 (192² pre-training) -> 7. A table that is linear in the geometric source
+    coordinates must come out linear in the integer target offsets (cubic splines reproduce lines)."""
+    source, target = geometric_offsets(11, 13)
+    assert source[5] == 0 and source[6] == 1.0 and target == [float(v) for v in range(-6, 7)]
+    assert source[-1] == pytest.approx(6.0, abs=1e-3)  # the stretched half-width reaches the target's
+    rows = torch.tensor(source).view(11, 1).expand(11, 11)
+    cols = torch.tensor(source).view(1, 11).expand(11, 11)
+    table = torch.stack([2 * rows - cols, rows + 0.5], -1).reshape(121, 2).double()  # [(2*6-1)^2, nH=2]
+    out = resize_rel_pos_table(table, (7, 7), mode='geometric')
+    t_rows = torch.tensor(target).view(13, 1).expand(13, 13).double()
+    t_cols = torch.tensor(target).view(1, 13).expand(13, 13).double()
+    expected = torch.stack([2 * t_rows - t_cols, t_rows + 0.5], -1).reshape(169, 2)
+    assert out.shape == (169, 2) and out.dtype == torch.float64
+    torch.testing.assert_close(out, expected, rtol=1e-6, atol=1e-6)
+    bicubic = resize_rel_pos_table(table, (7, 7))
+    assert not torch.allclose(bicubic, expected, atol=1e-2)  # the two modes really differ
+
+
 def test_loader_resizes_to_the_backbone_resolution_and_window():
     src = randomize(mm_vit())
     model = mm_vit(img_size=96)  # grid 4x4 -> 6x6
@@ -277,7 +296,13 @@ def test_loader_resizes_to_the_backbone_resolution_and_window():
     swin_src = randomize(mm_swin())
     swin = mm_swin(window_size=2)
     report = load_backbone_checkpoint(swin, dict(swin_src.state_dict()))
-    assert report.resized['stages.0.blocks.0.attn.w_msa.relative_position_bias_table'] == ((49, 1), (9, 1))
+    key = 'stages.0.blocks.0.attn.w_msa.relative_position_bias_table'
+    assert report.resized[key] == ((49, 1), (9, 1))
+    expected = resize_rel_pos_table(swin_src.state_dict()[key], (2, 2), mode='bicubic')
+    assert torch.equal(swin.state_dict()[key], expected)
+    report = load_backbone_checkpoint(swin, dict(swin_src.state_dict()), rel_pos_resize='geometric')
+    expected = resize_rel_pos_table(swin_src.state_dict()[key], (2, 2), mode='geometric')
+    assert torch.equal(swin.state_dict()[key], expected)
 
 
 # ----------------------------------------------------------------------------- loud failures
@@ -289,6 +314,9 @@ def test_wrong_checkpoint_fails_with_key_lists():
     message = str(err.value)
     assert 'missing keys' in message and 'layers.0.attn.qkv.weight' in message
     assert 'unexpected keys' in message and 'stages.0.blocks.0.norm1.weight' in message
+    wrapped = {'model': {f'encoder.{k}': v for k, v in mm_vit().state_dict().items()}}
+    with pytest.raises(CheckpointMismatchError, match="start with 'encoder.'"):
+        load_backbone_checkpoint(mm_vit(), wrapped, format='mae')
 
     from mmpretrain.models import VisionTransformer
     deeper = VisionTransformer(arch=dict(VIT_ARCH, num_layers=5), img_size=64, patch_size=16)

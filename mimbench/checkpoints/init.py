@@ -38,18 +38,23 @@ class PretrainedBackboneInit:
         format: ``'auto'`` or a format name (:data:`mimbench.checkpoints.formats.FORMATS`).
         allowed_missing / allowed_unexpected: extra key regexes, see ``load_backbone_checkpoint``.
         weights_only: unpickle tensors only (default); ``False`` only for files you trust.
+        rel_pos_resize: ``'auto'`` | ``'bicubic'`` | ``'geometric'`` (SimMIM), see
+            ``load_backbone_checkpoint``.
     """
 
     def __init__(self, checkpoint: str | None = None, format: str = 'auto', allowed_missing=(),
-                 allowed_unexpected=(), weights_only: bool = True, **unused):
+                 allowed_unexpected=(), weights_only: bool = True, rel_pos_resize: str = 'auto',
+                 **unused):
         if unused:
             raise TypeError(f'mimbench.Pretrained got unknown argument(s) {sorted(unused)}; expected '
-                            'checkpoint, format, allowed_missing, allowed_unexpected, weights_only')
+                            'checkpoint, format, allowed_missing, allowed_unexpected, weights_only, '
+                            'rel_pos_resize')
         self.checkpoint = checkpoint
         self.format = format
         self.allowed_missing = tuple(allowed_missing)
         self.allowed_unexpected = tuple(allowed_unexpected)
         self.weights_only = weights_only
+        self.rel_pos_resize = rel_pos_resize
         self.report = None
 
     def __call__(self, module):
@@ -65,7 +70,8 @@ class PretrainedBackboneInit:
                 'to train from scratch, which is then recorded as method "random")')
         self.report = load_backbone_checkpoint(
             module, self.checkpoint, format=self.format, allowed_missing=self.allowed_missing,
-            allowed_unexpected=self.allowed_unexpected, weights_only=self.weights_only)
+            allowed_unexpected=self.allowed_unexpected, weights_only=self.weights_only,
+            rel_pos_resize=self.rel_pos_resize)
         print_log(self.report.summary(), logger='current')
         _protect_loaded_weights(module, self)
         return module

@@ -5,15 +5,18 @@ Pre-training runs at 224² (MAE, mae.txt A.1) or 192² (SimMIM Swin, simmim.txt 
 
 - Absolute position embeddings ``[1, E + H*W, D]`` (E extra tokens such as cls) are resized bicubically on
   their 2-D grid, extra tokens kept, as MAE's ``interpolate_pos_embed`` does (mae pos_embed.py).
-- Relative position bias tables ``[(2*Wh-1) * (2*Ww-1), nH]`` are resized bicubically as a 2-D map per
-  head, as the official Swin and mmpretrain do. SimMIM's own fine-tuning code uses a geometric
-  (log-spaced) interpolation instead (SimMIM utils.py); mimbench uses bicubic for every method and says
-  so here, the difference only matters when the window changes.
+- Relative position bias tables ``[(2*Wh-1) * (2*Ww-1), nH]`` are resized per head as a 2-D map, either
+  ``'bicubic'`` (official Swin, mmpretrain) or ``'geometric'``: SimMIM's fine-tuning code (utils.py,
+  ``remap_pretrained_keys_swin``) places the source offsets on a geometric progression, stretched so that
+  the table's half-width reaches the target's, and fits a cubic spline through them (scipy ``interp2d``,
+  re-implemented with ``RectBivariateSpline``, which fits the same gridded spline). That is how SimMIM's
+  Swin goes from its 192² pre-training window 6 to window 7 (224²) or 14 (simmim.txt Sec. 4.1, C.1).
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -47,10 +50,44 @@ def resize_pos_embed(pos_embed: torch.Tensor, dst_grid: tuple[int, int], num_ext
     return torch.cat([extra, grid], dim=1)
 
 
-def resize_rel_pos_table(table: torch.Tensor, dst_window: tuple[int, int]) -> torch.Tensor:
-    """Resize a relative position bias table [(2Hs-1)(2Ws-1), nH] -> [(2Hd-1)(2Wd-1), nH] (bicubic)."""
+REL_POS_MODES = ('bicubic', 'geometric')
+
+
+def geometric_offsets(src_side: int, dst_side: int) -> tuple[list[float], list[float]]:
+    """SimMIM's coordinates: source offsets on a geometric progression whose half-width reaches the target's.
+
+    Returns ``(source coordinates [src_side], target coordinates [dst_side])`` (both symmetric about 0).
+    """
+    def progression_sum(ratio: float, n: int) -> float:
+        return (1.0 - ratio ** n) / (1.0 - ratio)
+
+    low, high = 1.01, 1.5  # bisection for the ratio, as in SimMIM
+    while high - low > 1e-6:
+        ratio = (low + high) / 2.0
+        if progression_sum(ratio, src_side // 2) > dst_side // 2:
+            high = ratio
+        else:
+            low = ratio
+    offsets, position = [], 1.0
+    for i in range(src_side // 2):
+        offsets.append(position)
+        position += ratio ** (i + 1)
+    source = [-o for o in reversed(offsets)] + [0.0] + offsets
+    half = dst_side // 2
+    target = [float(v) for v in range(-half, half + 1)]
+    return source, target
+
+
+def resize_rel_pos_table(table: torch.Tensor, dst_window: tuple[int, int],
+                         mode: str = 'bicubic') -> torch.Tensor:
+    """Resize a relative position bias table [(2Hs-1)(2Ws-1), nH] -> [(2Hd-1)(2Wd-1), nH].
+
+    ``mode``: ``'bicubic'`` or ``'geometric'`` (SimMIM, square windows only); see the module docstring.
+    """
     if table.ndim != 2:
         raise ValueError(f'expected a relative position bias table [L, heads], found {tuple(table.shape)}')
+    if mode not in REL_POS_MODES:
+        raise ValueError(f'unknown relative position resize mode {mode!r}; expected one of {REL_POS_MODES}')
     length, heads = table.shape
     side = _square_side(length)
     if side is None:
@@ -58,6 +95,15 @@ def resize_rel_pos_table(table: torch.Tensor, dst_window: tuple[int, int]) -> to
     dst = (2 * dst_window[0] - 1, 2 * dst_window[1] - 1)
     if dst == (side, side):
         return table
+    if mode == 'geometric':
+        if dst[0] != dst[1]:
+            raise ValueError(f'geometric resizing (SimMIM) needs a square target window, got {dst_window}')
+        from scipy.interpolate import RectBivariateSpline
+        source, target = geometric_offsets(side, dst[0])
+        maps = table.detach().float().cpu().numpy().T.reshape(heads, side, side)  # [nH, rows, cols]
+        out = [RectBivariateSpline(source, source, m, kx=3, ky=3, s=0)(target, target) for m in maps]
+        resized = torch.as_tensor(np.stack(out), dtype=torch.float32)  # [nH, 2Hd-1, 2Wd-1]
+        return resized.reshape(heads, -1).T.contiguous().to(table.dtype).to(table.device)
     grid = table.T.reshape(1, heads, side, side)  # [1, nH, 2Ws-1, 2Ws-1]
     grid = F.interpolate(grid.float(), size=dst, mode='bicubic', align_corners=False)
     return grid.reshape(heads, dst[0] * dst[1]).T.contiguous().to(table.dtype)
@@ -72,7 +118,7 @@ def _window_of_table(rows: int) -> tuple[int, int]:
 
 def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Tensor],
                  num_extra_tokens: int = 1, grid: tuple[int, int] | None = None,
-                 ) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+                 rel_pos_mode: str = 'bicubic') -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Resize, in place, the position tensors of ``state`` whose shape differs from ``model_state``'s.
 
     Handles keys ending in ``pos_embed`` (ViT, with ``num_extra_tokens`` cls-like tokens; Swin/MixMIM's
@@ -95,7 +141,7 @@ def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Te
                 dst = (side, side)
             state[key] = resize_pos_embed(value, dst, extra)
         elif key.endswith('relative_position_bias_table') and value.shape[1] == target.shape[1]:
-            state[key] = resize_rel_pos_table(value, _window_of_table(target.shape[0]))
+            state[key] = resize_rel_pos_table(value, _window_of_table(target.shape[0]), rel_pos_mode)
         else:
             continue
         resized[key] = (tuple(value.shape), tuple(state[key].shape))

@@ -139,7 +139,7 @@ def _short(keys: list[str], limit: int = 40) -> str:
 def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | dict[str, Any],
                              format: str = 'auto', allowed_missing: Iterable[str] = (),
                              allowed_unexpected: Iterable[str] = (), weights_only: bool = True,
-                             sha256: bool = True) -> LoadReport:
+                             sha256: bool = True, rel_pos_resize: str = 'auto') -> LoadReport:
     """Load a pre-trained encoder into ``module`` (a backbone, or a module containing one).
 
     Args:
@@ -151,6 +151,8 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
         allowed_unexpected: extra regexes of checkpoint keys that may be ignored.
         weights_only: unpickle tensors only (see :func:`read_checkpoint`).
         sha256: hash the file for the report (off for huge files in tests).
+        rel_pos_resize: ``'bicubic'``, ``'geometric'`` (SimMIM's fine-tuning) or ``'auto'``: geometric for
+            the ``simmim`` release format, bicubic otherwise (:mod:`.interpolate`).
 
     Raises:
         CheckpointMismatchError: when missing/unexpected keys or unresolvable shape mismatches remain.
@@ -166,8 +168,11 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     encoder, other = convert_state_dict(unwrap(raw), fmt, family, num_stages)
     model_state = encoder_module.state_dict()
     _expand_shared_rel_pos_bias(encoder, model_state)
+    if rel_pos_resize == 'auto':
+        rel_pos_resize = 'geometric' if fmt == 'simmim' else 'bicubic'
     resized = fit_to_model(encoder, model_state, _num_extra_tokens(encoder_module),
-                           grid=getattr(encoder_module, 'patch_resolution', None))
+                           grid=getattr(encoder_module, 'patch_resolution', None),
+                           rel_pos_mode=rel_pos_resize)
 
     new_rules = [(p, 'allowed by the caller (allowed_missing)') for p in allowed_missing]
     new_rules += list(MAY_BE_NEW[family])
@@ -204,12 +209,19 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
             to_load[key] = value
     if missing or unexpected or mismatched:
         where = f'{type(encoder_module).__name__}' + (f' at {prefix!r}' if prefix else '')
+        heads = {k.split('.', 1)[0] for k in unexpected}
+        hint = ''
+        if len(heads) == 1 and '.' in unexpected[0]:
+            head = heads.pop()
+            if any(k.split('.', 1)[1] in model_state for k in unexpected):
+                hint = (f'All unexpected keys start with {head + "."!r}, which this format does not strip: '
+                        'the checkpoint may be of another format. ')
         raise CheckpointMismatchError(
             f'checkpoint {path or "<dict>"} (format {fmt}) does not fit the {family} backbone {where}.\n'
             f'  missing keys ({len(missing)}): {_short(missing)}\n'
             f'  unexpected keys ({len(unexpected)}): {_short(unexpected)}\n'
             f'  shape mismatches ({len(mismatched)}): {_short(mismatched)}\n'
-            'Expected a checkpoint of the same architecture (check the backbone arch/patch size and the '
+            f'{hint}Expected a checkpoint of the same architecture (check the backbone arch/patch size and the '
             f"checkpoint's format: pass format= one of {', '.join(FORMATS)} if auto-detection chose wrong). "
             'If some keys are genuinely new or unused, name them with allowed_missing=/allowed_unexpected=.')
     incompatible = encoder_module.load_state_dict(to_load, strict=False)
