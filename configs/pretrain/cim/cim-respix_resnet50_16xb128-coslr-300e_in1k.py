@@ -1,0 +1,15 @@
+# CiM-RESPIX with a vanilla (torchvision-style) ResNet-50 enhancer, 300 epochs (cim.txt Sec. 3.2, Table 2:
+# 79.9 top-1 after 300-epoch fine-tuning; Table 3b ADE20K). Same recipe as ViT (cim.txt Table 9); generator
+# width 384 and no weight sharing (there is no patch embedding to share).
+_base_ = './cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py'
+
+model = dict(
+    num_shared_layers=0,                     # sharing only "as long as the enhancer is also ViT" (cim.txt Sec. 3.4)
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.ResNet',
+        depth=50,                            # cim.txt footnote 5: torchvision ResNet-50 without change
+        style='pytorch',                     # stride in the 3x3 conv, as torchvision
+        out_indices=(3,)),                   # stage 4, [N, 2048, 7, 7] at 224 px
+    generator=dict(embed_dims=384, num_heads=6, feedforward_channels=1536),   # cim.txt Table 9 "384 (ResNet)"
+    head=dict(in_channels=2048, stride=32))  # one linear layer per stride-32 location

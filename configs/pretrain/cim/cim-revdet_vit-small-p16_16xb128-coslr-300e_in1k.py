@@ -1,0 +1,11 @@
+# CiM-REVDET with a vanilla ViT-S/16 (DeiT-S) enhancer, 300 epochs (cim.txt Table 1: 81.6 top-1, 200-epoch
+# fine-tuning). Recipe as ViT-B (cim.txt Table 9 "almost the same for different architectures"); generator
+# width follows the enhancer (384, Table 9).
+_base_ = './cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py'
+
+model = dict(
+    objective='revdet',                      # cim.txt Sec. 2.2 REVDET
+    enhancer_loss_weight=1.0,                # cim.txt Table 9 "1 for REVDET"
+    backbone=dict(arch='deit-small'),        # ViT-S/16 of Touvron et al. 2021a: 384-d, 12 layers, 6 heads (Table 1)
+    generator=dict(embed_dims=384, num_heads=6, feedforward_channels=1536),   # "same to the enhancer" (Table 9)
+    head=dict(_delete_=True, type='mimbench.CiMTokenDetectionHead', in_channels=384, stride=16, token_size=16))
