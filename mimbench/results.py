@@ -220,10 +220,12 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
     Folders are searched recursively for ``*.json``, skipping mmengine's own logs (``vis_data/``).
     Returns ``(records, problems)``: each unreadable, partial or invalid file, each leftover temporary file
     of an unfinished write and each missing path is one problem line naming the file and the fault; the
-    caller reports them. Files are read in sorted order so the result does not depend on the file system.
+    caller reports them. Files are read in sorted order so the result does not depend on the file system;
+    a file reached through several of ``paths`` is read once.
     """
     records: list[ResultRecord] = []
     problems: list[str] = []
+    seen: set[Path] = set()  # a file reached through two given paths (a work dir and its results/) counts once
     for root in paths:
         root = Path(root)
         if root.is_file():
@@ -234,6 +236,10 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
             problems.append(f'{root}: no such file or folder; expected a results folder or an mmengine work dir')
             continue
         for path in files:
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
             if path.name.startswith('.tmp-'):
                 problems.append(f'{path}: temporary file of an unfinished or crashed write; skipped')
                 continue

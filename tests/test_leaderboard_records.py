@@ -60,9 +60,10 @@ def test_records_merge_with_paper_values_and_delta_is_right(reference):
 def test_final_evaluation_is_the_default_and_best_is_labelled(reference):
     run = record(task='in1k', metrics={'top1': 83.0}, best_metrics={'top1': 83.9},
                  history=[{'step': 1, 'metrics': {'top1': 83.9}}, {'step': 2, 'metrics': {'top1': 83.0}}])
-    table = tables.build_table(SPECS[0], reference, aggregate_records([run]))   # mae.txt Table 3
+    partial = record(task='in1k', metrics={'top1': 75.0}, note='protocol=partial')   # mae.txt Sec. 4.3
+    table = tables.build_table(SPECS[0], reference, aggregate_records([run, partial]))   # mae.txt Table 3
     c = cell(table, 'MAE', 'ViT-B')
-    assert c.repro == 83.0 and c.repro_best == 83.9
+    assert c.repro == 83.0 and c.repro_best == 83.9 and c.n == 1   # partial fine-tuning is another setting
     assert '83.9' not in tables.to_markdown(table).split('| MAE |')[1].splitlines()[0]
     assert 'reproduced_best' in tables.to_markdown(table)        # the legend says where best lives
 
@@ -110,6 +111,7 @@ def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, referenc
         assert sum(name in p for p in problems) == 1, name
     assert any("unknown task 'imagenet'" in p for p in problems)
     assert any('lacks required field(s): metrics' in p for p in problems)
+    assert len(collect_records([work, work / '..' / 'run1'])[0]) == 1     # one file reached twice reads once
     out = tmp_path / 'lb'
     written = build_leaderboards([results, work], out, papers=['mae'], tasks=['coco'])
     assert written['problems'].read_text().count('\n') == 5

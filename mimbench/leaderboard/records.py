@@ -22,6 +22,16 @@ def _number(value):
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
 
 
+def setting_variant(record: ResultRecord) -> str | None:
+    """The record's variant; partial fine-tuning (mae.txt Sec. 4.3, written by mimbench.transfer with the note
+    ``protocol=partial``) is its own setting so it never mixes with full fine-tuning top-1."""
+    if record.variant:
+        return record.variant
+    if 'protocol=partial' in (record.note or ''):
+        return 'partial-finetune'
+    return None
+
+
 def records_frame(records: list[ResultRecord]) -> pd.DataFrame:
     """One row per (record, metric): the setting, the final ``value``, the ``best`` (NaN if not logged)."""
     rows = []
@@ -30,7 +40,7 @@ def records_frame(records: list[ResultRecord]) -> pd.DataFrame:
         best = r.best_metrics or {}
         common = (r.method, r.backbone, r.task)
         tail = (r.scale, _number(pretrain.get('epochs')), _number(r.epochs), _number(r.resolution),
-                r.variant)
+                setting_variant(r))
         for metric, value in r.metrics.items():
             rows.append(common + (metric,) + tail + (float(value), _number(best.get(metric)), r.seed,
                                                      _number(pretrain.get('flops_g')),

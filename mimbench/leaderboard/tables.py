@@ -4,6 +4,8 @@ A metric cell shows the paper value, the mimbench value and Δ = mimbench − pa
 Without records a table prints exactly the paper's numbers in the paper's layout. Smoke-scale results are
 shown marked ``(smoke)`` and without Δ (a 64-pixel toy run is not comparable to a paper number); full-scale
 results are preferred when both exist. Best values are marked per column (or per row) as the paper does.
+A record fills a cell when it has every field of the cell's key; a record with a ``variant`` (an ablation
+setting, partial fine-tuning) fills only cells that ask for that variant.
 """
 from __future__ import annotations
 
@@ -166,7 +168,8 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
             ident = tuple(_norm(v) for v in key.values())
             if ident in seen:
                 continue
-            if any(matches(g, c.key()) for c in metric_cols):
+            if any(matches(g, {'variant': None, **c.key()}) for c in metric_cols) or (
+                    'variant' in spec.row_keys and any(matches(g, c.key()) for c in metric_cols)):
                 seen.add(ident)
                 row_keys.append(key)
                 labels.append(_extra_label(key))
@@ -206,7 +209,7 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                 else:
                     cell.paper = float(paper_row['value'])
             chosen = _pick([g for g in by_eval.get((key.get('task'), key.get('metric')), [])
-                            if matches(g, key)], paper_row)
+                            if matches(g, {'variant': None, **key})], paper_row)
             if chosen is not None:
                 cell.repro, cell.n, cell.scale = float(chosen['value']), int(chosen['n']), chosen['scale']
                 cell.repro_std = _norm(chosen['std'])
