@@ -238,3 +238,18 @@ def test_runner_loads_checkpoint_then_trains_with_decayed_lrs(tmp_path):
         for layer_id, lr in lrs.items():
             assert lr == pytest.approx(lrs[5] * R ** (5 - layer_id))
     assert seen['lrs'][0][5] == pytest.approx(0.5)
+
+
+def test_other_backbones_fall_back_to_get_layer_depth():
+    """A backbone outside the four families (here ConvNeXt) uses mmpretrain's get_layer_depth() hook."""
+    convnext = dict(type='mmpretrain.ConvNeXt', arch=dict(depths=[1, 1, 3, 1], channels=[8, 16, 32, 64]))
+    model = classifier(convnext, 64)
+    table, summary = layer_decay_table(model, R)
+    assert summary['rule'] == 'get_layer_depth' and summary['encoder'] == 'backbone'
+    for name in ('backbone.downsample_layers.0.0.weight', 'backbone.stages.2.2.pointwise_conv1.weight',
+                 'head.fc.weight'):
+        depth, num_layers = model.backbone.get_layer_depth(name, 'backbone.')
+        assert table[name]['layer_id'] == depth and table[name]['lr_scale'] == R ** (num_layers - 1 - depth)
+    assert table['head.fc.weight']['lr_scale'] == 1.0
+    with pytest.raises(ValueError, match='leave rule and method unset'):
+        layer_decay_table(model, R, rule='mae')

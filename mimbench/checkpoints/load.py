@@ -221,8 +221,9 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
             f'  missing keys ({len(missing)}): {_short(missing)}\n'
             f'  unexpected keys ({len(unexpected)}): {_short(unexpected)}\n'
             f'  shape mismatches ({len(mismatched)}): {_short(mismatched)}\n'
-            f'{hint}Expected a checkpoint of the same architecture (check the backbone arch/patch size and the '
-            f"checkpoint's format: pass format= one of {', '.join(FORMATS)} if auto-detection chose wrong). "
+            f'{hint}Expected a checkpoint of the same architecture (check the backbone arch/patch size '
+            f"and the checkpoint's format: pass format= one of {', '.join(FORMATS)} if auto-detection "
+            'chose wrong). '
             'If some keys are genuinely new or unused, name them with allowed_missing=/allowed_unexpected=.')
     incompatible = encoder_module.load_state_dict(to_load, strict=False)
     if incompatible.unexpected_keys:  # cannot happen after the checks above; guard against future edits

@@ -130,9 +130,13 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
                       method: str | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Per trainable parameter of ``model``: ``{'layer_id', 'lr_scale', 'decay'}``; plus a summary dict.
 
-    The encoder is found by type anywhere in ``model``; parameters outside it take the "rest" id.
+    The encoder is found by type anywhere in ``model``; parameters outside it take the "rest" id. Other
+    backbones fall back to their own mmpretrain ``get_layer_depth()`` (rule ``'get_layer_depth'``).
     """
-    prefix, encoder, family = find_encoder(model)
+    try:
+        prefix, encoder, family = find_encoder(model)
+    except TypeError:
+        return _table_from_get_layer_depth(model, rate, rule, method)
     rule = resolve_rule(family, rule, method)
     blocks = encoder_blocks(encoder, family)
     top = sum(blocks) + 1
@@ -153,6 +157,37 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
                            decay=not no_weight_decay(name, param))
     summary = dict(rule=rule, rate=rate, family=family, encoder=prefix or '<model>', num_layers=top + 1,
                    encoder_type=type(encoder).__name__)
+    return table, summary
+
+
+def _takes_prefix(method) -> bool:
+    return callable(method) and len(inspect.signature(method).parameters) >= 2
+
+
+def _table_from_get_layer_depth(model: nn.Module, rate: float, rule: str | None, method: str | None):
+    """mmpretrain's general hook: ``backbone.get_layer_depth(name, prefix) -> (depth, num_layers)``, scale
+    ``rate ** (num_layers - 1 - depth)`` as mmpretrain's own LearningRateDecayOptimWrapperConstructor."""
+    # a backbone's get_layer_depth(name, prefix), not a classifier's get_layer_depth(name)
+    found = next(((n, m) for n, m in model.named_modules()
+                  if _takes_prefix(getattr(m, 'get_layer_depth', None))), None)
+    if found is None:
+        raise TypeError(f'no ViT/Swin/MixMIM/ResNet encoder and no get_layer_depth() in '
+                        f'{type(model).__name__}; '
+                        'layer-wise lr decay needs one of them')
+    if rule not in (None, 'auto') or method is not None:
+        raise ValueError(f'the paper rules ({", ".join(RULES)}) are defined for ViT/Swin/MixMIM/ResNet only; '
+                         f'{type(found[1]).__name__} uses its get_layer_depth(): leave rule and method unset')
+    name, backbone = found
+    prefix = f'{name}.' if name else ''
+    table, num_layers = {}, None
+    for param_name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        depth, num_layers = backbone.get_layer_depth(param_name, prefix)
+        table[param_name] = dict(layer_id=depth, lr_scale=rate ** (num_layers - 1 - depth),
+                                 decay=not no_weight_decay(param_name, param))
+    summary = dict(rule='get_layer_depth', rate=rate, family=None, encoder=name or '<model>',
+                   num_layers=num_layers, encoder_type=type(backbone).__name__)
     return table, summary
 
 
