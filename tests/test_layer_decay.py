@@ -157,6 +157,9 @@ def test_rule_recorded_and_bad_settings_refused():
     assert layer_decay_rule_of(cfg) == 'simmim'
     cfg.optim_wrapper.paramwise_cfg.method = 'cim-respix'
     assert layer_decay_rule_of(cfg) == 'beit'
+    adapter = Config(dict(model=dict(backbone=dict(type='mimbench.ViTMultiScale', vit=VIT)),
+                          optim_wrapper=optim_cfg(layer_decay_rate=0.9)))
+    assert layer_decay_rule_of(adapter) == 'mae'
     assert layer_decay_rule_of(Config(dict(model=dict(backbone=SWIN), optim_wrapper=dict(
         optimizer=dict(type='AdamW', lr=1e-3))))) is None
     model = classifier(dict(VIT, out_type='cls_token'), 96)

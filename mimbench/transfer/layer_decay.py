@@ -64,7 +64,7 @@ DEFAULT_RULE_BY_METHOD = {'mae': 'mae', 'simmim': 'simmim', 'mixmim': 'mixmim',
 DEFAULT_RULE_BY_FAMILY = {'vit': 'mae', 'swin': 'simmim', 'mixmim': 'mixmim', 'resnet': 'mae'}
 NO_DECAY_NAMES = ('pos_embed', 'absolute_pos_embed', 'cls_token', 'mask_token', 'dist_token')
 _FAMILY_BY_TYPE = {'VisionTransformer': 'vit', 'SwinTransformer': 'swin', 'MixMIMTransformer': 'mixmim',
-                   'ResNet': 'resnet'}
+                   'ResNet': 'resnet', 'MixMIMMultiScale': 'mixmim'}
 
 
 def resolve_rule(family: str, rule: str | None = None, method: str | None = None) -> str:
@@ -265,9 +265,27 @@ def layer_decay_rule_of(cfg) -> str | None:
     rule, method = paramwise.get('rule', 'auto'), paramwise.get('method')
     if rule not in (None, 'auto') or method is not None:
         return resolve_rule('vit', rule, method)
-    backbone_type = str(((cfg.get('model') or {}).get('backbone') or {}).get('type', ''))
-    family = _FAMILY_BY_TYPE.get(backbone_type.rsplit('.', 1)[-1])
+    backbone = (cfg.get('model') or {}).get('backbone') or {}
+    family = _family_in_cfg(backbone)
     if family is None:
-        raise ValueError(f'cannot tell the default layer-decay rule for backbone type {backbone_type!r}; '
-                         f'set optim_wrapper.paramwise_cfg.rule to one of {", ".join(RULES)}')
+        raise ValueError(f'cannot tell the default layer-decay rule for backbone type '
+                         f'{backbone.get("type")!r}; '
+                         f'set optim_wrapper.paramwise_cfg.rule to one of {", ".join(RULES)}, or read '
+                         'optim_wrapper.layer_decay_rule from the built runner')
     return DEFAULT_RULE_BY_FAMILY[family]
+
+
+def _family_in_cfg(cfg) -> str | None:
+    """Family of the first known encoder type in a backbone config, looking inside adapters
+    (``mimbench.ViTMultiScale(vit=dict(type='mmpretrain.VisionTransformer'))``)."""
+    if not isinstance(cfg, dict):
+        return None
+    name = str(cfg.get('type', '')).rsplit('.', 1)[-1]
+    family = _FAMILY_BY_TYPE.get(name)
+    if family:
+        return family
+    for value in cfg.values():
+        family = _family_in_cfg(value)
+        if family:
+            return family
+    return None
