@@ -88,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
     changed = int((table.delta.abs() > 1e-9).sum())
     console.print(f'\npre-training changed {changed} of {len(table)} downstream numbers relative to random init')
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')
-    for name, path in written.items():
-        console.print(f'{name}: {path}')
+    console.print(f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; start with index.md)')
     console.print(f'demo finished in {time.time() - start:.0f}s')
     if failed:
         console.print(f'[red]{len(failed)} run(s) failed: {", ".join(failed)}[/red]')

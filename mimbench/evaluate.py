@@ -72,27 +72,46 @@ def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
         raise EvaluateError(f'{err}; pass --backbone explicitly (one of {", ".join(tasks.BACKBONES)})') from err
 
 
+def _nested(options: dict) -> dict:
+    """``{'a.b.c': v}`` -> ``{'a': {'b': {'c': v}}}`` (config override syntax)."""
+    out: dict = {}
+    for key, value in options.items():
+        node = out
+        *parents, leaf = key.split('.')
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
 def derive_config(task: str, backbone: str, checkpoint: str | None, method: str, scale: str,
                   work_dir: Path, results_dir: Path, data_root: str | None = None) -> TaskRun:
-    """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields."""
+    """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
+
+    The file inherits the template (``_base_``) and overrides only what this run changes, so a user can
+    read it, edit it and re-run it by hand with ``mimbench train``.
+    """
+    from mmengine.config import Config
+
+    from mimbench.datasets.overrides import data_root_options
     from mimbench.transfer import tasks
     template = Path(tasks.task_config(task, backbone, scale)).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    init = (f"dict(type='mimbench.Pretrained', checkpoint={str(Path(checkpoint).resolve())!r})"
-            if checkpoint else 'None')
-    lines = [
-        f'# Derived by `mimbench evaluate` for task {task}, backbone {backbone}, method {method} ({scale}).',
-        f'# Re-run by hand: mimbench train {work_dir / (task + ".py")}',
-        f'_base_ = [{str(template)!r}]',
-        f'work_dir = {str(work_dir)!r}',
-        f'model = dict(backbone=dict(init_cfg={init}))',
-        f'mimbench = dict(task={task!r}, method={method!r}, backbone={backbone!r}, scale={scale!r},',
-        f'                checkpoint={str(Path(checkpoint).resolve()) if checkpoint else None!r},',
-        f'                results_dir={str(results_dir)!r})',
-    ]
-    lines += tasks.data_root_overrides(task, data_root) if data_root else []
+    ckpt = str(Path(checkpoint).resolve()) if checkpoint else None
+    options = {
+        'work_dir': str(work_dir),
+        'model.backbone.init_cfg': dict(type='mimbench.Pretrained', checkpoint=ckpt) if ckpt else None,
+        'mimbench': dict(task=task, method=method, backbone=backbone, scale=scale, checkpoint=ckpt,
+                         results_dir=str(results_dir)),
+    }
+    if data_root:
+        options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
+    body = Config(_nested(options)).pretty_text
     config = work_dir / f'{task}.py'
-    config.write_text('\n'.join(lines) + '\n')
+    config.write_text(
+        f'# Derived by `mimbench evaluate`: task {task}, backbone {backbone}, method {method}, scale {scale}.\n'
+        f'# Re-run by hand: mimbench train {config}\n'
+        f'_base_ = [{str(template)!r}]\n\n{body}')
     return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
 
 
@@ -197,10 +216,14 @@ def evaluate(args: argparse.Namespace) -> int:
             console.print(f'[red]{run.task} failed: {type(err).__name__}: {err}[/red] (log in {run.work_dir})')
             continue
         console.print(f'[{i}/{len(runs)}] {run.task}: done in {time.time() - start:.0f}s, record {record}')
-    written = _leaderboards(Path(args.work_dir), Path(args.leaderboard_dir))
     console.print(f'records: {Path(args.work_dir).resolve()}/**/results/*.json')
-    for name, path in written.items():
-        console.print(f'{name}: {path}')
+    try:
+        written = _leaderboards(Path(args.work_dir), Path(args.leaderboard_dir))
+    except Exception as err:  # noqa: BLE001 - the records are safe; say why the tables are not
+        console.print(f'[red]leaderboards not regenerated: {type(err).__name__}: {err}[/red]')
+        return 1
+    console.print(f'leaderboards: {Path(args.leaderboard_dir).resolve()} ({len(written)} files; '
+                  f'start with {Path(args.leaderboard_dir) / "index.md"})')
     if failures:
         console.print(f'[red]{len(failures)} task(s) failed: {", ".join(failures)}; finished tasks are kept, '
                       're-run the same command to retry only these[/red]')
