@@ -172,3 +172,19 @@ def test_complexity_table_and_mask_token_flops(tmp_path):
     visible = count_flops(_LossForward(smoke_model().eval()), images)
     with_tokens = count_flops(_LossForward(smoke_model(type='mimbench.MAEViTMaskTokenEncoder').eval()), images)
     assert with_tokens > 1.5 * visible
+
+
+def test_speed_benchmark_one_tiny_iteration(tmp_path):
+    """benchmarks/pretrain_speed.py runs end to end (one step, smoke size); the speed itself is not asserted."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location('pretrain_speed', 'benchmarks/pretrain_speed.py')
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(['--configs', SMOKE, '--steps', '1', '--warmup', '0', '--batch-size', '2',
+                       '--no-isolate', '--out', str(tmp_path)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / 'speed.jsonl').read_text().splitlines()]
+    assert [r['variant'] for r in rows] == ['mimbench', 'mmpretrain', 'mask-token encoder']
+    assert all(r['img_per_s'] > 0 for r in rows)
+    assert rows[1]['flop_ratio'] == pytest.approx(1.0)                                # same method, same FLOPs
+    assert rows[2]['flop_ratio'] > 1.5                                               # mask tokens cost FLOPs

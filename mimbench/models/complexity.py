@@ -62,13 +62,15 @@ def count_params(module: nn.Module) -> int:
 class _LossForward(nn.Module):
     """Wraps a self-supervised algorithm so ``forward(inputs)`` returns its summed pre-training loss."""
 
-    def __init__(self, algorithm: nn.Module) -> None:
+    def __init__(self, algorithm: nn.Module, data_samples: list | None = None) -> None:
         super().__init__()
         self.algorithm = algorithm
+        self.data_samples = data_samples
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         from mmpretrain.structures import DataSample
-        losses = self.algorithm.loss(inputs, [DataSample() for _ in range(inputs.shape[0])])
+        samples = self.data_samples or [DataSample() for _ in range(inputs.shape[0])]
+        losses = self.algorithm.loss(inputs, samples)
         return sum(v for k, v in losses.items() if 'loss' in k)
 
 
@@ -93,12 +95,23 @@ def sdpa_flop_jit(inputs: list, outputs: list) -> int:
 
 
 def count_flops(module: nn.Module, inputs: torch.Tensor) -> int:
-    """Forward FLOPs (multiply-adds) of ``module(inputs)`` by mmengine's jit-trace analysis."""
+    """Forward FLOPs (multiply-adds) of ``module(inputs)`` by mmengine's jit-trace analysis.
+
+    Code that cannot be jit-traced (Python arithmetic on tensor shapes, e.g. ``round(H * ratio)``) is counted
+    by torch's dispatch-level ``FlopCounterMode`` instead (matmul/conv/attention; halved to multiply-adds).
+    """
     analyzer = FlopAnalyzer(module, (inputs,))
     analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings('none')
     logging.getLogger('mmengine').setLevel(logging.ERROR)
-    return int(analyzer.total())
+    try:
+        return int(analyzer.total())
+    except Exception:  # noqa: BLE001  (any tracing failure: fall back to the dispatch counter)
+        from torch.utils.flop_counter import FlopCounterMode
+        counter = FlopCounterMode(display=False)
+        with counter:
+            module(inputs)
+        return int(counter.get_total_flops() // 2)
 
 
 def image_size_of(cfg: Config) -> int:

@@ -1,0 +1,274 @@
+"""Pre-training step speed of every method at base size, as ratios measured in the same run.
+
+For each pre-training config (default: every non-smoke config under configs/pretrain/ whose name contains
+``base``, so CiM and MixMIM are included as their configs land) the script times full training steps
+(forward, backward, AdamW step) of:
+
+- ``mimbench``: the algorithm as the config builds it;
+- ``mmpretrain``: mmpretrain's implementation of the same method with the same sizes, where one exists
+  (MAE, SimMIM-Swin, MixMIM); the target is ratio >= 1 (mimbench not slower);
+- ``mask-token encoder`` (MAE only): the same ViT run with mask tokens inside the encoder, the baseline of
+  mae.txt Table 2 (paper: 2.8x wall-clock for ViT-L with an 8-block decoder on TPUs).
+
+Next to every measured speed ratio it prints the ratio implied by FLOPs (pre-training forward multiply-adds
+counted by ``mimbench.models.complexity``; backward ~ 2x forward, so the step ratio equals the forward
+ratio). For ViT-B with the 8x512 decoder MAE can be at most ~2.4x faster than the mask-token variant, for
+ViT-L ~3.2x. Peak memory is CUDA's max allocated on a GPU and the worker process's max RSS on CPU (each
+variant runs in its own subprocess unless ``--no-isolate``). On CUDA: bf16 autocast where supported, the
+fused attention mmpretrain selects (``F.scaled_dot_product_attention``), and MFU = achieved FLOP/s
+(2 x 3 x forward MACs x img/s) / the device's dense bf16 peak.
+
+    python benchmarks/pretrain_speed.py --device cuda --batch-size 64 --out work_dirs/speed
+    OMP_NUM_THREADS=2 python benchmarks/pretrain_speed.py --device cpu --batch-size 8 --steps 3
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Dense bf16 peak FLOP/s (2 ops per multiply-add) of common accelerators, from vendor data sheets.
+PEAK_TFLOPS = {'H100 SXM': 989., 'H100 80GB HBM3': 989., 'H100 PCIe': 756., 'H100': 756., 'H200': 989.,
+               'A100': 312., 'L40S': 362., 'A10': 125., 'V100': 125.}
+
+
+# --- variants --------------------------------------------------------------------------------------------
+
+def mmpretrain_mae(model: dict) -> dict:
+    """mmpretrain's MAE with the same encoder/decoder sizes."""
+    model = copy.deepcopy(model)
+    model['type'] = 'mmpretrain.MAE'
+    model['backbone']['type'] = 'mmpretrain.MAEViT'
+    return model
+
+
+def mask_token_mae(model: dict) -> dict:
+    """The same MAE with mask tokens inside the encoder (mae.txt Table 1(b), Table 2)."""
+    model = copy.deepcopy(model)
+    model['backbone']['type'] = 'mimbench.MAEViTMaskTokenEncoder'
+    return model
+
+
+def mmpretrain_simmim(model: dict) -> dict | None:
+    """mmpretrain's SimMIM; it has a Swin encoder only."""
+    if model['backbone']['type'] != 'mmpretrain.SimMIMSwinTransformer':
+        return None
+    model = copy.deepcopy(model)
+    model['type'] = 'mmpretrain.SimMIM'
+    model.pop('mask_ratio', None)
+    model.pop('mask_patch_size', None)
+    return model
+
+
+def mmpretrain_mixmim(model: dict) -> dict:
+    """mmpretrain's MixMIM (shared mask, loss over all tokens: its official-code behaviour) at the same size."""
+    backbone = model['backbone']
+    keep = ('arch', 'img_size', 'patch_size', 'window_size', 'drop_path_rate', 'mask_ratio')
+    return dict(
+        type='mmpretrain.MixMIM',
+        data_preprocessor=copy.deepcopy(model.get('data_preprocessor')),
+        backbone=dict(type='mmpretrain.MixMIMPretrainTransformer', **{k: backbone[k] for k in keep if k in backbone}),
+        neck=dict(copy.deepcopy(model['neck']), type='mmpretrain.MixMIMPretrainDecoder'),
+        head=dict(type='mmpretrain.MixMIMPretrainHead', norm_pix=True,
+                  loss=dict(type='mmpretrain.PixelReconstructionLoss', criterion='L2')))
+
+
+# algorithm type -> [(variant name, builder)]; the first variant is always the config's own model.
+COMPARISONS = {
+    'mimbench.MAE': [('mmpretrain', mmpretrain_mae), ('mask-token encoder', mask_token_mae)],
+    'mimbench.SimMIM': [('mmpretrain', mmpretrain_simmim)],
+    'mimbench.MixMIM': [('mmpretrain', mmpretrain_mixmim)],
+}
+
+
+def variants_of(model: dict) -> list[tuple[str, dict]]:
+    """The config's model and its comparison baselines (those that exist for it)."""
+    out = [('mimbench', model)]
+    for name, build in COMPARISONS.get(model['type'], []):
+        other = build(model)
+        if other is not None:
+            out.append((name, other))
+    return out
+
+
+def discover(pattern: str) -> list[Path]:
+    """Non-smoke pre-training configs whose file name contains ``pattern``."""
+    return [p for p in sorted((ROOT / 'configs' / 'pretrain').rglob('*.py'))
+            if not p.stem.endswith('_smoke') and pattern in p.stem]
+
+
+# --- one measurement ---------------------------------------------------------------------------------------
+
+def fake_batch(model, batch_size: int, size: int, device):
+    """Random normalised images and data samples; SimMIM-style models get per-sample cell masks."""
+    import torch
+    from mmpretrain.structures import DataSample
+
+    from mimbench.models.masking import random_cell_mask
+    images = torch.randn(batch_size, 3, size, size, device=device)
+    samples = [DataSample() for _ in range(batch_size)]
+    if 'SimMIM' in type(model).__name__:
+        masks = random_cell_mask(batch_size, size, 32, model.head.patch_size, 0.6).to(device)
+        samples = [s.set_mask(m) for s, m in zip(samples, masks)]
+    return images, samples
+
+
+def measure(model_cfg: dict, size: int, batch_size: int, steps: int, warmup: int, device: str,
+            dtype: str) -> dict:
+    """Time ``steps`` training steps after ``warmup`` ones; return img/s, peak memory, forward GFLOPs."""
+    import torch
+
+    import mimbench  # noqa: F401
+    from mimbench.models.complexity import _LossForward, count_flops
+    from mimbench.registry import MODELS
+    base_rss = current_rss_gib()
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    one_image, one_sample = fake_batch(model, 1, size, 'cpu')
+    with torch.no_grad():
+        flops = count_flops(_LossForward(model.eval(), one_sample), one_image)  # multiply-adds per image
+    model.train().to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
+    use_bf16 = dtype == 'bf16' or (dtype == 'auto' and device == 'cuda' and torch.cuda.is_bf16_supported())
+    images, samples = fake_batch(model, batch_size, size, device)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
+            losses = model.loss(images, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        optimizer.step()
+
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    for _ in range(warmup):
+        step()
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync()
+    seconds = time.perf_counter() - start
+    if device == 'cuda':
+        peak = torch.cuda.max_memory_allocated() / 2 ** 30
+    else:
+        # the process's peak RSS above what it held before building the model (imports, allocator)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20 - base_rss   # KiB -> GiB (Linux)
+    return {'img_per_s': steps * batch_size / seconds, 'peak_mem_GiB': peak, 'fwd_GMACs_per_img': flops / 1e9,
+            'bf16': use_bf16}
+
+
+def current_rss_gib() -> float:
+    """Resident memory of this process now (Linux /proc), GiB."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 30
+
+
+def measure_isolated(model_cfg: dict, args) -> dict:
+    """``measure`` in a fresh Python process: a crash or leak in one variant cannot touch the others."""
+    job = dict(model=model_cfg, size=args.size_of, batch_size=args.batch_size, steps=args.steps,
+               warmup=args.warmup, device=args.device, dtype=args.dtype)
+    result = subprocess.run([sys.executable, __file__, '--worker', json.dumps(job)], capture_output=True, text=True)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{')]
+    if result.returncode or not lines:
+        return {'error': (result.stderr.strip().splitlines() or ['no output'])[-1]}
+    return json.loads(lines[-1])
+
+
+def peak_tflops(args) -> float | None:
+    if args.peak_tflops:
+        return args.peak_tflops
+    import torch
+    if args.device != 'cuda':
+        return None
+    name = torch.cuda.get_device_name()
+    for key, value in PEAK_TFLOPS.items():
+        if key in name:
+            return value
+    return None
+
+
+# --- driver ---------------------------------------------------------------------------------------------------
+
+def run(args) -> list[dict]:
+    from mmengine.config import Config
+
+    from mimbench.models.complexity import image_size_of
+    configs = [Path(c) for c in args.configs] if args.configs else discover(args.pattern)
+    if not configs:
+        raise SystemExit(f'no pre-training configs matched {args.pattern!r} under {ROOT / "configs/pretrain"}')
+    peak = peak_tflops(args)
+    rows = []
+    for config in configs:
+        cfg = Config.fromfile(str(config))
+        args.size_of = args.size or image_size_of(cfg)
+        model = cfg.model.to_dict()
+        if args.size:
+            model['backbone']['img_size'] = args.size
+        results = {}
+        for name, variant in variants_of(model):
+            results[name] = (measure_isolated(variant, args) if args.isolate else
+                             measure(variant, args.size_of, args.batch_size, args.steps, args.warmup,
+                                     args.device, args.dtype))
+            row = {'config': config.stem, 'variant': name, **results[name]}
+            ours, this = results['mimbench'], results[name]
+            if name != 'mimbench' and 'error' not in ours and 'error' not in this:
+                row['speed_ratio'] = ours['img_per_s'] / this['img_per_s']            # >1: mimbench faster
+                row['flop_ratio'] = this['fwd_GMACs_per_img'] / ours['fwd_GMACs_per_img']
+                row['mem_ratio'] = this['peak_mem_GiB'] / ours['peak_mem_GiB']
+            if peak and 'error' not in this:
+                row['MFU'] = 6 * this['fwd_GMACs_per_img'] * 1e9 * this['img_per_s'] / (peak * 1e12)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--configs', nargs='*', help='configs to run (default: discovered, see --pattern)')
+    parser.add_argument('--pattern', default='base', help="discover non-smoke configs whose name contains this")
+    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--dtype', default='auto', choices=['auto', 'fp32', 'bf16'],
+                        help='auto: bf16 autocast on CUDA devices that support it, fp32 otherwise')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--size', type=int, help="override the configs' input size (e.g. 112 for quick CPU runs)")
+    parser.add_argument('--steps', type=int, default=5, help='timed training steps per variant')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--peak-tflops', type=float, help='device peak (dense bf16 TFLOP/s) for MFU')
+    parser.add_argument('--no-isolate', dest='isolate', action='store_false',
+                        help='run variants in this process (CPU peak memory is then cumulative)')
+    parser.add_argument('--out', help='folder for speed.jsonl, speed.csv and speed.md')
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        job = json.loads(args.worker)
+        print(json.dumps(measure(job.pop('model'), **job)))
+        return 0
+    rows = run(args)
+    import pandas as pd
+
+    from mimbench.models.complexity import to_markdown
+    table = pd.DataFrame(rows).round(3)
+    print(to_markdown(table))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / 'speed.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rows))
+        table.to_csv(out / 'speed.csv', index=False)
+        (out / 'speed.md').write_text(to_markdown(table))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
