@@ -10,4 +10,4 @@ from mimbench import compat as _compat  # noqa: E402
 
 _compat.apply()
 
-from mimbench import datasets, models, transfer  # noqa: E402,F401  (registers modules)
+from mimbench import checkpoints, datasets, models, transfer  # noqa: E402,F401  (registers modules)

@@ -15,6 +15,9 @@ SUBCOMMAND_MODULES = (
     'mimbench.pretrain',
     'mimbench.evaluate',
     'mimbench.train',
+    'mimbench.leaderboard.cli',
+    'mimbench.datasets.cli',
+    'mimbench.checkpoints.cli',
     'mimbench.info',
 )
 
