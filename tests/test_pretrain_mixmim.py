@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 import mimbench  # noqa: F401  (registers mimbench modules)
+from mimbench.models.complexity import build_without_init
 from mimbench.models.mixmim import MixMIMDualReconstructionHead, sample_mix_mask, upsample_mask
 from mimbench.registry import MODELS
 
@@ -32,6 +33,7 @@ def _model(**head):
     torch.manual_seed(0)
     model = MODELS.build(dict(
         type='mimbench.MixMIM',
+        data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3),
         backbone=dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=64,
                       window_size=[4, 4, 4, 2]),
         neck=dict(type='mmpretrain.MixMIMPretrainDecoder', num_patches=4, encoder_stride=32, embed_dim=256,
@@ -124,7 +126,7 @@ def test_shared_mask_matches_mmpretrain_encoder_and_official_loss():
         ref, ref_mask = MixMIMPretrainTransformer.forward(enc, x)
         torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
 
-        pred, _ = model.reconstruct(x, mask=own)
+        pred, _ = model.forward_mixed(x, mask=own)
         official = MixMIMPretrainHead(loss=dict(type='PixelReconstructionLoss', criterion='L2'),
                                       norm_pix=True, patch_size=32)
         torch.testing.assert_close(model.head.loss(pred, x, own), official.loss(pred, x, ref_mask))
@@ -159,7 +161,7 @@ def test_a_few_steps_on_a_fixed_batch_lower_the_loss():
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     losses = []
     for _ in range(8):
-        pred, _ = model.reconstruct(x, mask=own)
+        pred, _ = model.forward_mixed(x, mask=own)
         loss = model.head.loss(pred, x, own)
         opt.zero_grad()
         loss.backward()
@@ -183,7 +185,7 @@ def test_encoder_checkpoint_loads_strictly_into_mmpretrain_backbone():
 
 
 def test_mixmim_base_has_88m_parameters():
-    enc = MODELS.build(dict(type='mimbench.MixMIMPretrainEncoder', arch='base'))
+    enc = build_without_init(dict(type='mimbench.MixMIMPretrainEncoder', arch='base'))
     n = sum(p.numel() for p in enc.parameters())
     assert abs(n / 88e6 - 1) < 0.01, n              # mixmim.txt Table 2: 88M (encoder)
 
@@ -194,7 +196,7 @@ CONFIGS = sorted(CONFIG_DIR.glob('*.py'))
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_every_config_builds(path):
     cfg = Config.fromfile(str(path))
-    model = MODELS.build(cfg.model)
+    model = build_without_init(cfg.model)
     enc = model.backbone
     assert type(enc).__name__ == 'MixMIMPretrainEncoder'
     assert model.neck.decoder_pred.out_features == 32 * 32 * 3                       # one 32x32 cell per token
@@ -247,3 +249,21 @@ def test_fused_and_plain_attention_agree():
         outs.append((out, *grads))
     for a, b in zip(*outs):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_reconstruction_figure_panels(tmp_path):
+    from mimbench.models.reconstruction import save_reconstructions
+    model = _model()
+    model.eval()
+    x = _images()
+    torch.manual_seed(0)
+    panels = model.reconstruct(x)
+    assert list(panels) == ['mixed', 'masked', 'prediction', 'original']
+    own = panels['masked'].ne(0).any(1, keepdim=True).float()          # [N, 1, H, W]: visible pixels of x1
+    cells = own[:, 0, ::32, ::32].flatten(1)
+    assert (cells == 0).sum(1).eq(2).all()                             # half of the 2x2 cells masked
+    torch.testing.assert_close(panels['mixed'], x * own + x.flip(0) * (1 - own))
+    torch.testing.assert_close(panels['prediction'] * own, x * own)      # visible cells pasted back
+    assert (panels['prediction'] - x).abs().mul(1 - own).sum() > 0      # masked cells are predictions
+    paths = save_reconstructions(model, torch.rand(2, 3, 64, 64) * 255, tmp_path)
+    assert len(paths) == 2 and all(p.stat().st_size > 0 for p in paths)

@@ -289,16 +289,26 @@ class MixMIMDualReconstructionHead(BaseModule):
         self.norm_pix = norm_pix
         self.dual = dual
 
-    def construct_target(self, images: torch.Tensor) -> torch.Tensor:
+    def patchify(self, images: torch.Tensor) -> torch.Tensor:
         """[B, 3, H, W] -> [B, h*w, p*p*3] patches (row-major cells, (py, px, c) inside a patch)."""
         b, c, h, w = images.shape
         p = self.patch_size
-        t = images.view(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, -1, p * p * c)
+        return images.view(b, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(b, -1, p * p * c)
+
+    def construct_target(self, images: torch.Tensor) -> torch.Tensor:
+        """[B, 3, H, W] -> [B, h*w, p*p*3] target patches, per-patch normalised if ``norm_pix``."""
+        t = self.patchify(images)
         if self.norm_pix:
             mean = t.mean(dim=-1, keepdim=True)
             var = t.var(dim=-1, keepdim=True)
             t = (t - mean) / (var + 1e-6) ** 0.5
         return t
+
+    def unpatchify(self, patches: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """[B, (h/p)*(w/p), p*p*3] -> [B, 3, h, w] (inverse of ``patchify``)."""
+        b, p = patches.shape[0], self.patch_size
+        x = patches.view(b, h // p, w // p, p, p, -1).permute(0, 5, 1, 3, 2, 4)
+        return x.reshape(b, -1, h, w)
 
     def loss(self, pred: torch.Tensor, images: torch.Tensor, own: torch.Tensor) -> torch.Tensor:
         """Eq. 2.
@@ -340,8 +350,13 @@ class MixMIM(BaseSelfSupervisor):
         """Plain encoder features (no mixing), as in fine-tuning."""
         return self.backbone(inputs, mask=None)
 
-    def reconstruct(self, inputs: torch.Tensor, mask: bool | torch.Tensor = True):
-        """Mixed forward: returns (pred [2B, L, p*p*3], M [B, L]); pred rows as in the head's ``loss``."""
+    def forward_mixed(self, inputs: torch.Tensor, mask: bool | torch.Tensor = True):
+        """Mix, encode, unmix, decode: (pred [2B, L, p*p*3], M [B, L]); pred rows as in the head's ``loss``.
+
+        Args:
+            inputs: [B, 3, H, W] preprocessed images.
+            mask: True draws this step's mixing mask; a [B, L] 0/1 tensor uses that one (1 = own image).
+        """
         latent, own = self.backbone(inputs, mask=mask)                 # [B, L, C4], [B, L]
         # mmpretrain's decoder marks with 1 the tokens to replace by mask tokens in its first group.
         pred = self.neck(latent, (1.0 - own).unsqueeze(-1).to(latent.dtype))  # [2B, L, p*p*3]
@@ -349,5 +364,38 @@ class MixMIM(BaseSelfSupervisor):
 
     def loss(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> dict[str, torch.Tensor]:
         """Eq. 2 on one batch."""
-        pred, own = self.reconstruct(inputs)
+        pred, own = self.forward_mixed(inputs)
         return dict(loss=self.head.loss(pred, inputs, own))
+
+    @torch.no_grad()
+    def reconstruct(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Figure panels (mimbench.models.reconstruction hook): mixed input, x1 with its masked cells blanked,
+        x1's reconstruction (Eq. 2's y1 at the masked cells, visible cells pasted back), original.
+
+        Args:
+            inputs: [N, 3, H, W] preprocessed images (N >= 2: the partner is the batch flipped).
+
+        Returns:
+            ordered dict name -> [N, 3, H, W] in the preprocessor's normalised pixel space.
+        """
+        if inputs.shape[0] < 2:
+            raise ValueError(f'MixMIM mixes each image with another one of the batch; got {inputs.shape[0]} '
+                             'image(s), pass at least 2.')
+        pred, own = self.forward_mixed(inputs)
+        head = self.head
+        n, _, h, w = inputs.shape
+        patches = head.patchify(inputs)                                     # [N, L, P]
+        y1 = pred[:n]                                                       # [N, L, P]
+        if head.norm_pix:   # back to pixels with each target patch's own statistics
+            mean = patches.mean(dim=-1, keepdim=True)
+            std = (patches.var(dim=-1, keepdim=True) + 1e-6) ** 0.5
+            y1 = y1 * std + mean
+        m = own.unsqueeze(-1)                                               # [N, L, 1]
+        unpatch = head.unpatchify
+        partner = patches.flip(0)
+        return {
+            'mixed': unpatch(patches * m + partner * (1 - m), h, w),
+            'masked': unpatch(patches * m, h, w),
+            'prediction': unpatch(y1 * (1 - m) + patches * m, h, w),
+            'original': inputs,
+        }
