@@ -63,7 +63,9 @@ def evaluate(ann_file, results, backend, **kwargs):
 
 def test_faster_coco_eval_matches_pycocotools(coco_root, monkeypatch):
     ann_file = coco_root / 'annotations' / 'instances_val2017.json'
-    results = noisy_detections(COCO(str(ann_file)))
+    coco = COCO(str(ann_file))
+    assert coco.getAnnIds(iscrowd=True)             # crowd regions: both evaluators must ignore them alike
+    results = noisy_detections(coco)
     reference = evaluate(ann_file, results, 'pycocotools', classwise=True)
     built = []  # the fast run must really go through faster-coco-eval's evaluator
     original = coco_metric.faster_evaluator

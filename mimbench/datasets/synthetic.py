@@ -10,7 +10,7 @@ Formats written (one function per task, each returns the root it filled):
 - ``make_imagenet``: ImageNet folder with mmpretrain's list files
   (``meta/train.txt``: ``<wnid>/<file> <label>``).
 - ``make_coco``: COCO 2017 layout; instance masks as polygons (square/triangle/diamond), compressed RLE
-  (circles) and, in training images, some ``iscrowd=1`` regions as uncompressed RLE, as the real
+  (circles) and some ``iscrowd=1`` regions as uncompressed RLE, as the real
   ``instances_*.json`` mixes them.
 - ``make_ade20k``: ADE20K layout read by ``mmseg.ADE20KDataset``: ``images/{training,validation}/*.jpg``
   and ``annotations/.../*.png`` with the 150-class convention (0 = "other", ignored through
@@ -103,7 +103,7 @@ def scene(rng: np.random.Generator, shapes: tuple[str, ...], size: int = SIZE, m
     """Image with 1..max_objects non-overlapping shapes, one per quadrant.
 
     Returns ``(img [size, size, 3] uint8, instances)``; each instance is
-    ``dict(shape=str, mask=[size, size] bool, polygon=list[float])``. The colour of a shape is fixed by
+    ``dict(shape=str, mask=[size, size] bool, polygon=list[float], cell=quadrant index 0..3)``. The colour of a shape is fixed by
     its kind (``PALETTE[index in SHAPES]``) so detection/segmentation classes are learnable.
     """
     img = texture(rng, size)
@@ -117,7 +117,7 @@ def scene(rng: np.random.Generator, shapes: tuple[str, ...], size: int = SIZE, m
         cx, cy = x0 + rng.uniform(r + 1, half - r - 1), y0 + rng.uniform(r + 1, half - r - 1)
         mask, poly = shape_mask(shape, cx, cy, r, size)
         paint(img, mask, PALETTE[SHAPES.index(shape)], rng)
-        instances.append(dict(shape=shape, mask=mask, polygon=poly))
+        instances.append(dict(shape=shape, mask=mask, polygon=poly, cell=int(cell)))
     return img, instances
 
 
@@ -181,6 +181,17 @@ def _rle(mask: np.ndarray, compressed: bool) -> dict:
     return {'size': [int(mask.shape[0]), int(mask.shape[1])], 'counts': [int(v) for v in runs]}
 
 
+def crowd_mask(cell: int, rng: np.random.Generator, size: int = SIZE) -> np.ndarray:
+    """A crowd of 4-6 small touching circles inside quadrant ``cell``: ``[size, size]`` bool."""
+    half = size // 2
+    x0, y0 = (cell % 2) * half, (cell // 2) * half
+    mask = np.zeros((size, size), bool)
+    for _ in range(rng.integers(4, 7)):
+        cx, cy = x0 + rng.uniform(6, half - 6), y0 + rng.uniform(6, half - 6)
+        mask |= shape_mask('circle', cx, cy, rng.uniform(2.5, 4.5), size)[0]
+    return mask
+
+
 def _bbox(mask: np.ndarray) -> list[float]:
     ys, xs = np.nonzero(mask)
     return [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
@@ -190,8 +201,9 @@ def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, see
     """COCO 2017 layout: ``{train,val}2017/*.jpg`` and ``annotations/instances_{train,val}2017.json``.
 
     Categories are ``COCO_CLASSES`` with ids 1..3 (configs set ``metainfo=dict(classes=COCO_CLASSES)``).
-    Polygons for straight-edged shapes, compressed RLE for circles; every fourth training image also
-    carries an ``iscrowd=1`` region (uncompressed RLE) over one of its objects' surroundings.
+    Polygons for straight-edged shapes, compressed RLE for circles; every fourth image also carries an
+    ``iscrowd=1`` region (uncompressed RLE): a cluster of small circles in a free quadrant, which the
+    evaluator must ignore as COCO's does.
     """
     root = Path(root)
     rng = np.random.default_rng(seed)
@@ -204,7 +216,6 @@ def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, see
             image_id = offset + k
             file_name = f'{image_id:012d}.jpg'
             img, instances = scene(rng, COCO_CLASSES, size)
-            save_jpeg(img, root / f'{split}2017' / file_name)
             images.append({'id': image_id, 'file_name': file_name, 'height': size, 'width': size,
                            'license': 1, 'date_captured': '2026-01-01 00:00:00'})
             for inst in instances:
@@ -215,13 +226,15 @@ def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, see
                                     'segmentation': segm, 'area': float(mask.sum()), 'bbox': _bbox(mask),
                                     'iscrowd': 0})
                 ann_id += 1
-            if split == 'train' and k % 4 == 0:
-                crowd = np.zeros((size, size), bool)
-                crowd[: size // 8, : size // 4] = True     # a strip along the top edge
+            free = sorted(set(range(4)) - {inst['cell'] for inst in instances})
+            if k % 4 == 0 and free:
+                crowd = crowd_mask(free[0], rng, size)
+                paint(img, crowd, PALETTE[SHAPES.index('circle')], rng)
                 annotations.append({'id': ann_id, 'image_id': image_id, 'category_id': 1,
                                     'segmentation': _rle(crowd, compressed=False),
                                     'area': float(crowd.sum()), 'bbox': _bbox(crowd), 'iscrowd': 1})
                 ann_id += 1
+            save_jpeg(img, root / f'{split}2017' / file_name)
         write_json({'info': {'description': 'mimbench synthetic COCO', 'version': '1.0', 'year': 2026},
                     'licenses': [{'id': 1, 'name': 'CC0', 'url': ''}],
                     'images': images, 'annotations': annotations, 'categories': categories},
