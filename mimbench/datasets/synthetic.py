@@ -103,8 +103,9 @@ def scene(rng: np.random.Generator, shapes: tuple[str, ...], size: int = SIZE, m
     """Image with 1..max_objects non-overlapping shapes, one per quadrant.
 
     Returns ``(img [size, size, 3] uint8, instances)``; each instance is
-    ``dict(shape=str, mask=[size, size] bool, polygon=list[float], cell=quadrant index 0..3)``. The colour of a shape is fixed by
-    its kind (``PALETTE[index in SHAPES]``) so detection/segmentation classes are learnable.
+    ``dict(shape=str, mask=[size, size] bool, polygon=list[float], cell=quadrant index 0..3)``.
+    The colour of a shape is fixed by its kind (``PALETTE[index in SHAPES]``) so detection/segmentation
+    classes are learnable.
     """
     img = texture(rng, size)
     half = size // 2
