@@ -27,5 +27,6 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),   # mae.txt Table 8 "cosine decay"
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-# `--auto-scale-lr` rescales the lr above from this total batch to the launched one (same linear rule).
+# `--cfg-options auto_scale_lr.enable=True` rescales the lr above from this total batch to the launched one
+# (GPUs x batch_size; same linear rule, mmengine Runner).
 auto_scale_lr = dict(base_batch_size=batch_size, enable=False)

@@ -1,6 +1,6 @@
 # SimMIM pre-training optimizer (simmim.txt Sec. 4.1.1): AdamW, batch 2048, lr 8e-4, wd 0.05, betas (0.9, 0.999).
 # The official code writes lr as 2e-4 x batch / 512 (= 8e-4 at 2048): the same linear rule, reproduced by
-# auto_scale_lr below (`--auto-scale-lr` rescales lr from batch 2048 to the launched one).
+# auto_scale_lr below (`--cfg-options auto_scale_lr.enable=True` rescales lr from batch 2048 to the launched one).
 batch_size = 2048                  # simmim.txt Sec. 4.1.1 "batch size as 2048"
 base_lr = 8e-4                     # simmim.txt Sec. 4.1.1 "base learning rate as 8e-4" (at batch 2048)
 optim_wrapper = dict(
