@@ -182,6 +182,12 @@ def test_check_root_finds_missing_images_and_bad_lines(roots, tmp_path):
     (broken / 'data/vision/torralba/deeplearning/images256' / listed).unlink()
     with pytest.raises(DatasetRootError, match=f'image .*{listed}.* is missing'):
         check_root('places205', broken)
+    ade = tmp_path / 'ade20k'
+    shutil.copytree(roots['ade20k'], ade)
+    label = ade / 'annotations' / 'validation' / 'ADE_val_00000001.png'
+    Image.fromarray(np.full((64, 64), 255, np.uint8), mode='L').save(label)    # 0..149 + 255 convention
+    with pytest.raises(DatasetRootError, match='class id 255; expected 0'):
+        check_root('ade20k', ade)
     bad = tmp_path / 'in1k'
     shutil.copytree(roots['in1k'], bad)
     (bad / 'meta' / 'val.txt').write_text('n00000000/x.JPEG\n')

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from mimbench.datasets.synthetic import TASKS, inat_layout, places_layout
 
 # Where to get each dataset (official pages).
@@ -124,6 +127,18 @@ def _sample(items: list, count: int) -> list:
     return [items[round(i * step)] for i in range(count)]
 
 
+def _ade_label_problems(path: Path) -> list[str]:
+    """ADE20K labels are single-channel PNGs with values 0 ("other") .. 150; anything else is a wrong
+    convention (e.g. colour-coded full ADE20K masks, or labels already shifted by reduce_zero_label)."""
+    label = Image.open(path)
+    if label.mode not in ('L', 'P'):
+        return [f'{path} is a {label.mode} image; expected single-channel class ids (mode L or P)']
+    top = int(np.asarray(label).max())
+    if top > 150:
+        return [f'{path} holds class id {top}; expected 0 ("other") to 150 (ADEChallengeData2016 convention)']
+    return []
+
+
 def check_root(task: str, root, sample: int = 32) -> dict:
     """Validate a dataset root beyond file presence: parse its annotations, look for sampled images.
 
@@ -175,6 +190,8 @@ def check_root(task: str, root, sample: int = 32) -> dict:
                          for s in unmatched[:5]]
             if not images:
                 problems.append(f'{split}: no .jpg images in images/{folder}')
+            for stem in _sample([s for s in images if s in labels], min(sample, 8)):
+                problems += _ade_label_problems(root / 'annotations' / folder / f'{stem}.png')
             splits[split] = {'images': len(images), 'classes': 150}
     if problems:
         raise root_error(task, root, problems)
