@@ -30,9 +30,9 @@ DOWNLOAD = {
                 'train2019.json.tar.gz, val2019.json.tar.gz)',
     'places205': 'http://places.csail.mit.edu/downloadData.html (imagesPlaces205_resize.tar.gz and '
                  'trainvalsplit_places205.tar.gz, unpacked in the same root)',
-    'places365': 'http://places2.csail.mit.edu/download.html (Places365-Standard small images 256x256: '
-                 'places365standard_easyformat or train_256_places365standard.tar + val_256.tar + '
-                 'filelist_places365-standard.tar)',
+    'places365': 'http://places2.csail.mit.edu/download.html (Places365-Standard, small images 256x256: '
+                 'train_256_places365standard.tar (-> data_256/), val_256.tar (-> val_256/) and '
+                 'filelist_places365-standard.tar (the .txt lists), unpacked in the same root)',
 }
 
 # Official sizes (train, val), to flag a partial download; mae.txt Table 6 and the releases' pages.
