@@ -256,3 +256,23 @@ def output_strides(backbone: nn.Module, size: int = 64) -> list[int]:
         outs = backbone(torch.zeros(1, 3, size, size))
     backbone.train(was_training)
     return [int(math.ceil(size / o.shape[-1])) for o in outs]
+
+
+@MODELS.register_module()
+class FeatureBatchNorm(BaseModule):
+    """Neck for linear probing: BatchNorm without affine on the encoder's features (mae.txt A.1, Table 10).
+
+    "We adopt an extra BatchNorm layer without affine transformation (affine=False) ... applied on the
+    pre-trained features ... before the linear classifier"; it can be folded into the linear layer afterwards.
+
+    Args:
+        in_channels: feature dimension D.
+    Input/output: a tuple of ``[N, D]`` features (mmpretrain backbone/neck convention).
+    """
+
+    def __init__(self, in_channels: int, init_cfg: dict | None = None):
+        super().__init__(init_cfg=init_cfg)
+        self.bn = nn.BatchNorm1d(in_channels, affine=False, eps=1e-6)
+
+    def forward(self, inputs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+        return tuple(self.bn(x) for x in inputs)  # x: [N, D]

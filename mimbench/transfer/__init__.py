@@ -2,3 +2,4 @@
 from mimbench.transfer import coco_metric  # noqa: F401
 from mimbench import checkpoints  # noqa: F401,E402  (registers init_cfg type mimbench.Pretrained)
 from mimbench.transfer import layer_decay  # noqa: F401,E402
+from mimbench.transfer import record_hook, tasks  # noqa: F401,E402  (mimbench.ResultRecordHook, task table)

@@ -1,0 +1,30 @@
+# Linear probing schedule and runtime (mmpretrain): mae.txt Table 10 -- LARS, base lr 0.1 (x batch / 256 = 6.4 at
+# batch 16384), weight decay 0, momentum 0.9, cosine decay, 10 warmup epochs, 90 epochs. No layer decay; the encoder
+# is frozen by the task config (backbone.frozen_stages) and only the BN(affine=False) + linear head train.
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=1)   # mae.txt Table 10
+val_cfg = dict()
+test_cfg = dict()
+
+optim_wrapper = dict(
+    type='AmpOptimWrapper', dtype='bfloat16',
+    optimizer=dict(type='LARS', lr=0.1 * 16384 / 256, momentum=0.9, weight_decay=0.0))   # mae.txt Table 10
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=10, end=90, convert_to_iter_based=True),
+]
+auto_scale_lr = dict(enable=False, base_batch_size=16384)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+custom_hooks = [dict(type='mimbench.ResultRecordHook')]
+env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+               dist_cfg=dict(backend='nccl'))
+log_processor = dict(type='LogProcessor', window_size=10, by_epoch=True)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)
