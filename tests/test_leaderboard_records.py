@@ -89,6 +89,19 @@ def test_smoke_runs_and_runs_missing_from_a_table_get_their_own_marked_rows(refe
     assert tables.grid(cim1, 'plain')[i][-1] == '83.3 / 83.0 (-0.3)'
 
 
+def test_default_runs_fill_the_default_row_of_an_ablation_at_its_schedule_only(reference):
+    runs = [record(task='in1k', method='simmim', backbone='swin-b', metrics={'top1': 82.5},
+                   pretrain={'epochs': 100}),
+            record(task='coco', method='simmim', backbone='swin-b', metrics={'ap_box': 52.0},
+                   pretrain={'epochs': 800})]
+    groups = aggregate_records(runs)
+    heads = tables.build_table(next(s for s in SPECS if s.name == 'simmim_table10'), reference, groups)
+    assert tables.grid(heads, 'plain')[0] == ['Linear', '82.8 / 82.5 (-0.3)', '75.2', '49.9', '50.0']
+    assert all(c.repro is None for line in heads.cells[1:] for c in line)
+    scaling = tables.build_table(next(s for s in SPECS if s.name == 'simmim_table12'), reference, groups)
+    assert tables.grid(scaling, 'plain')[0] == ['Swin-B', '50.2', '50.4', '52.3 / 52.0 (-0.3)', '52.8']
+
+
 def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, reference):
     results = tmp_path / 'results'
     good = write_record(record(), results)
@@ -163,14 +176,16 @@ def _cli(*argv):
 
 def test_cli_builds_filters_and_check_detects_staleness(tmp_path, capsys):
     out = tmp_path / 'lb'
-    assert _cli('--out', str(out), '--paper', 'mae', '--task', 'ade20k', '--no-plots') == 0
+    filters = ('--out', str(out), '--paper', 'mae', '--task', 'inat2017')
+    assert _cli(*filters, '--no-plots') == 0
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob('*') if p.is_file()) == [
-        'combined.csv', 'combined.md', 'combined.tex', 'mae/table5.csv', 'mae/table5.md', 'mae/table5.tex']
-    assert _cli('--out', str(out), '--paper', 'mae', '--task', 'ade20k', '--check') == 0
-    path = out / 'mae' / 'table5.md'
-    path.write_text(path.read_text().replace('48.1', '48.2'))
-    assert _cli('--out', str(out), '--paper', 'mae', '--task', 'ade20k', '--check') == 1
-    assert 'mae/table5.md (differs)' in capsys.readouterr().err
+        'combined.csv', 'combined.md', 'combined.tex', 'mae/table6.csv', 'mae/table6.md', 'mae/table6.tex']
+    table6 = (out / 'mae' / 'table6.md').read_text()
+    assert '| iNat 2017 | 70.5 | 75.7 | 79.3 | **83.4** | 75.4 |' in table6 and 'Places' not in table6
+    assert _cli(*filters, '--check') == 0
+    (out / 'mae' / 'table6.md').write_text(table6.replace('70.5', '70.6'))
+    assert _cli(*filters, '--check') == 1
+    assert 'mae/table6.md (differs)' in capsys.readouterr().err
 
 
 def test_committed_leaderboards_are_up_to_date():

@@ -1,7 +1,7 @@
 """The ids a leaderboard cell is keyed by, and how each is printed.
 
 Tasks and metrics are the record schema's (mimbench.results). Methods and backbones are the ones the four
-papers compare (mae.txt Tables 3-6, simmim.txt Tables 6-12, mixmim.txt Tables 2-5, cim.txt Tables 1-3) plus
+papers compare (mae.txt Tables 3-7 and 12, simmim.txt Tables 6-12, mixmim.txt Tables 2-10, cim.txt Tables 1-3) plus
 mimbench's smoke sizes. Conventions:
 
 - ``random``: the encoder starts from random weights. On ``in1k`` this is the papers' "scratch" or
@@ -18,13 +18,13 @@ METHODS = {
     'mixmim': 'MixMIM', 'beit': 'BEiT', 'moco-v3': 'MoCo v3', 'moco-v2': 'MoCo v2', 'dino': 'DINO',
     'supervised': 'supervised', 'random': 'scratch', 'vit-mpp': 'ViT (masked patch prediction)',
     'cae': 'CAE', 'maskfeat': 'MaskFeat', 'data2vec': 'data2vec', 'peco': 'PeCo', 'simsiam': 'SimSiam',
-    'simclr': 'SimCLR', 'byol': 'BYOL', 'swav': 'SwAV', 'prev-best': 'previous best',
+    'simclr': 'SimCLR', 'byol': 'BYOL', 'swav': 'SwAV', 'igpt': 'iGPT', 'prev-best': 'previous best',
 }
 BACKBONES = {
     'vit-s': 'ViT-S', 'vit-b': 'ViT-B', 'vit-l': 'ViT-L', 'vit-h': 'ViT-H',
     'swin-b': 'Swin-B', 'swin-l': 'Swin-L', 'swinv2-h': 'SwinV2-H', 'swinv2-g': 'SwinV2-G',
     'mixmim-b': 'MixMIM-B', 'mixmim-l': 'MixMIM-L', 'mixmim-h': 'MixMIM-H', 'pvt-l': 'PVT-L',
-    'resnet-50': 'ResNet-50', 'other': 'other',
+    'resnet-50': 'ResNet-50', 'igpt-l': 'iGPT-L', 'igpt-xl': 'iGPT-XL', 'other': 'other',
     'vit-smoke': 'ViT-smoke', 'swin-smoke': 'Swin-smoke', 'mixmim-smoke': 'MixMIM-smoke',
     'resnet-smoke': 'ResNet-smoke',
 }

@@ -54,6 +54,7 @@ class TableSpec:
         best: how the paper marks the best value (``'bold'``, ``'underline'``) or None.
         best_axis: ``'column'`` or ``'row'`` (mae.txt Table 6 compares along rows).
         extra_rows: append a row for reproduced runs whose key the paper table lacks.
+        row_header: header of the row-name column (default: Method, Dataset or Backbone).
         where: key fields every cell of the table shares (e.g. ``{'backbone': 'vit-b'}``).
         mean_column: header of a mean over the metric columns (mixmim.txt Table 5 "Average"): the
             reproduced side is computed, the paper side is ``mean_printed`` (row key -> printed value),
@@ -71,6 +72,7 @@ class TableSpec:
     where: dict[str, Any] = field(default_factory=dict)
     mean_column: str | None = None
     mean_printed: dict[tuple, float] = field(default_factory=dict)
+    row_header: str | None = None
 
     @property
     def name(self) -> str:
@@ -95,6 +97,10 @@ _ATTR_EPOCHS = Column('PT epochs', attr='pretrain_epochs')
 _ATTR_BACKBONE = Column('Backbone', attr='backbone')
 _VIT_BLH = {'ViT-B': 'vit-b', 'ViT-L': 'vit-l'}
 _METHODS_BL = ('method',)
+# mixmim.txt Sec. 5: ablations pre-train MixMIM-B for 300 epochs and report IN1K top-1 and ADE20K mIoU
+_MIXMIM_ABLATION = dict(row_keys=('variant',), extra_rows=False,
+                        where={'method': 'mixmim', 'backbone': 'mixmim-b', 'pretrain_epochs': 300},
+                        columns=(Column('Top-1', 'in1k', 'top1'), Column('mIoU', 'ade20k', 'miou')))
 
 SPECS: tuple[TableSpec, ...] = (
     # ---------------------------------------------------------------- MAE (He et al.)
@@ -116,6 +122,15 @@ SPECS: tuple[TableSpec, ...] = (
                             for h, b, r in (('ViT-B', 'vit-b', 224), ('ViT-L', 'vit-l', 224),
                                             ('ViT-H', 'vit-h', 224), ('ViT-H448', 'vit-h', 448)))
               + (Column('prev best', metric='top1', where={'method': 'prev-best'}),)),
+    TableSpec('mae', '7', 'Pixels vs. tokens as the MAE reconstruction target', row_header='Target',
+              row_keys=('variant',), where={'method': 'mae'}, extra_rows=False,
+              columns=_by_backbone('in1k', 'top1', {'ViT-B': 'vit-b', 'ViT-L': 'vit-l', 'ViT-H': 'vit-h'},
+                                   'IN1K', resolution=224)
+              + _by_backbone('coco', 'ap_box', _VIT_BLH, 'COCO') + _by_backbone('ade20k', 'miou', _VIT_BLH, 'ADE20K')),
+    TableSpec('mae', '12', 'Linear probing of masked encoding methods (IN1K top-1, %)',
+              row_keys=('method', 'backbone'),
+              columns=(Column('Model', attr='backbone'), Column('Params (M)', attr='params_m'),
+                       Column('Linear top-1', 'in1k', 'linear'))),
     # ---------------------------------------------------------------- SimMIM (Xie et al.)
     TableSpec('simmim', '6', 'System-level comparison with ViT-B on ImageNet-1K',
               row_keys=('method',), where={'backbone': 'vit-b'},
@@ -127,11 +142,15 @@ SPECS: tuple[TableSpec, ...] = (
               columns=(_ATTR_BACKBONE, Column('Fine-tune size', attr='resolution'),
                        Column('Top-1', 'in1k', 'top1'), Column('#params (M)', attr='params_m'))),
     TableSpec('simmim', '10', 'Prediction-head ablation on iNat-2018, COCO and ADE20K (Swin-B, 100 ep)',
-              row_keys=('method', 'variant'), where={'backbone': 'swin-b'}, extra_rows=False,
+              row_header='Head',
+              row_keys=('method', 'variant'), where={'backbone': 'swin-b', 'pretrain_epochs': 100},
+              extra_rows=False,
               columns=(Column('ImageNet top-1', 'in1k', 'top1'), Column('iNat-2018 top-1', 'inat2018', 'top1'),
                        Column('COCO AP box', 'coco', 'ap_box'), Column('ADE20K mIoU', 'ade20k', 'miou'))),
     TableSpec('simmim', '11', 'Prediction-target ablation on iNat-2018, COCO and ADE20K (Swin-B, 100 ep)',
-              row_keys=('method', 'variant'), where={'backbone': 'swin-b'}, extra_rows=False,
+              row_header='Loss (pred. resolution)',
+              row_keys=('method', 'variant'), where={'backbone': 'swin-b', 'pretrain_epochs': 100},
+              extra_rows=False,
               columns=(Column('ImageNet top-1', 'in1k', 'top1'), Column('iNat-2018 top-1', 'inat2018', 'top1'),
                        Column('COCO AP box', 'coco', 'ap_box'), Column('ADE20K mIoU', 'ade20k', 'miou'))),
     TableSpec('simmim', '12', 'Scaling experiments with Swin on COCO and ADE20K',
@@ -167,6 +186,20 @@ SPECS: tuple[TableSpec, ...] = (
               columns=(_ATTR_BACKBONE, Column('FLOPs (G)', attr='flops_g'), Column('Params. (M)', attr='params_m'),
                        Column('iNat2018', 'inat2018', 'top1'), Column('iNat2019', 'inat2019', 'top1'),
                        Column('Places205', 'places205', 'top1'), Column('Places365', 'places365', 'top1'))),
+    TableSpec('mixmim', '6', 'Ablation: filling content (MixMIM-B, 300 ep)', row_header='Type',
+              **_MIXMIM_ABLATION),
+    TableSpec('mixmim', '7', 'Ablation: dual reconstruction (MixMIM-B, 300 ep)', row_header='Dual',
+              **_MIXMIM_ABLATION),
+    TableSpec('mixmim', '8', 'Ablation: masking strategy (MixMIM-B, 300 ep)', row_header='Type (ratio)',
+              **_MIXMIM_ABLATION),
+    TableSpec('mixmim', '9', 'Ablation: pre-training epochs (MixMIM-B)', row_header='# Epochs',
+              row_keys=('pretrain_epochs',), where={'method': 'mixmim', 'backbone': 'mixmim-b'},
+              columns=(Column('Top-1', 'in1k', 'top1'), Column('mIoU', 'ade20k', 'miou'))),
+    TableSpec('mixmim', '10', 'Ablation: reducing the difficulty of the pretext task (MixMIM-B, IN1K top-1)',
+              row_header='Approach',
+              row_keys=('variant',), where={'method': 'mixmim', 'backbone': 'mixmim-b'}, extra_rows=False,
+              columns=(Column('FLOPs (G)', attr='flops_g'), Column('Params. (M)', attr='params_m'))
+              + tuple(Column(f'{e} ep', 'in1k', 'top1', where={'pretrain_epochs': e}) for e in (300, 600, 900))),
     # ---------------------------------------------------------------- CiM (Fang et al.)
     TableSpec('cim', '1', 'ImageNet-1K fine-tuning of vanilla ViT-S/16 and ViT-B/16',
               row_keys=('method', 'backbone', 'pretrain_epochs', 'variant'),

@@ -268,6 +268,8 @@ def column_headers(table: BuiltTable) -> list[str]:
 
 
 def row_header(spec: TableSpec) -> str:
+    if spec.row_header:
+        return spec.row_header
     return {'task': 'Dataset', 'backbone': 'Backbone'}.get(spec.row_label, 'Method')
 
 
