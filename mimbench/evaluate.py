@@ -169,6 +169,19 @@ def derive_config(task: str, backbone: str, checkpoint: str | None, method: str,
     return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
 
 
+def check_data(run: TaskRun) -> None:
+    """Fail early, naming the expected files, when a task's dataset root is missing or incomplete."""
+    from mmengine.config import Config
+
+    from mimbench.datasets.checks import DatasetRootError, require_root
+    root = Config.fromfile(str(run.config)).train_dataloader.dataset.get('data_root')
+    try:
+        require_root(run.task, root)
+    except DatasetRootError as err:
+        raise EvaluateError(f'{run.task}: {err}\nWith `mimbench evaluate`, --data-root DIR makes every task read '
+                            'DIR/<task> (e.g. DIR/coco); `mimbench data make --root DIR` writes tiny stand-ins.') from err
+
+
 def launch_command(run: TaskRun, launcher: str, gpus: int, partition: str | None) -> list[str]:
     """How ``run`` is started: in this process (shown as the equivalent command), torchrun or srun."""
     train = ['-m', 'mimbench.train', str(run.config), '--work-dir', str(run.work_dir), '--resume']
@@ -252,6 +265,13 @@ def evaluate(args: argparse.Namespace) -> int:
             print(shlex.join(run.command))
             print()
         return 0
+    try:
+        for run in runs:
+            if not run.finished():
+                check_data(run)
+    except EvaluateError as err:
+        console.print(f'[red]mimbench evaluate: {err}[/red]')
+        return 2
     failures = []
     for i, run in enumerate(runs, 1):
         if run.finished():

@@ -1,0 +1,115 @@
+"""`mimbench evaluate`: dry run, an end-to-end CPU smoke evaluation of one small encoder on every kind of
+task, resuming a finished suite, and the errors for bad input (which never lose finished results)."""
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import mimbench  # noqa: F401
+from mimbench.cli import main
+
+E2E_TASKS = 'coco,ade20k,in1k,inat2018,places205'   # detection, segmentation, folder/JSON/list classification
+
+
+@pytest.fixture(scope='module')
+def vit_checkpoint(tmp_path_factory):
+    """A vit-smoke encoder saved as mimbench pre-training saves it (mmengine container, `backbone.` prefix)."""
+    from mmpretrain.models import VisionTransformer
+    torch.manual_seed(0)
+    vit = VisionTransformer(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
+                            img_size=64, patch_size=16)
+    state = {f'backbone.{k}': v for k, v in vit.state_dict().items()}
+    path = tmp_path_factory.mktemp('ckpt') / 'vit_smoke.pth'
+    torch.save({'state_dict': state, 'meta': {'epoch': 1}}, path)
+    return path, state
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    from mimbench.datasets.synthetic import make_all
+    root = tmp_path_factory.mktemp('data')
+    make_all(root)
+    return root
+
+
+def _evaluate(*args):
+    return main(['evaluate', *map(str, args)])
+
+
+def test_dry_run_prints_configs_and_commands(tmp_path, capsys, vit_checkpoint, data_root):
+    ckpt, _ = vit_checkpoint
+    assert _evaluate('--checkpoint', ckpt, '--method', 'mae', '--scale', 'smoke', '--tasks', 'all',
+                     '--data-root', data_root, '--work-dir', tmp_path, '--dry-run') == 0
+    out = capsys.readouterr().out
+    from mimbench.transfer.tasks import TASKS
+    from mmengine.config import Config
+    for task in TASKS:
+        config = tmp_path / 'mae_vit-smoke' / task / f'{task}.py'
+        assert f'# === {task}: {config}' in out
+        cfg = Config.fromfile(str(config))          # a real, loadable config a user can re-run
+        assert cfg.mimbench.task == task and cfg.mimbench.backbone == 'vit-smoke'
+        assert cfg.model.backbone.init_cfg.checkpoint == str(ckpt)
+    assert out.count('-m mimbench.train') == len(TASKS)
+    assert not list(tmp_path.glob('**/results/*.json'))  # nothing ran
+
+
+def test_launcher_commands(tmp_path, capsys, vit_checkpoint, data_root):
+    ckpt, _ = vit_checkpoint
+    for launcher, expected in (('pytorch', 'torch.distributed.run --standalone --nproc_per_node=4'),
+                               ('slurm', 'srun --partition=gpu')):
+        assert _evaluate('--checkpoint', ckpt, '--scale', 'smoke', '--tasks', 'coco', '--launcher', launcher,
+                         '--gpus', 4, '--partition', 'gpu', '--work-dir', tmp_path, '--dry-run') == 0
+        out = capsys.readouterr().out
+        assert expected in out and f'--launcher {launcher}' in out
+
+
+def test_smoke_evaluation_end_to_end_then_resume(tmp_path, capsys, vit_checkpoint, data_root):
+    ckpt, state = vit_checkpoint
+    args = ('--checkpoint', ckpt, '--method', 'mae', '--scale', 'smoke', '--tasks', E2E_TASKS,
+            '--data-root', data_root, '--work-dir', tmp_path / 'ev', '--leaderboard-dir', tmp_path / 'lb')
+    assert _evaluate(*args) == 0
+    records = sorted((tmp_path / 'ev').glob('**/results/*.json'))
+    assert {json.loads(p.read_text())['task'] for p in records} == set(E2E_TASKS.split(','))
+    for path in records:
+        record = json.loads(path.read_text())
+        assert record['method'] == 'mae' and record['backbone'] == 'vit-smoke' and record['scale'] == 'smoke'
+        assert record['checkpoint_sha256'] and record['metrics']
+    assert (tmp_path / 'lb' / 'index.md').exists() and (tmp_path / 'lb' / 'combined.md').exists()
+    combined = (tmp_path / 'lb' / 'combined.csv').read_text()
+    assert 'vit-smoke' in combined
+    capsys.readouterr()
+
+    # a second run of the same command skips every finished task and writes no new record
+    assert _evaluate(*args) == 0
+    err = capsys.readouterr().err
+    assert err.count('finished earlier, skipped') == len(E2E_TASKS.split(','))
+    assert sorted((tmp_path / 'ev').glob('**/results/*.json')) == records
+
+
+def test_bad_inputs_fail_with_a_message_and_keep_finished_results(tmp_path, capsys, vit_checkpoint, data_root):
+    ckpt, _ = vit_checkpoint
+    work = tmp_path / 'ev'
+    common = ('--scale', 'smoke', '--work-dir', work, '--leaderboard-dir', tmp_path / 'lb')
+    assert _evaluate('--checkpoint', ckpt, '--method', 'mae', '--tasks', 'places205', '--data-root', data_root,
+                     *common) == 0
+    finished = sorted(work.glob('**/results/*.json'))
+    assert len(finished) == 1
+    capsys.readouterr()
+
+    cases = [
+        (('--checkpoint', ckpt, '--tasks', 'coco,imagenet21k'), 2, 'unknown task(s) imagenet21k; valid tasks:'),
+        (('--checkpoint', 'none', '--backbone', 'vit-xxl', '--tasks', 'coco'), 2,
+         "unknown backbone 'vit-xxl'; valid backbones:"),
+        (('--checkpoint', tmp_path / 'missing.pth', '--tasks', 'coco'), 2, 'does not exist'),
+        (('--checkpoint', ckpt, '--tasks', 'coco', '--data-root', tmp_path / 'no-data'), 2,
+         'missing annotations/instances_train2017.json'),
+        # a ViT checkpoint forced into a Swin backbone: the loader lists what does not fit
+        (('--checkpoint', ckpt, '--backbone', 'swin-smoke', '--tasks', 'in1k', '--data-root', data_root), 1,
+         'in1k failed'),
+    ]
+    for extra, code, message in cases:
+        assert _evaluate(*extra, *common) == code, extra
+        captured = capsys.readouterr()
+        assert message in ' '.join((captured.out + captured.err).split()), (extra, captured.err[-2000:])
+    assert sorted(work.glob('**/results/*.json')) == finished  # finished results survive every failure
