@@ -20,8 +20,11 @@ DEMO_PRETRAINING = (('mae', 'vit-smoke'), ('simmim', 'swin-smoke'), ('cim', 'res
 
 def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path,
                       tasks: str, console) -> list[str]:
+    """Evaluate one encoder on the smoke variant of ``tasks``; the method id of a pre-trained one is read
+    from its checkpoint (e.g. ``cim-respix``), ``method`` only labels the progress lines."""
     from mimbench.evaluate import plan, run_task
-    args = argparse.Namespace(checkpoint=checkpoint or 'none', backbone=backbone, method=method, tasks=tasks,
+    args = argparse.Namespace(checkpoint=checkpoint or 'none', backbone=backbone,
+                              method=None if checkpoint else 'random', tasks=tasks,
                               scale='smoke', data_root=str(data_root), launcher='none', gpus=1,
                               partition=None, work_dir=str(work_dir))
     failed = []
