@@ -199,7 +199,7 @@ def test_every_config_builds(path):
     model = build_without_init(cfg.model)
     enc = model.backbone
     assert type(enc).__name__ == 'MixMIMPretrainEncoder'
-    assert model.neck.decoder_pred.out_features == 32 * 32 * 3                       # one 32x32 cell per token
+    assert model.neck.decoder_pred.out_features == 32 * 32 * 3                       # one 32x32 cell/token
     assert model.neck.decoder_embed.in_features == enc.num_features                  # linear C4 -> 512
     assert enc.mask_ratio == 0.5 and not enc.shared_mask and enc.masked_attention    # paper defaults
     if not path.stem.endswith('_smoke'):
@@ -267,3 +267,24 @@ def test_reconstruction_figure_panels(tmp_path):
     assert (panels['prediction'] - x).abs().mul(1 - own).sum() > 0      # masked cells are predictions
     paths = save_reconstructions(model, torch.rand(2, 3, 64, 64) * 255, tmp_path)
     assert len(paths) == 2 and all(p.stat().st_size > 0 for p in paths)
+
+
+def test_mix_embedding_and_ratio_range_options():
+    """Sec. 2.3 mix embeddings (Table 10) live outside backbone.; Table 8's ratio range stays in range."""
+    model = MODELS.build(dict(
+        type='mimbench.MixMIM', mix_embedding=True,
+        backbone=dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=64,
+                      window_size=[4, 4, 4, 2], masked_attention=False),
+        neck=dict(type='mmpretrain.MixMIMPretrainDecoder', num_patches=4, encoder_stride=32, embed_dim=256,
+                  decoder_embed_dim=64, decoder_depth=1, decoder_num_heads=2),
+        head=dict(type='mimbench.MixMIMDualReconstructionHead')))
+    assert [tuple(p.shape) for p in model.mix_embed] == [(2, 32), (2, 64), (2, 128), (2, 256)]
+    assert not any(k.startswith('backbone.mix') for k in model.state_dict())
+    loss = model.loss(_images())['loss']
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.mix_embed)
+
+    enc = build_without_init(dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=224,
+                                  mask_ratio_range=(0.4, 0.6)))
+    counts = {int((enc.sample_mask(2, 'cpu')[0] == 0).sum()) for _ in range(50)}
+    assert min(counts) >= int(49 * 0.4) and max(counts) <= int(49 * 0.6) and len(counts) > 1

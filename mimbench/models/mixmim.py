@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.models.selfsup.mixmim import MixMIMPretrainTransformer
+from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from mimbench.registry import MODELS
@@ -146,8 +147,8 @@ def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Ten
     Same parameters and arithmetic as ``MixMIMBlock.forward`` (window attention with relative position bias,
     then the FFN), except that the attention mask may differ per sample (mmpretrain's block repeats a single
     mask over the batch) and, on GPUs, attention runs through ``F.scaled_dot_product_attention`` (the fused
-    memory-efficient kernel takes the additive bias). A token may attend to a key only if both come from the same image; every token
-    sees at least itself, so no softmax row is empty.
+    memory-efficient kernel takes the additive bias). A token may attend to a key only if both come from the
+    same image; every token sees at least itself, so no softmax row is empty.
 
     Args:
         block: an ``mmpretrain.models.backbones.mixmim.MixMIMBlock``.
@@ -231,13 +232,18 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
             ratio = lo + (hi - lo) * torch.rand(()).item()
         return sample_mix_mask(batch, self.cell_grid, ratio, shared=self.shared_mask, device=device)
 
-    def forward(self, x: torch.Tensor, mask: bool | torch.Tensor | None = True):
+    def forward(self, x: torch.Tensor, mask: bool | torch.Tensor | None = True,
+                mix_embeds: list[torch.Tensor] | None = None):
         """Encode.
 
         Args:
             x: [B, 3, H, W] images at ``img_size``.
             mask: True draws a mixing mask; a [B, h*w] tensor uses that mask; None (or False) runs the plain
                 backbone (no mixing), returning mmpretrain's pooled features.
+            mix_embeds: optional per-stage mix embeddings, stage s: [2, C_s] (row 0 for x1's tokens, row 1
+                for x2's), added at the start of each stage (mixmim.txt Sec. 2.3, Table 10 ablation). They
+                are owned by the algorithm (``MixMIM(mix_embedding=True)``), so the encoder's state dict
+                stays a plain ``MixMIMTransformer``.
 
         Returns:
             (latent [B, h*w, C4], M [B, h*w]) when mixing: latent[i] holds sample i's tokens where
@@ -245,9 +251,10 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
         """
         if mask is None or mask is False:
             return super(MixMIMPretrainTransformer, self).forward(x)
-        if tuple(x.shape[-2:]) != tuple(d * 4 for d in self.patch_resolution):
-            raise ValueError(f'expected images of {tuple(d * 4 for d in self.patch_resolution)} px (img_size of '
-                             f'the encoder), got {tuple(x.shape[-2:])}; resize the input or set img_size.')
+        expected = tuple(self.patch_embed.init_input_size)
+        if tuple(x.shape[-2:]) != expected:
+            raise ValueError(f'expected images of {expected} px (img_size of the encoder), got '
+                             f'{tuple(x.shape[-2:])}; resize the input or set img_size.')
         own = self.sample_mask(x.shape[0], x.device) if mask is True else mask.to(x.dtype)  # [B, h*w]
 
         tokens, hw = self.patch_embed(x)                                                    # [B, L1, C]
@@ -255,9 +262,14 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
         tokens = tokens * own1 + tokens.flip(0) * (1.0 - own1)                              # Eq. 1
         tokens = self.drop_after_pos(tokens + self.absolute_pos_embed)
 
-        for layer in self.layers:
-            group = (upsample_mask(own, self.cell_grid, layer.input_resolution)
-                     if self.masked_attention else None)                                    # [B, Ls]
+        for stage, layer in enumerate(self.layers):
+            group = upsample_mask(own, self.cell_grid, layer.input_resolution)                # [B, Ls]
+            if mix_embeds is not None:
+                e = mix_embeds[stage].to(tokens.dtype)                                       # [2, C_s]
+                g = group.unsqueeze(-1).to(tokens.dtype)
+                tokens = tokens + g * e[0] + (1.0 - g) * e[1]
+            if not self.masked_attention:
+                group = None
             for blk in layer.blocks:
                 if layer.use_checkpoint and tokens.requires_grad:
                     tokens = checkpoint(masked_block_forward, blk, tokens, group, use_reentrant=False)
@@ -324,8 +336,9 @@ class MixMIMDualReconstructionHead(BaseModule):
         b = images.shape[0]
         target = self.construct_target(images).to(pred.dtype)                 # [B, L, P]
         if pred.shape[0] != 2 * b or pred.shape[1:] != target.shape[1:]:
-            raise ValueError(f'expected predictions of shape {(2 * b, *target.shape[1:])} (two groups per mixed '
-                             f'image), got {tuple(pred.shape)}; check the decoder num_patches/encoder_stride.')
+            raise ValueError(f'expected predictions of shape {(2 * b, *target.shape[1:])} (two groups per '
+                             f'mixed image), got {tuple(pred.shape)}; check the decoder num_patches and '
+                             'encoder_stride.')
         own = own.to(pred.dtype)
         err1 = (pred[:b] - target).pow(2).mean(dim=-1)                      # [B, L]
         loss1 = (err1 * (1.0 - own)).sum()
@@ -344,7 +357,23 @@ class MixMIM(BaseSelfSupervisor):
     ``neck=dict(type='mmpretrain.MixMIMPretrainDecoder', ...)`` (the paper's 8x512 decoder; mmpretrain's is
     faithful) and ``head=dict(type='mimbench.MixMIMDualReconstructionHead')``. The checkpoint's ``backbone.``
     part is a ``mmpretrain.MixMIMTransformer``.
+
+    Args:
+        mix_embedding: add two learned mix embeddings per stage (one per source image) at the start of every
+            encoder stage (mixmim.txt Sec. 2.3, the alternative to masked attention ablated in Table 10).
+            Off by default, as in the paper; initialised from a 0.02-std truncated normal (the paper does not
+            say). Stored here as ``mix_embed.<stage>`` [2, C_s], outside
+            ``backbone.``, so transfer ignores them.
+        **kwargs: ``BaseSelfSupervisor`` arguments (backbone, neck, head, data_preprocessor, init_cfg).
     """
+
+    def __init__(self, *args, mix_embedding: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mix_embed = None
+        if mix_embedding:
+            widths = [int(self.backbone.embed_dims * 2 ** i) for i in range(self.backbone.num_layers)]
+            self.mix_embed = nn.ParameterList(
+                [nn.Parameter(nn.init.trunc_normal_(torch.zeros(2, c), std=0.02)) for c in widths])
 
     def extract_feat(self, inputs: torch.Tensor):
         """Plain encoder features (no mixing), as in fine-tuning."""
@@ -357,7 +386,7 @@ class MixMIM(BaseSelfSupervisor):
             inputs: [B, 3, H, W] preprocessed images.
             mask: True draws this step's mixing mask; a [B, L] 0/1 tensor uses that one (1 = own image).
         """
-        latent, own = self.backbone(inputs, mask=mask)                 # [B, L, C4], [B, L]
+        latent, own = self.backbone(inputs, mask=mask, mix_embeds=self.mix_embed)  # [B, L, C4], [B, L]
         # mmpretrain's decoder marks with 1 the tokens to replace by mask tokens in its first group.
         pred = self.neck(latent, (1.0 - own).unsqueeze(-1).to(latent.dtype))  # [2B, L, p*p*3]
         return pred, own

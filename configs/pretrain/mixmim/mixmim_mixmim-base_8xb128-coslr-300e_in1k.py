@@ -1,4 +1,4 @@
-# MixMIM-B, 300 pre-training epochs: the ablation default (mixmim.txt Sec. 5, Tables 6-10; Table 2: 84.6 top-1).
+# MixMIM-B, 300 pre-training epochs: the ablation default (mixmim.txt Sec. 5, Tables 6-10; Table 2: 84.6).
 _base_ = './mixmim_mixmim-base_8xb128-coslr-600e_in1k.py'
 
 max_epochs = 300              # mixmim.txt Sec. 5 "we pretrain MixMIM-B for 300 epochs by default"

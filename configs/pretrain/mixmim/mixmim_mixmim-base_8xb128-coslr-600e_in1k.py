@@ -17,7 +17,7 @@ model = dict(
     data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(
         type='mimbench.MixMIMPretrainEncoder',
-        arch='base',                      # C=(128,256,512,1024) H=(4,8,16,32) B=(2,2,18,2), mixmim.txt Sec. 2.2
+        arch='base',                      # C=(128..1024) H=(4..32) B=(2,2,18,2), mixmim.txt Sec. 2.2
         img_size=224,                     # mixmim.txt Sec. 3
         patch_size=4,                     # Swin-style 4x4 patch embedding (encoder "based on Swin", Sec. 2.2)
         window_size=[14, 14, 14, 7],      # mixmim.txt Sec. 2.2 / Sec. 3 (stages 3-4 global at 224 px)
@@ -29,7 +29,7 @@ model = dict(
         type='mmpretrain.MixMIMPretrainDecoder',
         num_patches=(224 // 32) ** 2,     # one token per 32x32 cell (mixmim.txt Sec. 2.2, Sec. 3)
         encoder_stride=32,
-        embed_dim=1024,                   # stage-4 width of MixMIM-B; linear 1024 -> 512 (mixmim.txt Sec. 2.2)
+        embed_dim=1024,                   # MixMIM-B stage-4 width; linear 1024 -> 512, mixmim.txt Sec. 2.2
         decoder_embed_dim=512,            # mixmim.txt Sec. 2.2 "embedding dimension of 512"
         decoder_depth=8,                  # mixmim.txt Sec. 2.2 "8 Transformer blocks"
         decoder_num_heads=16),            # MAE's decoder heads (mae.txt App. A.1), as the official code
@@ -54,7 +54,7 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.0, by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),  # cosine decay, mixmim.txt Table 11
+         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),  # cosine, mixmim.txt Table 11
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=batch_size, enable=False)   # `--auto-scale-lr`: same linear rule

@@ -1,8 +1,12 @@
-# Smoke variant of mixmim_mixmim-huge_8xb128-coslr-600e_in1k.py: the mixmim-smoke encoder at 64 px (a 2x2 grid of 32x32 cells),
-# a 2x64 decoder, batch 4, 2 epochs on generated images (mimbench.datasets.synthetic.make_imagenet; another
-# folder: --cfg-options train_dataloader.dataset.data_root=DIR). Mixing, masked attention, the Eq. 2 loss and
-# the optimizer/schedule shape are the full recipe's.
-_base_ = ['./mixmim_mixmim-huge_8xb128-coslr-600e_in1k.py', '../../_base_/pretrain/imagenet_pretrain_smoke.py']
+# Smoke variant of mixmim_mixmim-huge_8xb128-coslr-600e_in1k.py:
+# the mixmim-smoke encoder at 64 px (a 2x2 grid of 32x32 cells), a 2x64 decoder, batch 4, 2 epochs on
+# generated images (mimbench.datasets.synthetic.make_imagenet; another folder: --cfg-options
+# train_dataloader.dataset.data_root=DIR). Mixing, masked attention, the Eq. 2 loss and the optimizer and
+# schedule shape are the full recipe's.
+_base_ = [
+    './mixmim_mixmim-huge_8xb128-coslr-600e_in1k.py',
+    '../../_base_/pretrain/imagenet_pretrain_smoke.py',
+]
 
 train_dataloader = dict(_delete_=True, **_base_.smoke_train_dataloader)
 model = dict(
