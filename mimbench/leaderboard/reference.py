@@ -5,8 +5,8 @@ Each row is one printed number (one cell of a paper table)::
     paper,table,method,backbone,task,metric,value,pretrain_epochs,finetune_epochs,resolution,
     flops_g,params_m,pretrain_data,target,variant,label,note
 
-``value`` is in percent as printed; it is empty only where the OCR text lost the number, and then ``note``
-says so (we record the gap instead of guessing). ``label`` is the row name as the paper prints it,
+``value`` is in percent as printed; it is empty only where the OCR text lost the number or the paper's run
+diverged (printed ×), and then ``note`` says so (we record the gap instead of guessing). ``label`` is the row name as the paper prints it,
 ``variant`` separates rows that share method/backbone/epochs (ablation settings, schedules), ``note`` keeps
 OCR repairs and cross-paper disagreements (e.g. MoCo v3 ViT-B mask AP: 42.7 in mae.txt Table 4, 42.9 in
 mixmim.txt Table 4; both rows are kept, each in its own paper's table).

@@ -217,6 +217,23 @@ SPECS: tuple[TableSpec, ...] = (
 )
 
 
+def _cim_ablation(table: str, title: str, header: str, **where) -> TableSpec:
+    """cim.txt Sec. 3.4: ablations use the 300-epoch CiM-RESPIX ViT-B, fine-tuned 100 epochs on IN1K."""
+    where = where or {'method': 'cim-respix', 'backbone': 'vit-b', 'pretrain_epochs': 300}
+    return TableSpec('cim', table, title, row_keys=('variant',), row_header=header, extra_rows=False, where=where,
+                     columns=(Column('Top-1', 'in1k', 'top1'),))
+
+
+SPECS += (
+    _cim_ablation('4', 'Ablation: masking strategy and ratio', 'Masking'),
+    _cim_ablation('5', 'Ablation: depth of the small BEiT and weight sharing', 'Generator'),
+    _cim_ablation('6', 'Ablation: RESPIX reconstruction target', 'RESPIX target'),
+    _cim_ablation('7', 'Ablation: sampling strategy for visual tokens (× = diverged)', 'Sampling'),
+    _cim_ablation('8', 'Ablation: image corrupting strategy for ResNet-50 (× = diverged)', 'Corruption',
+                  method='cim-revdet', backbone='resnet-50', pretrain_epochs=300),
+)
+
+
 def get_specs(papers=None, tasks=None) -> list[TableSpec]:
     """The specs of the given papers whose columns show any of the given tasks (None: all)."""
     specs = [s for s in SPECS if not papers or s.paper in papers]

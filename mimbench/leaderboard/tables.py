@@ -282,7 +282,7 @@ def cell_text(cell: Cell, style: str = 'md', best: str | None = 'bold') -> str:
             return {'bold': rf'\textbf{{{text}}}', 'underline': rf'\underline{{{text}}}'}.get(how, text)
         return text
 
-    paper = '?' if cell.paper_missing else _fmt(cell.paper)
+    paper = ('×' if 'diverged' in cell.note else '?') if cell.paper_missing else _fmt(cell.paper)
     if cell.paper_best:
         paper = mark(paper, best)
     if cell.repro is None:
@@ -344,9 +344,11 @@ def to_markdown(table: BuiltTable) -> str:
 PAPER_NAMES = {'mae': 'MAE', 'simmim': 'SimMIM', 'cim': 'CiM', 'mixmim': 'MixMIM'}
 LEGEND = ('Cells: paper value, or `paper / mimbench (Δ = mimbench − paper)` where mimbench has results '
           '(final evaluation, mean ± std over runs; best-over-evaluations only in the CSV, labelled '
-          '`reproduced_best`). `?`: number illegible in the paper text. `(smoke)`: smoke-scale run, no Δ.')
+          '`reproduced_best`). `?`: number illegible in the paper text; `×`: the paper\'s run diverged. '
+          '`(smoke)`: smoke-scale run, no Δ.')
 
-_TEX = {'\\': r'\textbackslash{}', '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',
+_TEX = {'×': r'$\times$', '✓': r'\checkmark{}', '✗': r'$\times$', '\\': r'\textbackslash{}',
+        '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',
         '²': r'$^2$', 'ℓ': r'$\ell$', '±': r'$\pm$', '–': '--', '−': '-', '†': r'$^\dagger$', '‡': r'$^\ddagger$'}
 
 
