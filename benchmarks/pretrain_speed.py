@@ -13,13 +13,15 @@ For each pre-training config (default: every non-smoke config under configs/pret
 Next to every measured speed ratio it prints the ratio implied by FLOPs (pre-training forward multiply-adds
 counted by ``mimbench.models.complexity``; backward ~ 2x forward, so the step ratio equals the forward
 ratio). For ViT-B with the 8x512 decoder MAE can be at most ~2.4x faster than the mask-token variant, for
-ViT-L ~3.2x. Peak memory is CUDA's max allocated on a GPU and the worker process's max RSS on CPU (each
-variant runs in its own subprocess unless ``--no-isolate``). On CUDA: bf16 autocast where supported, the
+ViT-L ~3.2x. Throughput is timed in interleaved rounds (A B C A B C ..., median round), so load from other
+processes hits all variants alike. Peak memory is measured per variant in its own subprocess (skipped with
+``--no-isolate``): CUDA's max allocated, or on CPU the growth of the process's max RSS. On CUDA: bf16
+autocast where supported, the
 fused attention mmpretrain selects (``F.scaled_dot_product_attention``), and MFU = achieved FLOP/s
 (2 x 3 x forward MACs x img/s) / the device's dense bf16 peak.
 
     python benchmarks/pretrain_speed.py --device cuda --batch-size 64 --out work_dirs/speed
-    OMP_NUM_THREADS=2 python benchmarks/pretrain_speed.py --device cpu --batch-size 8 --steps 3
+    OMP_NUM_THREADS=2 python benchmarks/pretrain_speed.py --device cpu --batch-size 8 --rounds 3
 """
 from __future__ import annotations
 
@@ -70,13 +72,14 @@ def mmpretrain_simmim(model: dict) -> dict | None:
 
 
 def mmpretrain_mixmim(model: dict) -> dict:
-    """mmpretrain's MixMIM (shared mask, loss over all tokens: its official-code behaviour) at the same size."""
+    """mmpretrain's MixMIM at the same size (shared mask, loss over all tokens: the official code's)."""
     backbone = model['backbone']
     keep = ('arch', 'img_size', 'patch_size', 'window_size', 'drop_path_rate', 'mask_ratio')
     return dict(
         type='mmpretrain.MixMIM',
         data_preprocessor=copy.deepcopy(model.get('data_preprocessor')),
-        backbone=dict(type='mmpretrain.MixMIMPretrainTransformer', **{k: backbone[k] for k in keep if k in backbone}),
+        backbone=dict(type='mmpretrain.MixMIMPretrainTransformer',
+                      **{k: backbone[k] for k in keep if k in backbone}),
         neck=dict(copy.deepcopy(model['neck']), type='mmpretrain.MixMIMPretrainDecoder'),
         head=dict(type='mmpretrain.MixMIMPretrainHead', norm_pix=True,
                   loss=dict(type='mmpretrain.PixelReconstructionLoss', criterion='L2')))
@@ -122,15 +125,13 @@ def fake_batch(model, batch_size: int, size: int, device):
     return images, samples
 
 
-def measure(model_cfg: dict, size: int, batch_size: int, steps: int, warmup: int, device: str,
-            dtype: str) -> dict:
-    """Time ``steps`` training steps after ``warmup`` ones; return img/s, peak memory, forward GFLOPs."""
+def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str) -> dict:
+    """Build one variant with its AdamW optimizer and a fixed batch; return its ``step`` and forward FLOPs."""
     import torch
 
     import mimbench  # noqa: F401
     from mimbench.models.complexity import _LossForward, count_flops
     from mimbench.registry import MODELS
-    base_rss = current_rss_gib()
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()
@@ -149,24 +150,23 @@ def measure(model_cfg: dict, size: int, batch_size: int, steps: int, warmup: int
         sum(v for k, v in losses.items() if 'loss' in k).backward()
         optimizer.step()
 
-    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    for _ in range(warmup):
-        step()
+    return {'step': step, 'fwd_GMACs_per_img': flops / 1e9, 'bf16': use_bf16}
+
+
+def sync(device: str) -> None:
     if device == 'cuda':
-        torch.cuda.reset_peak_memory_stats()
-    sync()
+        import torch
+        torch.cuda.synchronize()
+
+
+def time_steps(variant: dict, steps: int, device: str) -> float:
+    """Seconds for ``steps`` training steps of a prepared variant."""
+    sync(device)
     start = time.perf_counter()
     for _ in range(steps):
-        step()
-    sync()
-    seconds = time.perf_counter() - start
-    if device == 'cuda':
-        peak = torch.cuda.max_memory_allocated() / 2 ** 30
-    else:
-        # the process's peak RSS above what it held before building the model (imports, allocator)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20 - base_rss   # KiB -> GiB (Linux)
-    return {'img_per_s': steps * batch_size / seconds, 'peak_mem_GiB': peak, 'fwd_GMACs_per_img': flops / 1e9,
-            'bf16': use_bf16}
+        variant['step']()
+    sync(device)
+    return time.perf_counter() - start
 
 
 def current_rss_gib() -> float:
@@ -175,15 +175,61 @@ def current_rss_gib() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 30
 
 
-def measure_isolated(model_cfg: dict, args) -> dict:
-    """``measure`` in a fresh Python process: a crash or leak in one variant cannot touch the others."""
-    job = dict(model=model_cfg, size=args.size_of, batch_size=args.batch_size, steps=args.steps,
-               warmup=args.warmup, device=args.device, dtype=args.dtype)
-    result = subprocess.run([sys.executable, __file__, '--worker', json.dumps(job)], capture_output=True, text=True)
+def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str) -> float:
+    """Peak memory (GiB) of two training steps of one variant: CUDA max allocated, or on CPU the growth of
+    this process's peak RSS over what it held before building the model. Run it in a fresh process."""
+    import torch
+
+    import mimbench  # noqa: F401  (imported before the baseline so it is not counted)
+    base = current_rss_gib()
+    variant = prepare(model_cfg, size, batch_size, device, dtype)
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    time_steps(variant, 2, device)
+    if device == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2 ** 30
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20 - base   # KiB -> GiB (Linux)
+
+
+def peak_memory_isolated(model_cfg: dict, args) -> float | str:
+    """``peak_memory`` in a fresh Python process (clean peak; a crash cannot stop the sweep)."""
+    job = dict(model_cfg=model_cfg, size=args.size_of, batch_size=args.batch_size, device=args.device,
+               dtype=args.dtype)
+    result = subprocess.run([sys.executable, __file__, '--worker', json.dumps(job)], capture_output=True,
+                            text=True)
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{')]
     if result.returncode or not lines:
-        return {'error': (result.stderr.strip().splitlines() or ['no output'])[-1]}
-    return json.loads(lines[-1])
+        return 'error: ' + (result.stderr.strip().splitlines() or ['no output'])[-1]
+    return json.loads(lines[-1])['peak_mem_GiB']
+
+
+def measure_config(model: dict, args) -> dict[str, dict]:
+    """All variants of one config: memory (isolated) and throughput timed in interleaved rounds.
+
+    Rounds alternate between the variants (A B C A B C ...) and the median round counts, so load from other
+    processes on a shared machine hits every variant alike and the ratios stay meaningful.
+    """
+    import statistics
+    results, prepared = {}, {}
+    for name, cfg in variants_of(model):
+        try:
+            prepared[name] = prepare(cfg, args.size_of, args.batch_size, args.device, args.dtype)
+            for _ in range(args.warmup):
+                prepared[name]['step']()
+            results[name] = {'fwd_GMACs_per_img': prepared[name]['fwd_GMACs_per_img'],
+                             'bf16': prepared[name]['bf16']}
+            if args.isolate:
+                results[name]['peak_mem_GiB'] = peak_memory_isolated(cfg, args)
+        except Exception as error:  # noqa: BLE001  (report it and go on with the other variants)
+            prepared.pop(name, None)
+            results[name] = {'error': f'{type(error).__name__}: {error}'.splitlines()[0]}
+    seconds = {name: [] for name in prepared}
+    for _ in range(args.rounds):
+        for name, variant in prepared.items():
+            seconds[name].append(time_steps(variant, args.steps, args.device))
+    for name in prepared:
+        results[name]['img_per_s'] = args.steps * args.batch_size / statistics.median(seconds[name])
+    return results
 
 
 def peak_tflops(args) -> float | None:
@@ -199,7 +245,7 @@ def peak_tflops(args) -> float | None:
     return None
 
 
-# --- driver ---------------------------------------------------------------------------------------------------
+# --- driver ------------------------------------------------------------------------------------------
 
 def run(args) -> list[dict]:
     from mmengine.config import Config
@@ -207,7 +253,8 @@ def run(args) -> list[dict]:
     from mimbench.models.complexity import image_size_of
     configs = [Path(c) for c in args.configs] if args.configs else discover(args.pattern)
     if not configs:
-        raise SystemExit(f'no pre-training configs matched {args.pattern!r} under {ROOT / "configs/pretrain"}')
+        raise SystemExit(f'no pre-training config name contains {args.pattern!r} under '
+                         f'{ROOT / "configs/pretrain"}; pass --configs or another --pattern')
     peak = peak_tflops(args)
     rows = []
     for config in configs:
@@ -216,18 +263,18 @@ def run(args) -> list[dict]:
         model = cfg.model.to_dict()
         if args.size:
             model['backbone']['img_size'] = args.size
-        results = {}
-        for name, variant in variants_of(model):
-            results[name] = (measure_isolated(variant, args) if args.isolate else
-                             measure(variant, args.size_of, args.batch_size, args.steps, args.warmup,
-                                     args.device, args.dtype))
-            row = {'config': config.stem, 'variant': name, **results[name]}
-            ours, this = results['mimbench'], results[name]
-            if name != 'mimbench' and 'error' not in ours and 'error' not in this:
+        results = measure_config(model, args)
+        ours = results['mimbench']
+        for name, this in results.items():
+            row = {'config': config.stem, 'variant': name, **this}
+            valid = 'img_per_s' in ours and 'img_per_s' in this
+            if name != 'mimbench' and valid:
                 row['speed_ratio'] = ours['img_per_s'] / this['img_per_s']            # >1: mimbench faster
                 row['flop_ratio'] = this['fwd_GMACs_per_img'] / ours['fwd_GMACs_per_img']
-                row['mem_ratio'] = this['peak_mem_GiB'] / ours['peak_mem_GiB']
-            if peak and 'error' not in this:
+                mems = (this.get('peak_mem_GiB'), ours.get('peak_mem_GiB'))
+                if all(isinstance(m, float) for m in mems):
+                    row['mem_ratio'] = mems[0] / mems[1]
+            if peak and 'img_per_s' in this:
                 row['MFU'] = 6 * this['fwd_GMACs_per_img'] * 1e9 * this['img_per_s'] / (peak * 1e12)
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -237,23 +284,25 @@ def run(args) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--configs', nargs='*', help='configs to run (default: discovered, see --pattern)')
-    parser.add_argument('--pattern', default='base', help="discover non-smoke configs whose name contains this")
+    parser.add_argument('--pattern', default='base',
+                        help='discover non-smoke configs whose name contains this')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--dtype', default='auto', choices=['auto', 'fp32', 'bf16'],
                         help='auto: bf16 autocast on CUDA devices that support it, fp32 otherwise')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--size', type=int, help="override the configs' input size (e.g. 112 for quick CPU runs)")
-    parser.add_argument('--steps', type=int, default=5, help='timed training steps per variant')
-    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--size', type=int,
+                        help="override the configs' input size (e.g. 112 for quick CPU runs)")
+    parser.add_argument('--steps', type=int, default=2, help='timed training steps per variant and round')
+    parser.add_argument('--rounds', type=int, default=3, help='interleaved timing rounds (median counts)')
+    parser.add_argument('--warmup', type=int, default=1, help='untimed steps per variant first')
     parser.add_argument('--peak-tflops', type=float, help='device peak (dense bf16 TFLOP/s) for MFU')
     parser.add_argument('--no-isolate', dest='isolate', action='store_false',
-                        help='run variants in this process (CPU peak memory is then cumulative)')
+                        help='skip the per-variant subprocesses that measure peak memory')
     parser.add_argument('--out', help='folder for speed.jsonl, speed.csv and speed.md')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        job = json.loads(args.worker)
-        print(json.dumps(measure(job.pop('model'), **job)))
+        print(json.dumps({'peak_mem_GiB': peak_memory(**json.loads(args.worker))}))
         return 0
     rows = run(args)
     import pandas as pd

@@ -1,4 +1,4 @@
-"""MAE pre-training (mae.txt Sec. 3, App. A.1): visible-only encoder, loss on masked patches, sizes, checkpoints."""
+"""MAE pre-training (mae.txt Sec. 3, App. A.1): visible-only encoder, masked-patch loss, sizes, checkpoint."""
 import copy
 
 import numpy as np
@@ -152,7 +152,8 @@ def test_reconstruction_cli_with_simmim(tmp_path):
     from PIL import Image
 
     from mimbench.models.reconstruction import main
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (80, 96, 3), dtype=np.uint8)).save(tmp_path / 'a.png')
+    pixels = np.random.default_rng(0).integers(0, 255, (80, 96, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / 'a.png')
     assert main(['configs/pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k_smoke.py', '',
                  str(tmp_path / 'a.png'), '--out', str(tmp_path / 'fig')]) == 0
     assert len(list((tmp_path / 'fig').glob('*.png'))) == 1
@@ -164,27 +165,29 @@ def test_complexity_table_and_mask_token_flops(tmp_path):
 
     from mimbench.models.complexity import _LossForward, complexity_table, count_flops, write_table
     table = complexity_table([SMOKE])
-    assert table.loc[0, 'encoder_params_M'] == pytest.approx(count_params(smoke_model().backbone) / 1e6, abs=0.01)
+    expected = count_params(smoke_model().backbone) / 1e6
+    assert table.loc[0, 'encoder_params_M'] == pytest.approx(expected, abs=0.01)
     assert table.loc[0, 'encoder_GFLOPs'] > 0
     csv, md = write_table(table, tmp_path)
     assert pd.read_csv(csv).shape == table.shape and md.read_text().startswith('| config |')
     images = torch.randn(1, 3, 64, 64)
     visible = count_flops(_LossForward(smoke_model().eval()), images)
-    with_tokens = count_flops(_LossForward(smoke_model(type='mimbench.MAEViTMaskTokenEncoder').eval()), images)
+    token_model = smoke_model(type='mimbench.MAEViTMaskTokenEncoder').eval()
+    with_tokens = count_flops(_LossForward(token_model), images)
     assert with_tokens > 1.5 * visible
 
 
 def test_speed_benchmark_one_tiny_iteration(tmp_path):
-    """benchmarks/pretrain_speed.py runs end to end (one step, smoke size); the speed itself is not asserted."""
+    """benchmarks/pretrain_speed.py runs end to end (one step, smoke size); speed is not asserted."""
     import importlib.util
     import json
     spec = importlib.util.spec_from_file_location('pretrain_speed', 'benchmarks/pretrain_speed.py')
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.main(['--configs', SMOKE, '--steps', '1', '--warmup', '0', '--batch-size', '2',
-                       '--no-isolate', '--out', str(tmp_path)]) == 0
+    assert bench.main(['--configs', SMOKE, '--steps', '1', '--rounds', '1', '--warmup', '0',
+                       '--batch-size', '2', '--no-isolate', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in (tmp_path / 'speed.jsonl').read_text().splitlines()]
     assert [r['variant'] for r in rows] == ['mimbench', 'mmpretrain', 'mask-token encoder']
     assert all(r['img_per_s'] > 0 for r in rows)
-    assert rows[1]['flop_ratio'] == pytest.approx(1.0)                                # same method, same FLOPs
+    assert rows[1]['flop_ratio'] == pytest.approx(1.0)                  # same method, same FLOPs
     assert rows[2]['flop_ratio'] > 1.5                                               # mask tokens cost FLOPs
