@@ -24,13 +24,15 @@ Differences from the release, on purpose: no float16 casts inside the convolutio
 instead of multiplying a one-hot tensor of 8192 channels: the same numbers, without the one-hot tensor.
 
 The weight files are pickled whole ``torch.nn.Module`` objects. ``load_dall_e_state_dict`` reads them with
-``torch.load(weights_only=True)``: every class named in the pickle (``dall_e.encoder.Encoder``,
-``torch.nn...Sequential``, ...) is mapped onto an inert stand-in that only stores attributes, so no code
-from the file runs; the parameters are then collected by their module path.
+``torch.load(weights_only=True)`` (zip files) or an allow-list unpickler of its own (pre-1.6 legacy files,
+which ``weights_only`` refuses when they hold whole modules): every class named in the pickle
+(``dall_e.encoder.Encoder``, ``torch.nn...Sequential``, ...) is mapped onto an inert stand-in that only
+stores attributes, so no code from the file runs; the parameters are then collected by their module path.
 """
 from __future__ import annotations
 
 import math
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
@@ -178,6 +180,64 @@ _PICKLED_CLASSES = [
 ]
 
 
+_LEGACY_DTYPES = {'FloatStorage': torch.float32, 'HalfStorage': torch.float16, 'DoubleStorage': torch.float64,
+                  'LongStorage': torch.int64, 'IntStorage': torch.int32, 'BoolStorage': torch.bool,
+                  'BFloat16Storage': torch.bfloat16, 'ByteStorage': torch.uint8}
+_LEGACY_CALLABLES = {('collections', 'OrderedDict'): OrderedDict, ('builtins', 'set'): set,
+                     ('__builtin__', 'set'): set,   # protocol-2 name
+                     ('torch', 'device'): torch.device,
+                     ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
+                     ('torch._utils', '_rebuild_parameter'): torch._utils._rebuild_parameter}
+
+
+def _load_legacy_restricted(path: Path):
+    """Read a pre-1.6 (non-zip) ``torch.save`` file with an allow-list unpickler (no code from the file runs).
+
+    ``weights_only=True`` refuses such files when they hold whole modules (their records carry module source).
+    Layout (torch/serialization.py ``_legacy_load``): magic number, protocol version, system info, the object
+    pickle (storages as persistent ids), the list of storage keys, then per storage an int64 element count and
+    the raw little-endian data.
+    """
+    import pickle
+    import struct
+
+    bases: dict[str, torch.Tensor] = {}
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module, name):
+            if f'{module}.{name}' in _PICKLED_CLASSES:
+                return _PickledObject
+            if module == 'torch' and name in _LEGACY_DTYPES:
+                return _LEGACY_DTYPES[name]
+            if (module, name) in _LEGACY_CALLABLES:
+                return _LEGACY_CALLABLES[(module, name)]
+            raise pickle.UnpicklingError(f'global {module}.{name} is not allowed in a DALL-E weight file')
+
+        def persistent_load(self, pid):
+            kind = pid[0].decode() if isinstance(pid[0], bytes) else pid[0]
+            if kind == 'module':          # (class, source file, source): the class (a stand-in), source unused
+                return pid[1]
+            if kind != 'storage' or pid[5] is not None:
+                raise pickle.UnpicklingError(f'unsupported storage record {pid[:1]} (views are not supported)')
+            dtype, key, numel = pid[1], pid[2], pid[4]
+            if key not in bases:
+                bases[key] = torch.empty(numel, dtype=dtype)
+            return torch.storage.TypedStorage(wrap_storage=bases[key].untyped_storage(), dtype=dtype,
+                                              _internal=True)
+
+    with open(path, 'rb') as f:
+        header = [Restricted(f).load() for _ in range(3)]          # magic, protocol, sys info
+        if header[0] != 0x1950A86A20F9469CFC6C:
+            raise pickle.UnpicklingError(f'{path} is neither a zip nor a legacy torch.save file')
+        obj = Restricted(f).load()
+        for key in Restricted(f).load():
+            base = bases[key]
+            (count,) = struct.unpack('<q', f.read(8))
+            data = bytearray(f.read(count * base.element_size()))
+            base.copy_(torch.frombuffer(data, dtype=base.dtype)[:base.numel()])
+    return obj
+
+
 def _collect_parameters(obj, prefix: str, out: dict) -> None:
     """Walk ``_parameters`` / ``_modules`` of a stand-in tree into a flat state dict."""
     for name, value in (getattr(obj, '_parameters', None) or {}).items():
@@ -210,7 +270,10 @@ def load_dall_e_state_dict(path: str | Path, trust_pickle: bool = False) -> dict
         return {k: v.detach().clone() for k, v in (obj if isinstance(obj, dict) else obj.state_dict()).items()}
     with torch.serialization.safe_globals([(_PickledObject, name) for name in _PICKLED_CLASSES]):
         try:
-            obj = torch.load(path, map_location='cpu', weights_only=True)
+            if zipfile.is_zipfile(path):
+                obj = torch.load(path, map_location='cpu', weights_only=True)
+            else:
+                obj = _load_legacy_restricted(path)
         except Exception as err:   # the unpickler names the global it refused
             raise RuntimeError(
                 f'could not read {path} safely: {err}\nExpected a DALL-E dVAE pickle (encoder.pkl/decoder.pkl) or '

@@ -8,7 +8,8 @@ Where the DALL-E files cannot be had, ``VQTokenizer`` is a vector-quantised auto
 interface, so a CiM config selects it by swapping ``model.tokenizer``.
 
 Not from the four papers, so its values are plain VQ-VAE defaults: nearest-neighbour quantisation, codebook
-updated by exponential moving averages (decay 0.99) with dead codes restarted from encoder outputs,
+initialised from the first batch's encoder outputs and updated by exponential moving averages (decay 0.99),
+dead codes restarted from encoder outputs,
 commitment weight 0.25, straight-through gradients; reconstruction loss MSE on [0, 1] pixels.
 ``VQTokenizerPretrainer`` trains it on any image folder
 (``configs/pretrain/cim/vqtokenizer_f8-k1024_8xb64-coslr-100e_in1k.py``); CiM loads the result through
@@ -66,9 +67,10 @@ class VQTokenizer(BaseModule):
         self.decoder = nn.Sequential(nn.Conv2d(code_dims, channels, 3, padding=1),
                                      *[_ResBlock(channels) for _ in range(num_res_blocks)], *up,
                                      nn.ReLU(), nn.Conv2d(channels, 3, 3, padding=1))
-        self.register_buffer('codebook', torch.randn(vocab_size, code_dims))          # [K, d]
+        self.register_buffer('codebook', F.normalize(torch.randn(vocab_size, code_dims), dim=1))   # [K, d]
         self.register_buffer('ema_count', torch.ones(vocab_size))
         self.register_buffer('ema_sum', self.codebook.clone())
+        self.register_buffer('initialised', torch.zeros((), dtype=torch.bool))
 
     def init_weights(self) -> None:
         if self.checkpoint is None:
@@ -94,10 +96,14 @@ class VQTokenizer(BaseModule):
         """Token ids [N, h, w] -> code vectors [N, d, h, w]."""
         return F.embedding(ids, self.codebook).permute(0, 3, 1, 2)
 
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """RGB in [0, 1] [N, 3, H, W] -> unit-length code-space features [N, d, H/8, W/8]."""
+        return F.normalize(self.encoder(images * 2 - 1), dim=1)
+
     @torch.no_grad()
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """RGB in [0, 1] [N, 3, H, W] -> token ids [N, H/8, W/8]."""
-        return self.quantize(self.encoder(images * 2 - 1))[0]
+        return self.quantize(self.features(images))[0]
 
     @torch.no_grad()
     def decode(self, ids: torch.Tensor) -> torch.Tensor:
@@ -105,8 +111,22 @@ class VQTokenizer(BaseModule):
         return torch.sigmoid(self.decoder(self.embed(ids)))
 
     @torch.no_grad()
+    def init_codebook(self, z: torch.Tensor) -> None:
+        """Codes start at encoder outputs of the first training batch (data-dependent init, avoids collapse)."""
+        flat = z.permute(0, 2, 3, 1).reshape(-1, self.code_dims)
+        picks = flat[torch.randint(0, flat.shape[0], (self.vocab_size,), device=flat.device)]
+        picks = picks + 0.01 * flat.std() * torch.randn_like(picks)      # distinct even when picks repeat
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.broadcast(picks, 0)
+        picks = F.normalize(picks, dim=1)
+        self.codebook.copy_(picks)
+        self.ema_sum.copy_(picks)
+        self.ema_count.fill_(1.0)
+        self.initialised.fill_(True)
+
+    @torch.no_grad()
     def update_codebook(self, z: torch.Tensor, ids: torch.Tensor) -> None:
-        """EMA k-means step on a batch of encoder features; codes unused for long restart at random features."""
+        """EMA k-means step on a batch of encoder features; codes below 3% of a fair share restart at random features."""
         flat = z.permute(0, 2, 3, 1).reshape(-1, self.code_dims)
         onehot = F.one_hot(ids.flatten(), self.vocab_size).type_as(flat)              # [M, K]
         count, total = onehot.sum(0), onehot.t() @ flat
@@ -117,8 +137,8 @@ class VQTokenizer(BaseModule):
         self.ema_sum.mul_(self.ema_decay).add_(total, alpha=1 - self.ema_decay)
         n = self.ema_count.sum()
         smoothed = (self.ema_count + 1e-5) / (n + self.vocab_size * 1e-5) * n          # Laplace smoothing
-        self.codebook.copy_(self.ema_sum / smoothed.unsqueeze(1))
-        dead = self.ema_count < 1e-3
+        self.codebook.copy_(F.normalize(self.ema_sum / smoothed.unsqueeze(1), dim=1))
+        dead = self.ema_count < 0.03 * flat.shape[0] / self.vocab_size     # < 3% of a fair share
         if dead.any():
             picks = flat[torch.randint(0, flat.shape[0], (int(dead.sum()),), device=flat.device)]
             self.codebook[dead] = picks
@@ -127,7 +147,9 @@ class VQTokenizer(BaseModule):
 
     def forward_train(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training losses on RGB in [0, 1]: MSE reconstruction + 0.25 x commitment (straight-through)."""
-        z = self.encoder(images * 2 - 1)                                               # [N, d, h, w]
+        z = self.features(images)                                                      # [N, d, h, w]
+        if self.training and not self.initialised:
+            self.init_codebook(z.detach())
         ids, codes = self.quantize(z.detach())
         if self.training:
             self.update_codebook(z.detach(), ids)

@@ -1,0 +1,160 @@
+"""Image tokenizers for CiM (mimbench.models.tokenizers): DALL-E dVAE + safe loader, trainable VQ tokenizer.
+
+The DALL-E files cannot be downloaded here: the tests write fake ``encoder.pkl`` / ``decoder.pkl`` in the
+published layout (whole pickled modules whose classes are named ``dall_e.encoder.Encoder``,
+``dall_e.utils.Conv2d``, ... as github.com/openai/DALL-E) from mimbench's own modules at a small width.
+"""
+import sys
+import types
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import mimbench  # noqa: F401  (registers mimbench modules)
+from mimbench.models.tokenizers.dall_e import (DALLEBlock, DALLEConv2d, DALLEDecoder, DALLEEncoder, DALLETokenizer,
+                                               load_dall_e_state_dict, map_pixels, unmap_pixels)
+from mimbench.models.tokenizers.vq import VQTokenizer
+from mimbench.registry import MODELS
+
+SMALL = dict(n_hid=64, vocab_size=512)   # the release's validators allow n_hid >= 64, vocab >= 512
+
+
+def _save_published(module: torch.nn.Module, path, legacy: bool = False) -> None:
+    """torch.save ``module`` as the DALL-E release did: a whole module whose classes live in ``dall_e``."""
+    top = 'Encoder' if isinstance(module, DALLEEncoder) else 'Decoder'
+    where = 'dall_e.encoder' if top == 'Encoder' else 'dall_e.decoder'
+    fake = {name: types.ModuleType(name) for name in ('dall_e', where, 'dall_e.utils')}
+    renamed = {}
+    for cls, mod, name in ((type(module), where, top), (DALLEBlock, where, top + 'Block'),
+                           (DALLEConv2d, 'dall_e.utils', 'Conv2d')):
+        renamed[cls] = type(name, (cls,), {'__module__': mod, '__qualname__': name})
+        setattr(fake[mod], name, renamed[cls])
+    originals = {}
+    for m in module.modules():
+        if type(m) in renamed:
+            originals[m] = type(m)
+            m.__class__ = renamed[type(m)]
+            # attrs fields the release pickles along (dall_e/utils.py, encoder.py, decoder.py)
+            m.device, m.requires_grad, m.use_float16 = torch.device('cpu'), False, True
+    saved = {k: sys.modules.get(k) for k in fake}
+    sys.modules.update(fake)
+    try:
+        torch.save(module, path, _use_new_zipfile_serialization=not legacy)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                del sys.modules[k]
+            else:
+                sys.modules[k] = v
+        for m, cls in originals.items():
+            m.__class__ = cls
+
+
+@pytest.mark.parametrize('legacy', [False, True], ids=['zip', 'legacy'])
+def test_dall_e_loader_round_trips_a_published_layout_file(tmp_path, legacy):
+    torch.manual_seed(0)
+    enc, dec = DALLEEncoder(**SMALL), DALLEDecoder(n_init=32, **SMALL)
+    _save_published(enc, tmp_path / 'encoder.pkl', legacy)
+    _save_published(dec, tmp_path / 'decoder.pkl', legacy)
+    assert 'dall_e' not in sys.modules                   # the loader cannot lean on the classes
+    state = load_dall_e_state_dict(tmp_path / 'encoder.pkl')
+    assert set(state) == set(enc.state_dict())
+    assert all(torch.equal(state[k], v) for k, v in enc.state_dict().items())
+
+    tok = DALLETokenizer(encoder_path=str(tmp_path / 'encoder.pkl'), decoder_path=str(tmp_path / 'decoder.pkl'),
+                         n_init=32, **SMALL)
+    tok.init_weights()
+    x = torch.rand(2, 3, 32, 32)
+    ids = tok.encode(x)
+    assert ids.shape == (2, 4, 4) and ids.dtype == torch.long                   # 8x8 pixels per token
+    torch.testing.assert_close(ids, enc(map_pixels(x)).argmax(1))
+    onehot = F.one_hot(ids, 512).permute(0, 3, 1, 2).float()                     # the release's decoder input
+    with torch.no_grad():
+        expected = unmap_pixels(torch.sigmoid(dec(onehot)[:, :3]))
+    torch.testing.assert_close(tok.decode(ids), expected, rtol=1e-4, atol=1e-5)
+    assert tok.decode(ids).shape == (2, 3, 32, 32)
+
+
+def test_dall_e_loader_runs_no_code_from_the_pickle(tmp_path):
+    import os
+
+    class Payload:
+        def __reduce__(self):
+            return (os.makedirs, (str(tmp_path / 'pwned'),))
+
+    torch.save({'blocks.input.w': torch.zeros(1), 'x': Payload()}, tmp_path / 'evil.pkl')
+    with pytest.raises(RuntimeError, match='could not read .* safely'):
+        load_dall_e_state_dict(tmp_path / 'evil.pkl')
+    assert not (tmp_path / 'pwned').exists()
+
+
+def test_dall_e_loader_explains_missing_and_mismatched_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match='cdn.openai.com'):
+        load_dall_e_state_dict(tmp_path / 'encoder.pkl')
+    torch.save(DALLEEncoder(n_hid=64, vocab_size=1024).state_dict(), tmp_path / 'encoder.pt')   # plain state dict
+    tok = DALLETokenizer(encoder_path=str(tmp_path / 'encoder.pt'), decoder_path=str(tmp_path / 'encoder.pt'),
+                         **SMALL)
+    with pytest.raises(RuntimeError, match='shape mismatch'):
+        tok.init_weights()
+
+
+def test_dall_e_full_size_matches_the_release():
+    with torch.device('meta'):
+        tok = DALLETokenizer()
+    enc_params = sum(p.numel() for p in tok.encoder.parameters())
+    dec_params = sum(p.numel() for p in tok.decoder.parameters())
+    assert tok.encoder.blocks.output.conv.w.shape == (8192, 2048, 1, 1)
+    assert tok.decoder.blocks.input.w.shape == (128, 8192, 1, 1)
+    assert tok.decoder.blocks.output.conv.w.shape == (6, 256, 1, 1)
+    assert 50e6 < enc_params < 60e6 and 40e6 < dec_params < 50e6, (enc_params, dec_params)
+
+
+def test_pixel_mapping_round_trips():
+    x = torch.rand(2, 3, 8, 8)
+    torch.testing.assert_close(unmap_pixels(map_pixels(x)), x)
+    assert map_pixels(torch.zeros(1)).item() == pytest.approx(0.1)           # DALL-E's logit-Laplace eps
+    assert map_pixels(torch.ones(1)).item() == pytest.approx(0.9)
+
+
+def _vq(**kw):
+    torch.manual_seed(0)
+    return VQTokenizer(vocab_size=64, code_dims=16, channels=32, num_res_blocks=1, **kw)
+
+
+def test_vq_tokenizer_interface_and_training_lowers_the_loss():
+    tok = _vq(ema_decay=0.9).train()
+    coarse = torch.rand(4, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    x = F.interpolate(coarse, size=32, mode='bilinear', align_corners=False)    # smooth images, [0, 1]
+    assert tok.encode(x).shape == (4, 4, 4) and tok.decode(tok.encode(x)).shape == (4, 3, 32, 32)
+    assert tok.downsample == 8
+    opt = torch.optim.Adam(tok.parameters(), lr=3e-3)
+    first = None
+    for _ in range(40):
+        losses = tok.forward_train(x)
+        loss = losses['loss_rec'] + losses['loss_commit']
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else losses['loss_rec'].item()
+    assert losses['codes_used'] > 4                                          # no collapse onto one code
+    assert losses['loss_rec'].item() < 0.9 * first, (first, losses['loss_rec'].item())
+
+
+def test_vq_pretrainer_checkpoint_loads_into_the_cim_tokenizer(tmp_path):
+    trainer = MODELS.build(dict(type='mimbench.VQTokenizerPretrainer',
+                                tokenizer=dict(type='mimbench.VQTokenizer', vocab_size=64, code_dims=16,
+                                               channels=32, num_res_blocks=1)))
+    images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    data = trainer.data_preprocessor(dict(inputs=images, data_samples=None), training=True)
+    assert 0 <= data['inputs'].min() and data['inputs'].max() <= 1                 # RGB in [0, 1]
+    losses = trainer(**data, mode='loss')
+    assert {'loss_rec', 'loss_commit'} <= set(losses)
+    torch.save({'state_dict': trainer.state_dict()}, tmp_path / 'vq.pth')
+    tok = _vq(checkpoint=str(tmp_path / 'vq.pth'))
+    tok.init_weights()
+    for k, v in trainer.tokenizer.state_dict().items():
+        assert torch.equal(tok.state_dict()[k], v), k
+    with pytest.raises(RuntimeError, match='no "tokenizer'):
+        torch.save({'state_dict': {'backbone.x': torch.zeros(1)}}, tmp_path / 'other.pth')
+        _vq(checkpoint=str(tmp_path / 'other.pth')).init_weights()
