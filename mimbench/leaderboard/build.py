@@ -104,7 +104,7 @@ def build_leaderboards(record_dirs, out_dir, papers=None, tasks=None, reference_
     problems_file = out / 'problems.txt'
     if problems:
         for problem in problems:
-            log.warning('skipped record: %s', problem)
+            log.warning('skipped record: %s', problem)   # one line each; the CLI adds only a summary
         _write_if_changed(problems_file, '\n'.join(problems) + '\n')
         written['problems'] = problems_file
     elif problems_file.exists():

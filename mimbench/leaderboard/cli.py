@@ -49,8 +49,6 @@ def run(args: argparse.Namespace) -> int:
     problems = written.pop('problems', None)
     print(f'wrote {len(written)} file(s) under {args.out}')
     if problems is not None:
-        lines = problems.read_text().splitlines()
-        print(f'{len(lines)} record(s) skipped (listed in {problems}):', file=sys.stderr)
-        for line in lines:
-            print(f'  {line}', file=sys.stderr)
+        count = len(problems.read_text().splitlines())
+        print(f'{count} record(s) skipped, each reported above and listed in {problems}', file=sys.stderr)
     return 0

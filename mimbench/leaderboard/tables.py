@@ -236,10 +236,10 @@ def _mark_best(table: BuiltTable) -> None:
         if spec.best and papers:
             for c in cells:
                 c.paper_best = c.paper is not None and c.paper == max(papers)
-        repros = [c.repro for c in cells if c.repro is not None]
+        repros = [c.repro for c in cells if c.repro is not None and c.scale == 'full']  # smoke runs never rank
         if len(repros) > 1:
             for c in cells:
-                c.repro_top = c.repro is not None and c.repro == max(repros)
+                c.repro_top = c.repro is not None and c.scale == 'full' and c.repro == max(repros)
 
 
 def mean_cells(table: BuiltTable) -> list[Cell]:
@@ -331,7 +331,8 @@ def to_markdown(table: BuiltTable) -> str:
     headers = [row_header(spec)] + column_headers(table)
     out = [f'## {PAPER_NAMES[spec.paper]} Table {spec.table}: {spec.title}',
            '', f'Source: `{spec.source}`. ' + LEGEND + (
-               f' Best per {spec.best_axis} of the paper values in {spec.best}.' if spec.best else ''), '',
+               f' Best per {spec.best_axis}: paper values in {spec.best} (as the paper marks them), '
+               'full-scale mimbench values in bold.' if spec.best else ''), '',
            '| ' + ' | '.join(headers) + ' |', '|' + '|'.join(['---'] + [':---:'] * (len(headers) - 1)) + '|']
     for row in grid(table, 'md'):
         out.append('| ' + ' | '.join(t.replace('|', '\\|') for t in row) + ' |')
