@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     for method, backbone in DEMO_PRETRAINING:
         config = find_config(method, backbone, 'smoke')
         t0 = time.time()
-        checkpoints[method] = run_pretrain(config, root / 'pretrain' / method, data_root / 'in1k')
+        checkpoints[method] = run_pretrain(config, root / 'pretrain' / method, data_root / 'in1k',
+                                           cfg_options={'log_level': 'WARNING'})
         console.print(f'  {method:>8} {backbone:<13} {time.time() - t0:5.1f}s  {checkpoints[method]}')
     console.rule('3/4 transfer: every encoder x every task (smoke)')
     failed = []

@@ -11,6 +11,8 @@ from pathlib import Path
 
 CONFIG_ROOT = Path(__file__).resolve().parent.parent / 'configs' / 'pretrain'
 SIZE_NAMES = {'s': 'small', 'b': 'base', 'l': 'large', 'h': 'huge'}
+# the base-size backbone whose recipe a family's smoke variant shrinks
+BASE_SIZE = {'vit': 'vit-b', 'swin': 'swin-b', 'mixmim': 'mixmim-b', 'resnet': 'resnet-50'}
 
 
 class PretrainError(Exception):
@@ -37,7 +39,10 @@ def find_config(method: str, backbone: str, scale: str) -> Path:
         raise PretrainError(f'unknown pre-training method {method!r}; valid methods: {", ".join(methods())}')
     family, _, size = backbone.partition('-')
     if size == 'smoke':
-        scale, backbone = 'smoke', f'{family}-b'
+        if family not in BASE_SIZE:
+            raise PretrainError(f'unknown backbone {backbone!r}; smoke backbones: '
+                                f'{", ".join(f + "-smoke" for f in BASE_SIZE)}')
+        scale, backbone = 'smoke', BASE_SIZE[family]
     configs = sorted((CONFIG_ROOT / method).glob('*.py'))
     smoke = [p for p in configs if p.stem.endswith('_smoke')]
     pool = smoke if scale == 'smoke' else [p for p in configs if p not in smoke]

@@ -1,0 +1,41 @@
+"""`mimbench pretrain`: configs are found by method × backbone × scale, bad names list the valid ones, and a
+smoke pre-training run writes a checkpoint that `mimbench evaluate` identifies (backbone and method)."""
+import pytest
+
+from mimbench.pretrain import PretrainError, find_config, methods
+
+
+def test_every_method_has_a_smoke_config_per_demo_family():
+    assert set(methods()) >= {'mae', 'simmim', 'cim', 'mixmim'}
+    for method, backbone in (('mae', 'vit-smoke'), ('simmim', 'swin-smoke'), ('simmim', 'vit-smoke'),
+                             ('cim', 'vit-smoke'), ('cim', 'resnet-smoke'), ('mixmim', 'mixmim-smoke')):
+        path = find_config(method, backbone, 'smoke')
+        assert path.stem.endswith('_smoke') and path.parent.name == method
+
+
+def test_full_recipes_by_backbone():
+    assert 'vit-large' in find_config('mae', 'vit-l', 'full').stem
+    assert 'vit-huge' in find_config('mae', 'vit-h', 'full').stem
+
+
+@pytest.mark.parametrize('method,backbone,message', [
+    ('byol', 'vit-b', "unknown pre-training method 'byol'; valid methods:"),
+    ('mae', 'swin-b', 'no full mae config for backbone'),
+    ('mae', 'convnext-smoke', "unknown backbone 'convnext-smoke'"),
+    ('mixmim', 'mixmim-b', 'several mixmim recipes for mixmim-b'),
+])
+def test_bad_choices_are_explained(method, backbone, message):
+    with pytest.raises(PretrainError, match=message.replace('(', r'\(')):
+        find_config(method, backbone, 'full')
+
+
+def test_smoke_pretraining_checkpoint_is_identified(tmp_path):
+    from mimbench.datasets.synthetic import make_imagenet
+    from mimbench.evaluate import identify_backbone, pretraining_method
+    from mimbench.pretrain import run_pretrain
+    make_imagenet(tmp_path / 'in1k')
+    ckpt = run_pretrain(find_config('mae', 'vit-smoke', 'smoke'), tmp_path / 'work', tmp_path / 'in1k',
+                        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'})
+    assert ckpt.exists()
+    assert identify_backbone(str(ckpt)) == 'vit-smoke'
+    assert pretraining_method(str(ckpt)) == 'mae'
