@@ -224,9 +224,10 @@ def measure_config(model: dict, args) -> dict[str, dict]:
             prepared.pop(name, None)
             results[name] = {'error': f'{type(error).__name__}: {error}'.splitlines()[0]}
     seconds = {name: [] for name in prepared}
-    for _ in range(args.rounds):
-        for name, variant in prepared.items():
-            seconds[name].append(time_steps(variant, args.steps, args.device))
+    names = list(prepared)
+    for r in range(args.rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:   # rotate who goes first
+            seconds[name].append(time_steps(prepared[name], args.steps, args.device))
     for name in prepared:
         results[name]['img_per_s'] = args.steps * args.batch_size / statistics.median(seconds[name])
     return results

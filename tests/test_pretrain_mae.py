@@ -191,3 +191,18 @@ def test_speed_benchmark_one_tiny_iteration(tmp_path):
     assert all(r['img_per_s'] > 0 for r in rows)
     assert rows[1]['flop_ratio'] == pytest.approx(1.0)                  # same method, same FLOPs
     assert rows[2]['flop_ratio'] > 1.5                                               # mask tokens cost FLOPs
+
+
+def test_same_loss_as_mmpretrain_mae():
+    """Same weights and seed: mimbench.MAE computes exactly mmpretrain's MAE loss (same masking draw)."""
+    ours = smoke_model()
+    cfg = Config.fromfile(SMOKE).model
+    cfg.type, cfg.backbone.type = 'mmpretrain.MAE', 'mmpretrain.MAEViT'
+    theirs = MODELS.build(cfg)
+    theirs.load_state_dict(ours.state_dict())
+    images = torch.randn(2, 3, 64, 64)
+    torch.manual_seed(7)
+    a = ours.loss(images, [])['loss']
+    torch.manual_seed(7)
+    b = theirs.loss(images, [])['loss']
+    assert torch.allclose(a, b, atol=1e-6)

@@ -1,4 +1,4 @@
-"""SimMIM pre-training (simmim.txt Sec. 3-4): mask token, linear head, l1 on masked pixels, Swin-B and ViT-B."""
+"""SimMIM pre-training (simmim.txt Sec. 3-4): mask token, linear head, l1 on masked pixels, Swin-B, ViT-B."""
 import math
 
 import numpy as np
@@ -114,7 +114,7 @@ def test_vit_encoder_checkpoint_loads_into_transfer_vit():
 
 @pytest.mark.parametrize('kind,expected', [('vit', 86e6), ('swin', 88e6)])
 def test_encoder_parameter_counts_match_paper(kind, expected):
-    """ViT-B 86M; Swin-B 88M (simmim.txt Table 7) counts the ImageNet classifier, so add its 1024x1000 head."""
+    """ViT-B 86M; Swin-B 88M (simmim.txt Table 7) counts the ImageNet classifier: add its 1024x1000 head."""
     n = count_params(build_without_init(Config.fromfile(FULL[kind]).model.backbone))
     if kind == 'swin':
         n += 1024 * 1000 + 1000
@@ -128,3 +128,16 @@ def test_swin_encoder_checkpoint_loads_into_transfer_swin():
                            window_size=4, pad_small_map=True)                        # swin-smoke
     missing, unexpected = swin.load_state_dict(state, strict=False)
     assert not missing and unexpected == ['mask_token']
+
+
+def test_same_loss_as_mmpretrain_simmim_swin():
+    from mmpretrain.structures import DataSample
+    ours = smoke_model('swin')
+    cfg = Config.fromfile(SMOKE['swin']).model
+    cfg.type = 'mmpretrain.SimMIM'
+    cfg.pop('mask_ratio'), cfg.pop('mask_patch_size')
+    theirs = MODELS.build(cfg)
+    theirs.load_state_dict(ours.state_dict())
+    images = torch.randn(2, 3, 64, 64)
+    samples = [DataSample().set_mask(m) for m in ours.draw_mask(images)]
+    assert torch.allclose(ours.loss(images, samples)['loss'], theirs.loss(images, samples)['loss'], atol=1e-6)
