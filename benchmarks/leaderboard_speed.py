@@ -24,7 +24,8 @@ from mimbench.results import ResultRecord, collect_records
 def synthetic_records(n: int) -> list[ResultRecord]:
     methods = ['mae', 'simmim', 'mixmim', 'cim-respix', 'cim-revdet', 'random', 'supervised']
     backbones = ['vit-b', 'vit-l', 'swin-b', 'mixmim-b', 'vit-smoke']
-    evals = [('in1k', 'top1'), ('coco', 'ap_box'), ('ade20k', 'miou'), ('inat2018', 'top1'), ('places365', 'top1')]
+    evals = [('in1k', 'top1'), ('coco', 'ap_box'), ('ade20k', 'miou'), ('inat2018', 'top1'),
+             ('places365', 'top1')]
     out = []
     for i in range(n):
         task, metric = evals[i % len(evals)]

@@ -195,7 +195,8 @@ def metrics_from_scalars(path: str | os.PathLike, keys: dict[str, tuple[str, flo
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ValueError(f'{path}:{number}: not a JSON line ({err}); expected mmengine scalars') from err
+                raise ValueError(f'{path}:{number}: not a JSON line ({err}); '
+                                 'expected mmengine scalars') from err
             found = {name: float(entry[key]) * factor for key, (name, factor) in keys.items() if key in entry}
             if found:
                 history.append({'step': entry.get('step'), 'metrics': found})
@@ -225,7 +226,7 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
     """
     records: list[ResultRecord] = []
     problems: list[str] = []
-    seen: set[Path] = set()  # a file reached through two given paths (a work dir and its results/) counts once
+    seen: set[Path] = set()  # a file reached through two paths (a work dir and its results/) counts once
     for root in paths:
         root = Path(root)
         if root.is_file():
@@ -233,7 +234,8 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
         elif root.is_dir():
             files = sorted(p for p in root.rglob('*.json') if not _is_mmengine_log(p.relative_to(root)))
         else:
-            problems.append(f'{root}: no such file or folder; expected a results folder or an mmengine work dir')
+            problems.append(f'{root}: no such file or folder; '
+                            'expected a results folder or an mmengine work dir')
             continue
         for path in files:
             resolved = path.resolve()

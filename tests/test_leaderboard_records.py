@@ -6,7 +6,6 @@ import multiprocessing as mp
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from mimbench.leaderboard import build_leaderboards, check_leaderboards, tables
@@ -21,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def record(task='coco', method='mae', backbone='vit-b', metrics=None, **kw):
     kw.setdefault('date', '2026-01-01T00:00:00+00:00')   # skip environment stamping: fast and deterministic
-    return ResultRecord(task=task, method=method, backbone=backbone, metrics=metrics or {'ap_box': 50.0}, **kw)
+    return ResultRecord(task=task, method=method, backbone=backbone, metrics=metrics or {'ap_box': 50.0},
+                        **kw)
 
 
 def cell(table, row_label, header):
@@ -36,9 +36,11 @@ def reference():
 
 
 def test_records_merge_with_paper_values_and_delta_is_right(reference):
-    runs = [record(metrics={'ap_box': 50.0, 'ap_mask': 44.0}, seed=0, best_metrics={'ap_box': 50.9, 'ap_mask': 44.2},
+    runs = [record(metrics={'ap_box': 50.0, 'ap_mask': 44.0}, seed=0,
+                   best_metrics={'ap_box': 50.9, 'ap_mask': 44.2},
                    pretrain={'epochs': 1600}),
-            record(metrics={'ap_box': 50.4, 'ap_mask': 44.4}, seed=1, best_metrics={'ap_box': 50.7, 'ap_mask': 44.6},
+            record(metrics={'ap_box': 50.4, 'ap_mask': 44.4}, seed=1,
+                   best_metrics={'ap_box': 50.7, 'ap_mask': 44.6},
                    pretrain={'epochs': 1600})]
     spec = next(s for s in SPECS if s.name == 'mae_table4')
     table = tables.build_table(spec, reference, aggregate_records(runs))
@@ -53,7 +55,8 @@ def test_records_merge_with_paper_values_and_delta_is_right(reference):
     assert tables.cell_text(cell(table, 'BEiT', 'AP box ViT-B'), 'plain') == '49.8'
     frame = tables.to_long_frame(table)
     row = frame[(frame['row'] == 'MAE') & (frame['column'] == 'AP box ViT-B')].iloc[0]
-    assert (row['paper_value'], row['reproduced'], row['reproduced_best'], row['n_runs']) == (50.3, 50.2, 50.8, 2)
+    got = (row['paper_value'], row['reproduced'], row['reproduced_best'], row['n_runs'])
+    assert got == (50.3, 50.2, 50.8, 2)
     assert row['delta'] == pytest.approx(-0.1) and row['reference'] == 'mae.csv:26'
 
 
@@ -69,7 +72,8 @@ def test_final_evaluation_is_the_default_and_best_is_labelled(reference):
 
 
 def test_smoke_runs_and_runs_missing_from_a_table_get_their_own_marked_rows(reference):
-    runs = [record(task='in1k', method='mixmim', backbone='mixmim-smoke', metrics={'top1': 12.5}, scale='smoke',
+    runs = [record(task='in1k', method='mixmim', backbone='mixmim-smoke', metrics={'top1': 12.5},
+                   scale='smoke',
                    pretrain={'epochs': 2, 'flops_g': 0.05}),
             record(task='in1k', method='cim-respix', backbone='vit-b', metrics={'top1': 83.0},
                    pretrain={'epochs': 300})]
@@ -84,7 +88,8 @@ def test_smoke_runs_and_runs_missing_from_a_table_get_their_own_marked_rows(refe
     assert all(c.repro is None for line in mix2.cells[:-2] for c in line if isinstance(c, tables.Cell))
     # CiM Table 1 has a CiM-RESPIX ViT-B 300-epoch row: the full-scale run lands there, with Δ
     cim1 = tables.build_table(next(s for s in SPECS if s.name == 'cim_table1'), reference, groups)
-    i = next(i for i, k in enumerate(cim1.row_keys) if (k['method'], k['backbone']) == ('cim-respix', 'vit-b'))
+    i = next(i for i, k in enumerate(cim1.row_keys)
+             if (k['method'], k['backbone']) == ('cim-respix', 'vit-b'))
     assert not cim1.extra[i]
     assert tables.grid(cim1, 'plain')[i][-1] == '83.3 / 83.0 (-0.3)'
 
@@ -134,7 +139,8 @@ def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, referenc
 def _write_many(args):
     results_dir, worker, count = args
     for i in range(count):
-        write_record(record(metrics={'ap_box': float(worker * 100 + i) / 10}, seed=worker * 1000 + i), results_dir)
+        write_record(record(metrics={'ap_box': float(worker * 100 + i) / 10}, seed=worker * 1000 + i),
+                     results_dir)
     return count
 
 
@@ -144,7 +150,8 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         assert sum(pool.map(_write_many, [(tmp_path, w, each) for w in range(workers)])) == workers * each
     records, problems = collect_records([tmp_path])
     assert problems == []
-    assert sorted(r.seed for r in records) == sorted(w * 1000 + i for w in range(workers) for i in range(each))
+    expected = sorted(w * 1000 + i for w in range(workers) for i in range(each))
+    assert sorted(r.seed for r in records) == expected
     assert not list(tmp_path.glob('.tmp-*'))
 
 

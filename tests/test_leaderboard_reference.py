@@ -6,14 +6,16 @@ import pytest
 
 from mimbench.leaderboard import tables
 from mimbench.leaderboard.records import aggregate_records
-from mimbench.leaderboard.reference import COLUMNS, DEFAULT_DIR, load_reference, read_reference_csv, validate_reference
+from mimbench.leaderboard.reference import (COLUMNS, DEFAULT_DIR, load_reference, read_reference_csv,
+                                             validate_reference)
 from mimbench.leaderboard.specs import SPECS
 from mimbench.leaderboard.ids import BACKBONES, METHODS, METRICS, PAPERS, TASKS
 
 # issue 3 asks for MAE 3-6, SimMIM 6/7/10-12, MixMIM 2-5, CiM 1-3; MAE 7/12, MixMIM 6-10, CiM 4-8 are extra
 REQUIRED_TABLES = {('mae', t) for t in ('3', '4', '5', '6', '7', '12')} \
     | {('simmim', t) for t in ('6', '7', '10', '11', '12')} \
-    | {('mixmim', t) for t in ('2', '3', '4', '5', '6', '7', '8', '9', '10')} | {('cim', t) for t in ('1', '2', '3a', '3b', '4', '5', '6', '7', '8')}
+    | {('mixmim', t) for t in ('2', '3', '4', '5', '6', '7', '8', '9', '10')} \
+    | {('cim', t) for t in ('1', '2', '3a', '3b', '4', '5', '6', '7', '8')}
 
 
 @pytest.fixture(scope='module')
@@ -37,7 +39,8 @@ def test_every_reference_row_parses_and_uses_allowed_ids(reference):
     # a gap is allowed only where a note explains it: cim.txt Table 3b lost two numbers in the OCR, and
     # cim.txt Tables 7/8 print × for runs that diverged
     gaps = reference[reference['value'].isna()]
-    assert list(zip(gaps['paper'], gaps['table'])) == [('cim', '3b')] * 2 + [('cim', '7')] * 2 + [('cim', '8')]
+    expected = [('cim', '3b')] * 2 + [('cim', '7')] * 2 + [('cim', '8')]
+    assert list(zip(gaps['paper'], gaps['table'])) == expected
     assert (gaps['note'].str.contains('not legible') | gaps['note'].str.startswith('diverged')).all()
 
 
@@ -69,10 +72,12 @@ def test_each_reference_row_fills_exactly_one_cell_of_its_table(reference, empty
 
 # The paper tables as printed (typed from the papers, independently of the CSVs); '–' = not in the table.
 PRINTED = {
-    'mae_table3': [['scratch, our impl.', '82.3', '82.6', '83.1', '–'], ['DINO', '82.8', '–', '–', '–'],
+    'mae_table3': [['scratch, our impl.', '82.3', '82.6', '83.1', '–'],
+                   ['DINO', '82.8', '–', '–', '–'],
                    ['MoCo v3', '83.2', '84.1', '–', '–'], ['BEiT', '83.2', '85.2', '–', '–'],
                    ['MAE', '83.6', '85.9', '86.9', '87.8']],
-    'mae_table4': [['supervised', '47.9', '49.3', '42.9', '43.9'], ['MoCo v3', '47.9', '49.3', '42.7', '44.0'],
+    'mae_table4': [['supervised', '47.9', '49.3', '42.9', '43.9'],
+                   ['MoCo v3', '47.9', '49.3', '42.7', '44.0'],
                    ['BEiT', '49.8', '53.3', '44.4', '47.1'], ['MAE', '50.3', '53.3', '44.9', '47.2']],
     'mae_table5': [['supervised', '47.4', '49.9'], ['MoCo v3', '47.3', '49.1'], ['BEiT', '47.1', '53.3'],
                    ['MAE', '48.1', '53.6']],
@@ -104,7 +109,8 @@ PRINTED = {
                        ['Ours w/ masked self-attention', '115', '19', '84.6', '85.1', '85.1']],
     'cim_table7': [['Uniform sampling', '×'], ['argmax sampling', '×'], ['Gumbel sampling', '83.3']],
     'cim_table3a': [['DINO', '1600', '43.0'], ['BEiT', '300', '43.2'], ['CiM-RESPIX', '300', '43.5']],
-    'simmim_table10': [['Linear', '82.8', '75.2', '49.9', '50.0'], ['2-layer MLP', '82.8', '75.0', '50.1', '49.9'],
+    'simmim_table10': [['Linear', '82.8', '75.2', '49.9', '50.0'],
+                       ['2-layer MLP', '82.8', '75.0', '50.1', '49.9'],
                        ['inverse Swin-T', '82.4', '74.9', '49.8', '49.4'],
                        ['inverse Swin-B', '82.5', '75.0', '49.8', '49.0']],
 }
@@ -164,12 +170,11 @@ def test_numbers_agree_with_the_papers_running_text(reference):
         assert value('simmim', '12', 'simmim', backbone, 'ade20k', 'miou') - \
             value('simmim', '12', 'supervised', backbone, 'ade20k', 'miou') == pytest.approx(miou)
     # mae.txt Sec. 5: +2.4 (ViT-B) and +4.0 (ViT-L) box AP over supervised; +3.7 mIoU for ViT-L
-    assert value('mae', '4', 'mae', 'vit-b', 'coco', 'ap_box') - value('mae', '4', 'supervised', 'vit-b', 'coco',
-                                                                       'ap_box') == pytest.approx(2.4)
-    assert value('mae', '4', 'mae', 'vit-l', 'coco', 'ap_box') - value('mae', '4', 'supervised', 'vit-l', 'coco',
-                                                                       'ap_box') == pytest.approx(4.0)
-    assert value('mae', '5', 'mae', 'vit-l', 'ade20k', 'miou') - value('mae', '5', 'supervised', 'vit-l', 'ade20k',
-                                                                       'miou') == pytest.approx(3.7)
+    for table, backbone, task, metric, gain in (('4', 'vit-b', 'coco', 'ap_box', 2.4),
+                                                ('4', 'vit-l', 'coco', 'ap_box', 4.0),
+                                                ('5', 'vit-l', 'ade20k', 'miou', 3.7)):
+        assert value('mae', table, 'mae', backbone, task, metric) - \
+            value('mae', table, 'supervised', backbone, task, metric) == pytest.approx(gain)
     # mixmim.txt Sec. 4.2: MixMIM-B +2.4 / +2.1 over BEiT on COCO, +3.2 mIoU over BEiT
     assert value('mixmim', '4', 'mixmim', 'mixmim-b', 'coco', 'ap_box') - \
         value('mixmim', '4', 'beit', 'vit-b', 'coco', 'ap_box') == pytest.approx(2.4)
@@ -181,8 +186,8 @@ def test_numbers_agree_with_the_papers_running_text(reference):
     for task, metric, gain in (('in1k', 'top1', 1.1), ('ade20k', 'miou', 2.8)):
         rows = reference[(reference['paper'] == 'mixmim') & (reference['table'] == '8')
                          & (reference['task'] == task)]
-        default, block = rows[rows['variant'].isna()]['value'].item(), rows[rows['variant'] == 'mask-block-0.5'][
-            'value'].item()
+        default = rows[rows['variant'].isna()]['value'].item()
+        block = rows[rows['variant'] == 'mask-block-0.5']['value'].item()
         assert default - block == pytest.approx(gain)
     # cim.txt Sec. 3.2: CiM-REVDet 600-epoch fine-tuning improves RSB A1 by 0.2
     assert value('cim', '2', 'cim-revdet', 'resnet-50', 'in1k', 'top1', finetune_epochs=600) - \
@@ -194,7 +199,8 @@ def test_mae_table7_delta_row_is_token_minus_normalised_pixels(reference):
     spec = next(s for s in SPECS if s.name == 'mae_table7')
     table = tables.build_table(spec, reference, aggregate_records([]))
     norm, token = (table.cells[table.labels.index(n)] for n in ('pixel (w/ norm)', 'dVAE token'))
-    assert [round(t.paper - n.paper, 1) for n, t in zip(norm, token)] == [0.0, -0.2, 0.0, 0.0, -0.1, 0.0, -0.2]
+    deltas = [round(t.paper - n.paper, 1) for n, t in zip(norm, token)]
+    assert deltas == [0.0, -0.2, 0.0, 0.0, -0.1, 0.0, -0.2]
 
 
 def test_printed_averages_match_the_columns(reference, empty_groups):

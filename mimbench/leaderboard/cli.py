@@ -18,10 +18,13 @@ def register(subparsers) -> argparse.ArgumentParser:
         'leaderboard', help='regenerate the leaderboards from result records and the papers\' tables',
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--records', nargs='+', default=[], metavar='DIR',
-                        help='results folders, mmengine work dirs or record files (default: none, papers only)')
+                        help='results folders, mmengine work dirs or record files '
+                             '(default: none, papers only)')
     parser.add_argument('--out', default='leaderboards', help='output folder (default: leaderboards)')
-    parser.add_argument('--paper', action='append', choices=PAPERS, help='only this paper\'s tables (repeatable)')
-    parser.add_argument('--task', action='append', choices=TASKS, help='only tables showing this task (repeatable)')
+    parser.add_argument('--paper', action='append', choices=PAPERS,
+                        help='only this paper\'s tables (repeatable)')
+    parser.add_argument('--task', action='append', choices=TASKS,
+                        help='only tables showing this task (repeatable)')
     parser.add_argument('--reference', default=None, metavar='DIR',
                         help='reference CSV folder (default: leaderboards/reference of this checkout)')
     parser.add_argument('--check', action='store_true',

@@ -45,7 +45,8 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
         out.append({
             'method': method, 'backbone': backbone, 'task': task, 'metric': metric,
             'paper_min': values[0] if values else math.nan, 'paper_max': values[-1] if values else math.nan,
-            'paper_sources': '; '.join(f'{v:.1f} ({", ".join(s)})' for v, s in sorted(entry['values'].items())),
+            'paper_sources': '; '.join(f'{v:.1f} ({", ".join(s)})'
+                                       for v, s in sorted(entry['values'].items())),
             'reproduced': repro['value'] if repro else math.nan,
             'reproduced_std': repro['std'] if repro else math.nan,
             'reproduced_best': repro['best'] if repro else math.nan,
@@ -56,11 +57,13 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
                                        'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
                                        'n_runs', 'scale', 'pretrain_epochs'])
     same = frame['paper_min'] == frame['paper_max']
-    frame['delta'] = (frame['reproduced'] - frame['paper_min']).where(same & (frame['scale'] == 'full')).round(2)
+    comparable = same & (frame['scale'] == 'full')
+    frame['delta'] = (frame['reproduced'] - frame['paper_min']).where(comparable).round(2)
     order = {t: i for i, t in enumerate(TASKS)}, {m: i for i, m in enumerate(METRICS)}
     frame['_t'] = frame['task'].map(order[0])
     frame['_m'] = frame['metric'].map(order[1])
-    return frame.sort_values(['method', 'backbone', '_t', '_m']).drop(columns=['_t', '_m']).reset_index(drop=True)
+    frame = frame.sort_values(['method', 'backbone', '_t', '_m']).drop(columns=['_t', '_m'])
+    return frame.reset_index(drop=True)
 
 
 def _cell(row) -> str:
@@ -96,11 +99,12 @@ def combined_grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 def combined_markdown(frame: pd.DataFrame) -> str:
     headers, rows = combined_grid(frame)
     out = ['## Combined leaderboard: all methods × tasks', '',
-           'Cells: value(s) printed by the papers (a range where papers disagree; see the CSV for which paper '
-           'printed what), then ` / mimbench (Δ)` where mimbench has results (final evaluation; Δ only '
-           'when the papers agree and the run is full scale). Default settings only (no ablation variants, '
-           'fine-tuning at 224 or unstated).', '',
-           '| ' + ' | '.join(headers) + ' |', '|' + '|'.join(['---', '---'] + [':---:'] * (len(headers) - 2)) + '|']
+           'Cells: value(s) printed by the papers (a range where papers disagree; see the CSV for '
+           'which paper printed what), then ` / mimbench (Δ)` where mimbench has results (final '
+           'evaluation; Δ only when the papers agree and the run is full scale). Default settings only '
+           '(no ablation variants, fine-tuning at 224 or unstated).', '',
+           '| ' + ' | '.join(headers) + ' |',
+           '|' + '|'.join(['---', '---'] + [':---:'] * (len(headers) - 2)) + '|']
     out += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(out) + '\n'
 

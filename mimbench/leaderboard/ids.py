@@ -1,8 +1,8 @@
 """The ids a leaderboard cell is keyed by, and how each is printed.
 
 Tasks and metrics are the record schema's (mimbench.results). Methods and backbones are the ones the four
-papers compare (mae.txt Tables 3-7 and 12, simmim.txt Tables 6-12, mixmim.txt Tables 2-10, cim.txt Tables 1-3) plus
-mimbench's smoke sizes. Conventions:
+papers compare (mae.txt Tables 3-7 and 12, simmim.txt Tables 6-12, mixmim.txt Tables 2-10, cim.txt
+Tables 1-8) plus mimbench's smoke sizes. Conventions:
 
 - ``random``: the encoder starts from random weights. On ``in1k`` this is the papers' "scratch" or
   "supervised" baseline (supervised training from scratch, e.g. mae.txt Table 3 "scratch, our impl.").

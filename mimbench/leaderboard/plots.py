@@ -29,7 +29,8 @@ def plot_points(reference: pd.DataFrame, groups: pd.DataFrame, task: str, metric
     return pd.concat(frames, ignore_index=True) if frames else paper
 
 
-def plot_flops(reference: pd.DataFrame, groups: pd.DataFrame, task: str, metric: str, path: Path) -> Path | None:
+def plot_flops(reference: pd.DataFrame, groups: pd.DataFrame, task: str, metric: str,
+               path: Path) -> Path | None:
     """Write one PNG; None when no point has FLOPs (nothing to plot)."""
     points = plot_points(reference, groups, task, metric)
     if points.empty:

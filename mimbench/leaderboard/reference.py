@@ -6,10 +6,11 @@ Each row is one printed number (one cell of a paper table)::
     flops_g,params_m,pretrain_data,target,variant,label,note
 
 ``value`` is in percent as printed; it is empty only where the OCR text lost the number or the paper's run
-diverged (printed ×), and then ``note`` says so (we record the gap instead of guessing). ``label`` is the row name as the paper prints it,
-``variant`` separates rows that share method/backbone/epochs (ablation settings, schedules), ``note`` keeps
-OCR repairs and cross-paper disagreements (e.g. MoCo v3 ViT-B mask AP: 42.7 in mae.txt Table 4, 42.9 in
-mixmim.txt Table 4; both rows are kept, each in its own paper's table).
+diverged (printed ×), and then ``note`` says so (we record the gap instead of guessing). ``label`` is the
+row name as the paper prints it, ``variant`` separates rows that share method/backbone/epochs (ablation
+settings, schedules; empty for a paper's default recipe), ``note`` keeps OCR repairs and cross-paper
+disagreements (e.g. MoCo v3 ViT-B mask AP: 42.7 in mae.txt Table 4, 42.9 in mixmim.txt Table 4; both rows
+are kept, each in its own paper's table).
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def validate_reference(frame: pd.DataFrame) -> list[str]:
             problems.append(f'{row.source}: value {row.value} is not a percentage in [0, 100]')
     duplicated = frame[frame.duplicated(list(KEY), keep=False)]
     for source in duplicated['source']:
-        problems.append(f'{source}: another row has the same {"/".join(KEY)}; add a variant to tell them apart')
+        problems.append(f'{source}: another row has the same {"/".join(KEY)}; '
+                        'add a variant to tell them apart')
     return problems
 
 

@@ -88,7 +88,8 @@ class TableSpec:
         return {c.task for c in self.columns if c.task}
 
 
-def _by_backbone(task: str, metric: str, backbones: dict[str, str], group: str = '', **where) -> tuple[Column, ...]:
+def _by_backbone(task: str, metric: str, backbones: dict[str, str], group: str = '',
+                 **where) -> tuple[Column, ...]:
     return tuple(Column(header, task, metric, where={'backbone': b, **where}, group=group)
                  for header, b in backbones.items())
 
@@ -97,6 +98,9 @@ _ATTR_EPOCHS = Column('PT epochs', attr='pretrain_epochs')
 _ATTR_BACKBONE = Column('Backbone', attr='backbone')
 _VIT_BLH = {'ViT-B': 'vit-b', 'ViT-L': 'vit-l'}
 _METHODS_BL = ('method',)
+# simmim.txt Tables 10-11: the ablations evaluated on the downstream tasks of Appendix C
+_SIMMIM_C_COLUMNS = (Column('ImageNet top-1', 'in1k', 'top1'), Column('iNat-2018 top-1', 'inat2018', 'top1'),
+                     Column('COCO AP box', 'coco', 'ap_box'), Column('ADE20K mIoU', 'ade20k', 'miou'))
 # mixmim.txt Sec. 5: ablations pre-train MixMIM-B for 300 epochs and report IN1K top-1 and ADE20K mIoU
 _MIXMIM_ABLATION = dict(row_keys=('variant',), extra_rows=False,
                         where={'method': 'mixmim', 'backbone': 'mixmim-b', 'pretrain_epochs': 300},
@@ -126,7 +130,8 @@ SPECS: tuple[TableSpec, ...] = (
               row_keys=('variant',), where={'method': 'mae'}, extra_rows=False,
               columns=_by_backbone('in1k', 'top1', {'ViT-B': 'vit-b', 'ViT-L': 'vit-l', 'ViT-H': 'vit-h'},
                                    'IN1K', resolution=224)
-              + _by_backbone('coco', 'ap_box', _VIT_BLH, 'COCO') + _by_backbone('ade20k', 'miou', _VIT_BLH, 'ADE20K')),
+              + _by_backbone('coco', 'ap_box', _VIT_BLH, 'COCO')
+              + _by_backbone('ade20k', 'miou', _VIT_BLH, 'ADE20K')),
     TableSpec('mae', '12', 'Linear probing of masked encoding methods (IN1K top-1, %)',
               row_keys=('method', 'backbone'),
               columns=(Column('Model', attr='backbone'), Column('Params (M)', attr='params_m'),
@@ -145,14 +150,12 @@ SPECS: tuple[TableSpec, ...] = (
               row_header='Head',
               row_keys=('method', 'variant'), where={'backbone': 'swin-b', 'pretrain_epochs': 100},
               extra_rows=False,
-              columns=(Column('ImageNet top-1', 'in1k', 'top1'), Column('iNat-2018 top-1', 'inat2018', 'top1'),
-                       Column('COCO AP box', 'coco', 'ap_box'), Column('ADE20K mIoU', 'ade20k', 'miou'))),
+              columns=_SIMMIM_C_COLUMNS),
     TableSpec('simmim', '11', 'Prediction-target ablation on iNat-2018, COCO and ADE20K (Swin-B, 100 ep)',
               row_header='Loss (pred. resolution)',
               row_keys=('method', 'variant'), where={'backbone': 'swin-b', 'pretrain_epochs': 100},
               extra_rows=False,
-              columns=(Column('ImageNet top-1', 'in1k', 'top1'), Column('iNat-2018 top-1', 'inat2018', 'top1'),
-                       Column('COCO AP box', 'coco', 'ap_box'), Column('ADE20K mIoU', 'ade20k', 'miou'))),
+              columns=_SIMMIM_C_COLUMNS),
     TableSpec('simmim', '12', 'Scaling experiments with Swin on COCO and ADE20K',
               row_keys=('backbone',), row_label='backbone', best=None,
               columns=(Column('COCO AP box', 'coco', 'ap_box', where={'method': 'supervised'}, group='Sup.'),
@@ -162,7 +165,8 @@ SPECS: tuple[TableSpec, ...] = (
     # ---------------------------------------------------------------- MixMIM (Liu et al.)
     TableSpec('mixmim', '2', 'Comparison with MIM methods, base-level models, ImageNet-1K fine-tuning',
               row_keys=('method', 'backbone', 'pretrain_epochs'),
-              columns=(_ATTR_BACKBONE, Column('FLOPs (G)', attr='flops_g'), Column('Param. (M)', attr='params_m'),
+              columns=(_ATTR_BACKBONE, Column('FLOPs (G)', attr='flops_g'),
+                       Column('Param. (M)', attr='params_m'),
                        Column('Supervision', attr='target'), _ATTR_EPOCHS, Column('Top-1', 'in1k', 'top1'))),
     TableSpec('mixmim', '3', 'Comparison with MIM methods using the same encoder, ImageNet-1K fine-tuning',
               row_keys=('method', 'backbone', 'pretrain_epochs', 'finetune_epochs'),
@@ -183,7 +187,8 @@ SPECS: tuple[TableSpec, ...] = (
               # mixmim.txt Table 5 printed averages (MAE ViT-L: the four columns average 72.175)
               mean_printed={('mae', 'vit-b'): 69.4, ('mixmim', 'mixmim-b'): 71.8, ('mae', 'vit-l'): 72.1,
                             ('mixmim', 'mixmim-l'): 73.4},
-              columns=(_ATTR_BACKBONE, Column('FLOPs (G)', attr='flops_g'), Column('Params. (M)', attr='params_m'),
+              columns=(_ATTR_BACKBONE, Column('FLOPs (G)', attr='flops_g'),
+                       Column('Params. (M)', attr='params_m'),
                        Column('iNat2018', 'inat2018', 'top1'), Column('iNat2019', 'inat2019', 'top1'),
                        Column('Places205', 'places205', 'top1'), Column('Places365', 'places365', 'top1'))),
     TableSpec('mixmim', '6', 'Ablation: filling content (MixMIM-B, 300 ep)', row_header='Type',
@@ -199,7 +204,8 @@ SPECS: tuple[TableSpec, ...] = (
               row_header='Approach',
               row_keys=('variant',), where={'method': 'mixmim', 'backbone': 'mixmim-b'}, extra_rows=False,
               columns=(Column('FLOPs (G)', attr='flops_g'), Column('Params. (M)', attr='params_m'))
-              + tuple(Column(f'{e} ep', 'in1k', 'top1', where={'pretrain_epochs': e}) for e in (300, 600, 900))),
+              + tuple(Column(f'{e} ep', 'in1k', 'top1', where={'pretrain_epochs': e})
+                      for e in (300, 600, 900))),
     # ---------------------------------------------------------------- CiM (Fang et al.)
     TableSpec('cim', '1', 'ImageNet-1K fine-tuning of vanilla ViT-S/16 and ViT-B/16',
               row_keys=('method', 'backbone', 'pretrain_epochs', 'variant'),
@@ -207,7 +213,8 @@ SPECS: tuple[TableSpec, ...] = (
     TableSpec('cim', '2', 'ImageNet-1K fine-tuning of vanilla ResNet-50',
               row_keys=('method', 'pretrain_epochs', 'finetune_epochs', 'variant'),
               where={'backbone': 'resnet-50'},
-              columns=(Column('FT epochs', attr='finetune_epochs'), _ATTR_EPOCHS, Column('Top-1', 'in1k', 'top1'))),
+              columns=(Column('FT epochs', attr='finetune_epochs'), _ATTR_EPOCHS,
+                       Column('Top-1', 'in1k', 'top1'))),
     TableSpec('cim', '3a', 'ADE20K mIoU, ViT-B/16 encoder with a linear decoder (160k iterations)',
               row_keys=('method', 'backbone', 'pretrain_epochs', 'variant'), extra_rows=False,
               columns=(_ATTR_EPOCHS, Column('mIoU', 'ade20k', 'miou'))),
@@ -220,7 +227,8 @@ SPECS: tuple[TableSpec, ...] = (
 def _cim_ablation(table: str, title: str, header: str, **where) -> TableSpec:
     """cim.txt Sec. 3.4: ablations use the 300-epoch CiM-RESPIX ViT-B, fine-tuned 100 epochs on IN1K."""
     where = where or {'method': 'cim-respix', 'backbone': 'vit-b', 'pretrain_epochs': 300}
-    return TableSpec('cim', table, title, row_keys=('variant',), row_header=header, extra_rows=False, where=where,
+    return TableSpec('cim', table, title, row_keys=('variant',), row_header=header, extra_rows=False,
+                     where=where,
                      columns=(Column('Top-1', 'in1k', 'top1'),))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from mimbench.leaderboard.ids import BACKBONES, METHODS, METRIC_NAMES, TASK_NAMES
+from mimbench.leaderboard.ids import BACKBONES, METHODS, TASK_NAMES
 from mimbench.leaderboard.specs import Column, TableSpec
 
 
@@ -176,7 +176,8 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                 extra.append(True)
     if tasks and 'task' in spec.row_keys:
         keep = [i for i, k in enumerate(row_keys) if k['task'] in tasks]
-        row_keys, labels, extra = [row_keys[i] for i in keep], [labels[i] for i in keep], [extra[i] for i in keep]
+        row_keys = [row_keys[i] for i in keep]
+        labels, extra = [labels[i] for i in keep], [extra[i] for i in keep]
     if not row_keys:
         return None
 
@@ -236,7 +237,8 @@ def _mark_best(table: BuiltTable) -> None:
         if spec.best and papers:
             for c in cells:
                 c.paper_best = c.paper is not None and c.paper == max(papers)
-        repros = [c.repro for c in cells if c.repro is not None and c.scale == 'full']  # smoke runs never rank
+        # smoke runs never rank
+        repros = [c.repro for c in cells if c.repro is not None and c.scale == 'full']
         if len(repros) > 1:
             for c in cells:
                 c.repro_top = c.repro is not None and c.scale == 'full' and c.repro == max(repros)
@@ -350,7 +352,8 @@ LEGEND = ('Cells: paper value, or `paper / mimbench (Δ = mimbench − paper)` w
 
 _TEX = {'×': r'$\times$', '✓': r'\checkmark{}', '✗': r'$\times$', '\\': r'\textbackslash{}',
         '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',
-        '²': r'$^2$', 'ℓ': r'$\ell$', '±': r'$\pm$', '–': '--', '−': '-', '†': r'$^\dagger$', '‡': r'$^\ddagger$'}
+        '²': r'$^2$', 'ℓ': r'$\ell$', '±': r'$\pm$', '–': '--', '−': '-', '†': r'$^\dagger$',
+        '‡': r'$^\ddagger$'}
 
 
 def tex_escape(text: str) -> str:
