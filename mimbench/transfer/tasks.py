@@ -24,7 +24,9 @@ BACKBONES = {
     'mixmim-b': 'mixmim', 'mixmim-l': 'mixmim', 'mixmim-h': 'mixmim', 'mixmim-smoke': 'mixmim',
     'resnet-50': 'resnet', 'resnet-smoke': 'resnet',
 }
-PROTOCOLS = ('finetune', 'linear', 'partial')
+# 'finetune': end-to-end (every task); 'linear' / 'partial': ImageNet linear probing / partial fine-tuning
+# (mae.txt Table 10, Sec. 4.3); 'linear-head' / 'fcn-head(-160k)': CiM's light ADE20K heads (cim.txt Sec. 3.3)
+PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-head-160k')
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ TASK_LIST = (
                ('swin-b', 'finetune'): 'ade20k/upernet_swin-base-w20_simmim_8xb4-80k_ade20k.py',
                ('mixmim-b', 'finetune'): 'ade20k/upernet_mixmim-base_mixmim_8xb2-16k_ade20k.py',
                ('mixmim-l', 'finetune'): 'ade20k/upernet_mixmim-large_mixmim_8xb2-16k_ade20k.py',
-               ('resnet-50', 'finetune'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-80k_ade20k.py'},
+               ('vit-b', 'linear-head'): 'ade20k/linear_vit-base-p16_cim_8xb2-160k_ade20k.py',
+               ('resnet-50', 'finetune'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-80k_ade20k.py',
+               ('resnet-50', 'fcn-head'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-80k_ade20k.py',
+               ('resnet-50', 'fcn-head-160k'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-160k_ade20k.py'},
          smoke={**{(fam, 'finetune'): f'ade20k/upernet_{fam}-smoke_ade20k_smoke.py' for fam in FAMILIES},
                 ('vit', 'linear-head'): 'ade20k/linear_vit-smoke_ade20k_smoke.py',
                 ('resnet', 'fcn-head'): 'ade20k/fcn_resnet-smoke_ade20k_smoke.py'}),
@@ -77,6 +82,7 @@ TASK_LIST = (
                ('vit-l', 'finetune'): 'in1k/finetune_vit-large-p16_mae_8xb128-50e_in1k.py',
                ('vit-h', 'finetune'): 'in1k/finetune_vit-huge-p14_mae_8xb128-50e_in1k.py',
                ('mixmim-b', 'finetune'): 'in1k/finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
+               ('swin-b', 'finetune'): 'in1k/finetune_swin-base_simmim_8xb256-100e_in1k.py',
                ('vit-b', 'linear'): 'in1k/linear_vit-base-p16_mae_32xb512-90e_in1k.py',
                ('vit-l', 'partial'): 'in1k/partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py'},
          smoke={**_cls_smoke('in1k'),
