@@ -212,7 +212,7 @@ def metrics_from_scalars(path: str | os.PathLike, keys: dict[str, tuple[str, flo
 
 
 def _json_files(root: str) -> list[str]:
-    """``*.json`` under ``root``, sorted, skipping mmengine's own logs (``<work_dir>/<timestamp>/vis_data/``)."""
+    """``*.json`` under ``root``, sorted, skipping mmengine's logs (``<work_dir>/<timestamp>/vis_data/``)."""
     found = []
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = [d for d in subfolders if d != 'vis_data']
