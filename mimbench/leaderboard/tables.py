@@ -314,10 +314,21 @@ def grid(table: BuiltTable, style: str = 'md') -> list[list[str]]:
     return out
 
 
+def _unique_names(table: BuiltTable) -> list[str]:
+    """Row labels, with the row key spelled out where a label repeats (e.g. MoCo v3 ViT-B and ViT-L)."""
+    names = []
+    for label, key in zip(table.labels, table.row_keys):
+        if table.labels.count(label) > 1:
+            parts = [_attr_text(k, v) for k, v in key.items() if k != 'method' and _norm(v) is not None]
+            label = f'{label} [{", ".join(parts)}]' if parts else label
+        names.append(label)
+    return names
+
+
 def notes(table: BuiltTable) -> list[str]:
     """Each reference note once per row, naming the columns it concerns."""
     lines = []
-    for label, line in zip(table.labels, table.cells):
+    for label, line in zip(_unique_names(table), table.cells):
         by_note: dict[str, list[str]] = {}
         for column, cell in zip(table.columns, line):
             if isinstance(cell, Cell) and cell.note:
