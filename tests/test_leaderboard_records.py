@@ -214,3 +214,12 @@ def test_ten_thousand_records_aggregate_fast(reference):
     print(f'10,000 records: aggregated and 17 tables filled in {elapsed:.2f} s')
     assert groups['n'].sum() == 10_000 and all(built)
     assert elapsed < 10, 'target is well under 2 s on a free core; 10 s bounds a shared CI machine'
+
+
+def test_mimbench_cli_runs_the_leaderboard_subcommand(monkeypatch, capsys):
+    """The lead wires mimbench.leaderboard.cli into `mimbench`; the committed tables pass `--check`."""
+    from mimbench import cli
+    if 'mimbench.leaderboard.cli' not in cli.SUBCOMMAND_MODULES:
+        monkeypatch.setattr(cli, 'SUBCOMMAND_MODULES', cli.SUBCOMMAND_MODULES + ('mimbench.leaderboard.cli',))
+    assert cli.main(['leaderboard', '--check', '--out', str(REPO / 'leaderboards')]) == 0
+    assert 'up to date' in capsys.readouterr().out
