@@ -175,7 +175,8 @@ def test_datasets_refuse_incomplete_roots(roots, tmp_path):
 def test_check_root_finds_missing_images_and_bad_lines(roots, tmp_path):
     report = check_root('places205', roots['places205'])
     assert report['splits']['train'] == {'images': 32, 'classes': 4}
-    assert report['warnings']                                       # not the official size
+    assert any('official release has 2448873' in w for w in report['warnings'])    # not the official size
+    assert any('4 classes; the official release has 205' in w for w in report['warnings'])
     broken = tmp_path / 'places205'
     shutil.copytree(roots['places205'], broken)
     listed = (broken / 'trainvalsplit_places205' / 'val_places205.csv').read_text().split()[0]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mimbench.datasets.overrides import cfg_options_text
 from mimbench.datasets.synthetic import TASKS, inat_layout, places_layout
 
 # Where to get each dataset (official pages).
@@ -41,6 +42,9 @@ OFFICIAL_COUNTS = {
     'inat2017': (579_184, 95_986), 'inat2018': (437_513, 24_426), 'inat2019': (265_213, 3_030),
     'places205': (2_448_873, 20_500), 'places365': (1_803_460, 36_500),
 }
+# Official number of classes (ADE20K: 150 by convention); a different count needs num_classes changed too.
+OFFICIAL_CLASSES = {'in1k': 1000, 'coco': 80, 'ade20k': 150, 'inat2017': 5089, 'inat2018': 8142,
+                    'inat2019': 1010, 'places205': 205, 'places365': 365}
 
 
 class DatasetRootError(FileNotFoundError):
@@ -93,7 +97,7 @@ def root_error(task: str, root, problems: list[str]) -> DatasetRootError:
         f'{task} dataset root {str(root)!r} is not usable:\n  - ' + '\n  - '.join(problems) +
         f'\nExpected under the root:\n{layout}\nFound: {found}\n'
         f'Download: {DOWNLOAD[task]}\n'
-        f'Point the config at it with --cfg-options data_root=... (or the dataset\'s data_root), '
+        f'Point a config at a root with --cfg-options {cfg_options_text(task, "DIR")}\n'
         f'or generate a tiny synthetic stand-in with `mimbench data make --root DIR --tasks {task}`.')
 
 
@@ -200,4 +204,8 @@ def check_root(task: str, root, sample: int = 32) -> dict:
         if split in splits and splits[split]['images'] != official:
             warnings.append(f'{split} has {splits[split]["images"]} images; the official release has '
                             f'{official} (fine for a subset or a synthetic root, not for reported numbers)')
+    classes = max((counts['classes'] for counts in splits.values()), default=0)
+    if classes != OFFICIAL_CLASSES[task]:
+        warnings.append(f'{classes} classes; the official release has {OFFICIAL_CLASSES[task]}: set the '
+                        f'model\'s num_classes to {classes} for this root')
     return {'task': task, 'root': str(root), 'splits': splits, 'warnings': warnings}
