@@ -57,7 +57,7 @@ def gumbel_sample(logits: torch.Tensor, temperature: float = 1.0,
         ids: [...] long.
     """
     u = torch.rand(logits.shape, device=logits.device, generator=generator, dtype=torch.float32)
-    gumbel = -torch.log(-torch.log(u.clamp_min(1e-20)).clamp_min(1e-20))
+    gumbel = -torch.log((-torch.log(u.clamp_min(1e-20))).clamp_min(1e-20))          # Gumbel(0, 1) noise
     return (logits.float() / temperature + gumbel).argmax(dim=-1)
 
 
