@@ -102,6 +102,14 @@ def test_perfect_detections_score_one_with_both_backends(coco_root):
         assert scores['bbox_mAP'] == pytest.approx(1.0) and scores['segm_mAP'] == pytest.approx(1.0), backend
 
 
+def test_missing_annotation_file_fails_with_guidance(tmp_path):
+    from mimbench.datasets.checks import DatasetRootError
+    with pytest.raises(DatasetRootError, match='mimbench data make --root DIR --tasks coco') as info:
+        METRICS.build(dict(type='mimbench.FastCocoMetric',
+                           ann_file=str(tmp_path / 'annotations' / 'instances_val2017.json')))
+    assert 'annotations/instances_train2017.json' in str(info.value)   # the expected layout is listed
+
+
 def test_unknown_backend_and_mp_eval_are_refused():
     with pytest.raises(ValueError, match='backend must be one of'):
         METRICS.build(dict(type='mimbench.FastCocoMetric', backend='detectron2'))

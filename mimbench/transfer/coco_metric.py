@@ -15,6 +15,7 @@ Config::
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import mmdet.evaluation.metrics.coco_metric as mmdet_coco_metric
 from mmdet.evaluation.metrics import CocoMetric
@@ -61,6 +62,16 @@ def evaluator_swapped(factory):
         mmdet_coco_metric.COCOeval = original
 
 
+def check_ann_file(ann_file) -> None:
+    """Fail early, with the expected COCO layout and what to do, when a local ``ann_file`` is missing."""
+    if not ann_file or '://' in str(ann_file) or Path(ann_file).is_file():
+        return
+    from mimbench.datasets.checks import root_error
+    folder = Path(ann_file).parent
+    root = folder.parent if folder.name == 'annotations' else folder
+    raise root_error('coco', root, [f'the evaluator\'s ann_file {ann_file} does not exist'])
+
+
 @METRICS.register_module()
 class FastCocoMetric(CocoMetric):
     """``mmdet.CocoMetric`` whose evaluator is faster-coco-eval (``backend='faster_coco_eval'``, default)
@@ -80,6 +91,7 @@ class FastCocoMetric(CocoMetric):
             except ImportError as err:
                 raise ImportError("backend='faster_coco_eval' needs the faster-coco-eval package: "
                                   "pip install faster-coco-eval, or set backend='pycocotools'") from err
+        check_ann_file(kwargs.get('ann_file', args[0] if args else None))
         super().__init__(*args, **kwargs)
         self.backend = backend
         self._fast_gt_cache: dict = {}
