@@ -153,8 +153,18 @@ def write_record(record: ResultRecord, results_dir: str | os.PathLike) -> Path:
     return final
 
 
+class NotARecord(ValueError):
+    """A readable JSON object naming none of a record's identifying fields (e.g. a run's ``DONE.json``)."""
+
+
+IDENTIFYING = ('schema_version', 'task', 'method', 'backbone')
+
+
 def read_record(path: str | os.PathLike) -> ResultRecord:
-    """Read and validate one record; raises ValueError with the file name on any problem."""
+    """Read and validate one record; raises ValueError with the file name on any problem.
+
+    A JSON object without any of :data:`IDENTIFYING` raises the subclass :class:`NotARecord`.
+    """
     try:
         with open(path, encoding='utf-8') as f:
             data = json.load(f)
@@ -162,6 +172,9 @@ def read_record(path: str | os.PathLike) -> ResultRecord:
         raise ValueError(f'{path}: not a readable JSON record ({err})') from err
     if not isinstance(data, dict):
         raise ValueError(f'{path}: expected a JSON object, found {type(data).__name__}')
+    if not any(k in data for k in IDENTIFYING):
+        raise NotARecord(f'{path}: JSON object with none of the record fields {", ".join(IDENTIFYING)}; '
+                         'not a result record')
     try:
         return ResultRecord.from_dict(data)
     except (TypeError, ValueError) as err:
@@ -223,11 +236,12 @@ def _json_files(root: str) -> list[str]:
 def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultRecord], list[str]]:
     """Read every record under ``paths`` (record files, results folders or mmengine work dirs).
 
-    Folders are searched recursively for ``*.json``, skipping mmengine's own logs (``vis_data/``).
-    Returns ``(records, problems)``: each unreadable, partial or invalid file, each leftover temporary file
-    of an unfinished write and each missing path is one problem line naming the file and the fault; the
-    caller reports them. Files are read in sorted order so the result does not depend on the file system;
-    a file reached through several of ``paths`` is read once.
+    Folders are searched recursively for ``*.json``, skipping mmengine's own logs (``vis_data/``) and JSON
+    objects that are plainly something else (no ``schema_version``/``task``/``method``/``backbone``, e.g. the
+    ``DONE.json`` markers of ``mimbench evaluate``). Returns ``(records, problems)``: each unreadable,
+    partial or invalid file, each leftover temporary file of an unfinished write and each missing path is
+    one problem line naming the file and the fault; the caller reports them. Files are read in sorted order
+    so the result does not depend on the file system; a file reached through several paths is read once.
     """
     records: list[ResultRecord] = []
     problems: list[str] = []
@@ -251,6 +265,9 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
                 continue
             try:
                 records.append(read_record(path))
+            except NotARecord as err:
+                if path == root:  # a file named explicitly must be a record
+                    problems.append(f'{err}; skipped')
             except ValueError as err:
                 problems.append(f'{err}; skipped')
     return records, problems

@@ -118,6 +118,7 @@ def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, referenc
     partial = {k: v for k, v in json.loads(good.read_text()).items() if k != 'metrics'}
     (results / 'partial.json').write_text(json.dumps(partial))
     (results / '.tmp-abc.json').write_text('{"task": ')
+    (results / 'DONE.json').write_text(json.dumps({'record': str(good), 'metrics': {'ap_box': 50.0}}))
     work = tmp_path / 'work_dirs' / 'run1'
     (work / '20260101_000000' / 'vis_data').mkdir(parents=True)
     (work / '20260101_000000' / 'vis_data' / 'scalars.json').write_text('{"loss": 1.0, "step": 1}\n')
@@ -130,6 +131,9 @@ def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, referenc
     assert any("unknown task 'imagenet'" in p for p in problems)
     assert any('lacks required field(s): metrics' in p for p in problems)
     assert len(collect_records([work, work / '..' / 'run1'])[0]) == 1     # one file reached twice reads once
+    # a JSON object that is plainly not a record (mimbench evaluate's DONE.json) is no problem in a folder,
+    # but a file named explicitly must be a record
+    assert collect_records([results / 'DONE.json'])[1][0].endswith('not a result record; skipped')
     out = tmp_path / 'lb'
     written = build_leaderboards([results, work], out, papers=['mae'], tasks=['coco'])
     assert written['problems'].read_text().count('\n') == 5
