@@ -59,8 +59,10 @@ def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
     """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors."""
     from mimbench.transfer import tasks
     if backbone:
-        if backbone not in tasks.BACKBONES:
-            raise EvaluateError(f'unknown backbone {backbone!r}; valid backbones: {", ".join(tasks.BACKBONES)}')
+        if backbone not in tasks.BACKBONES and not is_foreign(backbone):
+            raise EvaluateError(f'unknown backbone {backbone!r}; valid backbones: {", ".join(tasks.BACKBONES)}, '
+                                'or timm:<model name>, a .py config with `backbone = dict(...)`, or a '
+                                'registered type such as mmpretrain.ConvNeXt')
         return backbone
     if not checkpoint:
         raise EvaluateError('without --checkpoint (random initialisation) the backbone cannot be detected: '
@@ -138,6 +140,69 @@ def pretraining_method(checkpoint: str) -> str | None:
     return algorithm if algorithm in ('mae', 'simmim', 'mixmim') else None
 
 
+def is_foreign(backbone: str) -> bool:
+    """A backbone mimbench has no converter for: timm:<name>, a .py backbone config, or a registered type."""
+    return backbone.startswith('timm:') or backbone.endswith('.py') or '.' in backbone
+
+
+def foreign_label(backbone: str) -> str:
+    """A file-name-safe id for a foreign backbone (records, work dirs)."""
+    if backbone.endswith('.py'):
+        return Path(backbone).stem
+    return backbone.replace(':', '-').replace('.', '-').lower()
+
+
+# templates for foreign (hierarchical) backbones, in order of preference
+_FOREIGN_TEMPLATES = {'smoke': ('resnet-smoke',), 'full': ('resnet-50', 'swin-b', 'mixmim-b')}
+
+
+def foreign_options(task: str, spec: str, checkpoint: str | None, scale: str) -> tuple[Path, dict]:
+    """Template and config overrides that put a foreign backbone (``mimbench.ForeignBackbone``) into ``task``.
+
+    The feature channels and strides are probed with one forward pass; necks and heads are sized to them.
+    Layer-wise lr decay needs the layer structure, which a foreign backbone does not declare: it is off, and
+    the record says so.
+    """
+    from mmengine.config import Config
+
+    from mimbench.models.foreign import backbone_spec_cfg, probe_features, pyramid_indices
+    from mimbench.transfer import tasks
+    template = None
+    for candidate in _FOREIGN_TEMPLATES[scale]:
+        try:
+            template = Path(tasks.task_config(task, candidate, scale)).resolve()
+            break
+        except ValueError:
+            continue
+    if template is None:
+        raise EvaluateError(f'no {scale} template for task {task} that a foreign backbone can use')
+    try:
+        backbone_cfg = backbone_spec_cfg(spec)
+        shapes = probe_features(backbone_cfg, 64 if scale == 'smoke' else 224)
+        scope = tasks.TASKS[task].scope
+        indices = [len(shapes) - 1] if scope == 'mmpretrain' else pyramid_indices(shapes)
+    except (ValueError, KeyError, RuntimeError) as err:
+        raise EvaluateError(f'backbone {spec!r} for task {task}: {err}') from err
+    channels = [shapes[i][0] for i in indices]
+    options = {'model.backbone': dict(_delete_=True, type='mimbench.ForeignBackbone', backbone=backbone_cfg,
+                                      out_indices=indices, checkpoint=checkpoint),
+               'optim_wrapper.constructor': 'DefaultOptimWrapperConstructor',
+               'optim_wrapper.paramwise_cfg': dict(_delete_=True, norm_decay_mult=0.0, bias_decay_mult=0.0)}
+    model = Config.fromfile(str(template)).model
+    if scope == 'mmdet':
+        options['model.neck.in_channels'] = channels
+    elif scope == 'mmseg':
+        for head in ('decode_head', 'auxiliary_head'):
+            if model.get(head):
+                cfg = model[head]
+                options[f'model.{head}.in_channels'] = (
+                    channels if isinstance(cfg.in_channels, (list, tuple)) else channels[cfg.get('in_index', -1)])
+    else:
+        options['model.neck'] = dict(_delete_=True, type='mmpretrain.GlobalAveragePooling')
+        options['model.head.in_channels'] = channels[-1]
+    return template, options
+
+
 def derive_config(task: str, backbone: str, checkpoint: str | None, method: str, scale: str,
                   work_dir: Path, results_dir: Path, data_root: str | None = None) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
@@ -149,15 +214,18 @@ def derive_config(task: str, backbone: str, checkpoint: str | None, method: str,
 
     from mimbench.datasets.overrides import data_root_options
     from mimbench.transfer import tasks
-    template = Path(tasks.task_config(task, backbone, scale)).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     ckpt = str(Path(checkpoint).resolve()) if checkpoint else None
-    options = {
-        'work_dir': str(work_dir),
-        'model.backbone.init_cfg': dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt) if ckpt else None,
-        'mimbench': dict(task=task, method=method, backbone=backbone, scale=scale, checkpoint=ckpt,
-                         results_dir=str(results_dir)),
-    }
+    meta = dict(task=task, method=method, backbone=backbone, scale=scale, checkpoint=ckpt,
+                results_dir=str(results_dir))
+    if is_foreign(backbone):
+        template, options = foreign_options(task, backbone, ckpt, scale)
+        meta.update(backbone=foreign_label(backbone), note=f'foreign backbone {backbone}; no layer-wise lr decay')
+    else:
+        template = Path(tasks.task_config(task, backbone, scale)).resolve()
+        options = {'model.backbone.init_cfg':
+                   dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt) if ckpt else None}
+    options.update({'work_dir': str(work_dir), 'mimbench': meta})
     if data_root:
         options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
     body = Config(_nested(options)).pretty_text
@@ -237,7 +305,8 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
     root = Path(args.work_dir).resolve()
     runs = []
     for task in task_ids:
-        work = root / f'{method}_{backbone}' / task
+        label = foreign_label(backbone) if is_foreign(backbone) else backbone
+        work = root / f'{method}_{label}' / task
         run = derive_config(task, backbone, checkpoint, method, args.scale, work, work / 'results',
                             data_root=args.data_root)
         run.command = launch_command(run, args.launcher, args.gpus, args.partition)

@@ -113,3 +113,46 @@ def test_bad_inputs_fail_with_a_message_and_keep_finished_results(tmp_path, caps
         captured = capsys.readouterr()
         assert message in ' '.join((captured.out + captured.err).split()), (extra, captured.err[-2000:])
     assert sorted(work.glob('**/results/*.json')) == finished  # finished results survive every failure
+
+
+def test_foreign_backbones_timm_and_config_file(tmp_path, capsys, data_root):
+    """A timm model name and a backbone config file are evaluated through mimbench.ForeignBackbone; a timm
+    checkpoint really arrives, and one that does not fit fails loudly."""
+    import timm
+    from mmengine.config import Config
+
+    from mimbench.registry import MODELS
+    torch.manual_seed(0)
+    timm_ckpt = tmp_path / 'resnet18_timm.pth'
+    torch.save(timm.create_model('resnet18').state_dict(), timm_ckpt)
+    common = ('--scale', 'smoke', '--data-root', data_root, '--leaderboard-dir', tmp_path / 'lb')
+    assert _evaluate('--checkpoint', timm_ckpt, '--backbone', 'timm:resnet18', '--method', 'supervised',
+                     '--tasks', 'coco,in1k', '--work-dir', tmp_path / 'ev', *common) == 0
+    records = [json.loads(p.read_text()) for p in (tmp_path / 'ev').glob('**/results/*.json')]
+    assert sorted(r['task'] for r in records) == ['coco', 'in1k']
+    assert {r['backbone'] for r in records} == {'timm-resnet18'} and all('foreign' in r['note'] for r in records)
+
+    # the derived config's backbone loads the timm weights bit for bit
+    cfg = Config.fromfile(str(tmp_path / 'ev' / 'supervised_timm-resnet18' / 'in1k' / 'in1k.py'))
+    backbone = MODELS.build(cfg.model.backbone)
+    backbone.init_weights()
+    expected = torch.load(timm_ckpt, weights_only=True)
+    got = backbone.backbone.timm_model.state_dict()
+    assert all(torch.equal(got[k], expected[k]) for k in got)
+    assert len(backbone.mimbench_load_report.loaded) == len(got)
+
+    # a checkpoint of another model fails with the key lists
+    wrong = tmp_path / 'resnet34.pth'
+    torch.save(timm.create_model('resnet34').state_dict(), wrong)
+    capsys.readouterr()
+    assert _evaluate('--checkpoint', wrong, '--backbone', 'timm:resnet18', '--tasks', 'in1k',
+                     '--work-dir', tmp_path / 'ev2', *common) == 1
+    assert 'does not fit' in ' '.join(capsys.readouterr().err.split())
+
+    # any registered backbone through a config file: a 4-stage ConvNeXt into UperNet
+    spec = tmp_path / 'tiny_convnext.py'
+    spec.write_text("backbone = dict(type='mmpretrain.ConvNeXt', arch=dict(depths=[1, 1, 1, 1], "
+                    "channels=[16, 32, 64, 128]), out_indices=(0, 1, 2, 3), gap_before_final_norm=False)\n")
+    assert _evaluate('--checkpoint', 'none', '--backbone', spec, '--tasks', 'ade20k', '--work-dir',
+                     tmp_path / 'ev3', *common) == 0
+    assert len(list((tmp_path / 'ev3').glob('**/results/*.json'))) == 1
