@@ -115,8 +115,13 @@ def count_flops(module: nn.Module, inputs: torch.Tensor) -> int:
 
 
 def image_size_of(cfg: Config) -> int:
-    """The pre-training input size of a config: its backbone's ``img_size`` (224 if unset)."""
-    size = cfg.model.backbone.get('img_size', 224)
+    """The pre-training input size of a config: its backbone's ``img_size``, else the crop size of its
+    training pipeline (models without a ``backbone``, e.g. tokenizers), else 224."""
+    size = cfg.model.get('backbone', {}).get('img_size')
+    if size is None:
+        crops = [t.get('scale', t.get('crop_size')) for t in cfg.get('train_dataloader', {}).get('dataset', {})
+                 .get('pipeline', []) if 'Crop' in t.get('type', '')]
+        size = next((c for c in crops if c is not None), 224)
     return size if isinstance(size, int) else size[0]
 
 
@@ -129,9 +134,9 @@ def config_complexity(config: str | Path, with_flops: bool = True) -> dict:
     row = {
         'config': Path(config).stem,
         'algorithm': cfg.model.type,
-        'backbone': cfg.model.backbone.type,
+        'backbone': cfg.model.get('backbone', {}).get('type', '-'),
         'image_size': size,
-        'encoder_params_M': count_params(model.backbone) / 1e6,
+        'encoder_params_M': count_params(getattr(model, 'backbone', model)) / 1e6,
         'total_params_M': count_params(model) / 1e6,
     }
     if with_flops:
