@@ -111,6 +111,25 @@ class ResultRecordHook(Hook):
     def before_run(self, runner) -> None:
         self._fields(runner)  # fail at start, not after hours of training
 
+    def before_train(self, runner) -> None:
+        """After weights are initialised: the record's method must agree with what was loaded.
+
+        A run labelled with a pre-training method whose encoder was not loaded through ``mimbench.Pretrained``
+        would put random-init numbers on the leaderboard under that method's name (issue 6's worst bug).
+        """
+        fields = self._fields(runner)
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        loaded, _ = _loaded_checkpoint(model)
+        has_report = any(getattr(m, 'mimbench_load_report', None) is not None for m in model.modules())
+        if fields['method'] == 'random' and has_report:
+            raise ValueError(f'mimbench.method is "random" but checkpoint {loaded} was loaded into the encoder; '
+                             'set mimbench.method to the pre-training method (e.g. --cfg-options mimbench.method=mae)')
+        if fields['method'] != 'random' and not has_report:
+            raise ValueError(f'mimbench.method is {fields["method"]!r} but no checkpoint was loaded into the encoder '
+                             '(model.backbone.init_cfg is not mimbench.Pretrained with a checkpoint); pass '
+                             '--cfg-options model.backbone.init_cfg.checkpoint=PATH, or set mimbench.method=random '
+                             'for a randomly initialised encoder')
+
     def after_val_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if not metrics:
             return
