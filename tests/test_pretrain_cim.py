@@ -277,7 +277,8 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
     rng = np.random.default_rng(0)
     for i in range(8):
         Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(data / 'train' / f'{i}.png')
-    cfg = Config.fromfile(str(CONFIG_DIR / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k_smoke.py'))
+    config = CONFIG_DIR / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k_smoke.py'
+    cfg = Config.fromfile(str(config))
     cfg.train_dataloader.dataset.data_root = str(data)
     cfg.log_level = 'WARNING'
     runner = build_runner(cfg, work_dir=str(tmp_path / 'work'))
@@ -287,3 +288,9 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
     plain = MODELS.build(dict(type='mmpretrain.VisionTransformer', arch=VIT_SMOKE, img_size=64, patch_size=16))
     assert keys == set(plain.state_dict())
     assert any(k.startswith('generator.') for k in ckpt['state_dict'])   # generator kept for resuming
+
+    # the figure of cim.txt Fig. 3 from that checkpoint: original / masked / corrupted / output side by side
+    from mimbench.models.reconstruction import load_model, save_reconstructions
+    model, _ = load_model(str(config), str(tmp_path / 'work' / 'epoch_2.pth'))
+    paths = save_reconstructions(model, torch.randint(0, 256, (2, 3, 64, 64)).float(), tmp_path / 'figures')
+    assert len(paths) == 2 and Image.open(paths[0]).width == 4 * 64 + 3 * 4         # four panels, 4 px gaps
