@@ -11,8 +11,13 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 import mimbench  # noqa: F401  (registers mimbench modules)
-from mimbench.models.cim import (gumbel_sample, random_count_mask, respix_loss, revdet_labels,
-                                 sliding_window_normalize)
+from mimbench.models.cim import (
+    gumbel_sample,
+    random_count_mask,
+    respix_loss,
+    revdet_labels,
+    sliding_window_normalize,
+)
 from mimbench.registry import MODELS
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs' / 'pretrain' / 'cim'

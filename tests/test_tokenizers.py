@@ -12,8 +12,16 @@ import torch
 import torch.nn.functional as F
 
 import mimbench  # noqa: F401  (registers mimbench modules)
-from mimbench.models.tokenizers.dall_e import (DALLEBlock, DALLEConv2d, DALLEDecoder, DALLEEncoder, DALLETokenizer,
-                                               load_dall_e_state_dict, map_pixels, unmap_pixels)
+from mimbench.models.tokenizers.dall_e import (
+    DALLEBlock,
+    DALLEConv2d,
+    DALLEDecoder,
+    DALLEEncoder,
+    DALLETokenizer,
+    load_dall_e_state_dict,
+    map_pixels,
+    unmap_pixels,
+)
 from mimbench.models.tokenizers.vq import VQTokenizer
 from mimbench.registry import MODELS
 

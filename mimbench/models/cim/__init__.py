@@ -2,5 +2,11 @@
 from mimbench.models.cim import cim, generator, objectives  # noqa: F401
 from mimbench.models.cim.cim import CiM  # noqa: F401
 from mimbench.models.cim.generator import CiMGenerator, gumbel_sample, random_count_mask  # noqa: F401
-from mimbench.models.cim.objectives import (CiMPixelHead, CiMTokenDetectionHead, respix_loss,  # noqa: F401
-                                            revdet_labels, revdet_loss, sliding_window_normalize)
+from mimbench.models.cim.objectives import (  # noqa: F401
+    CiMPixelHead,
+    CiMTokenDetectionHead,
+    respix_loss,
+    revdet_labels,
+    revdet_loss,
+    sliding_window_normalize,
+)

@@ -37,8 +37,7 @@ import torch.nn.functional as F
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 
 from mimbench.models.cim.generator import gumbel_sample, random_count_mask
-from mimbench.models.cim.objectives import (respix_loss, revdet_labels, revdet_loss,
-                                            sliding_window_normalize)
+from mimbench.models.cim.objectives import respix_loss, revdet_labels, revdet_loss, sliding_window_normalize
 from mimbench.registry import MODELS
 
 OBJECTIVES = ('respix', 'revdet')
@@ -138,7 +137,7 @@ class CiM(BaseSelfSupervisor):
         mask = random_count_mask(n, num_tokens, self.num_masked, device=inputs.device)  # [N, L]
         logits = self.generator(inputs, mask)                                          # [N, L, V]
         corrupted, ids = self.corrupt(inputs, golden, mask, logits)
-        return dict(golden=golden.flatten(1), mask=mask, logits=logits, corrupted=corrupted, ids=ids)
+        return {'golden': golden.flatten(1), 'mask': mask, 'logits': logits, 'corrupted': corrupted, 'ids': ids}
 
     # ---- the enhancer -------------------------------------------------------------------------------------
     def enhance(self, corrupted: torch.Tensor) -> torch.Tensor:
@@ -158,8 +157,8 @@ class CiM(BaseSelfSupervisor):
             loss_enh = respix_loss(out, target)
         else:
             loss_enh = revdet_loss(out, replaced)
-        return dict(loss_generator=loss_gen, loss_enhancer=self.enhancer_loss_weight * loss_enh,
-                    acc_generator=acc_gen.detach(), replaced_ratio=replaced.mean().detach())
+        return {'loss_generator': loss_gen, 'loss_enhancer': self.enhancer_loss_weight * loss_enh,
+                'acc_generator': acc_gen.detach(), 'replaced_ratio': replaced.mean().detach()}
 
     def extract_feat(self, inputs: torch.Tensor):
         return self.backbone(inputs)

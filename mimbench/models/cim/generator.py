@@ -17,12 +17,12 @@ keeps its own class token, position embedding, [MASK] embedding, remaining layer
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from torch import nn
 
 from mimbench.registry import MODELS
 

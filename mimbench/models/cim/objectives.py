@@ -16,9 +16,9 @@ logits (REVDET) it covers (the SimMIM-style linear decoder; simmim.txt Sec. 3.1)
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from torch import nn
 
 from mimbench.registry import MODELS
 

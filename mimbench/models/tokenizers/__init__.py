@@ -6,7 +6,6 @@ Interface CiM relies on (``mimbench.models.cim``): ``vocab_size``, ``downsample`
 - ``DALLETokenizer`` (dall_e.py): the paper's DALL-E dVAE, loaded safely from the published encoder.pkl/decoder.pkl.
 - ``VQTokenizer`` (vq.py): a small VQ-VAE mimbench trains itself on any image folder (``VQTokenizerPretrainer``).
 """
-from mimbench.models.tokenizers import dall_e  # noqa: F401
-from mimbench.models.tokenizers import vq  # noqa: F401
+from mimbench.models.tokenizers import dall_e, vq  # noqa: F401
 from mimbench.models.tokenizers.dall_e import DALLETokenizer, load_dall_e_state_dict  # noqa: F401
 from mimbench.models.tokenizers.vq import VQTokenizer, VQTokenizerPretrainer  # noqa: F401

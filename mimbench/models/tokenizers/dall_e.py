@@ -37,10 +37,10 @@ from collections import OrderedDict
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
+from torch import nn
 
 from mimbench.registry import MODELS
 

@@ -18,11 +18,11 @@ commitment weight 0.25, straight-through gradients; reconstruction loss MSE on [
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModel, BaseModule
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from torch import nn
 
 from mimbench.registry import MODELS
 
@@ -155,8 +155,8 @@ class VQTokenizer(BaseModule):
             self.update_codebook(z.detach(), ids)
         z_q = z + (codes - z).detach()                                                 # straight-through
         recon = torch.sigmoid(self.decoder(z_q))
-        return dict(loss_rec=F.mse_loss(recon, images), loss_commit=0.25 * F.mse_loss(z, codes),
-                    codes_used=ids.unique().numel() * torch.ones((), device=images.device))
+        return {'loss_rec': F.mse_loss(recon, images), 'loss_commit': 0.25 * F.mse_loss(z, codes),
+                'codes_used': ids.unique().numel() * torch.ones((), device=images.device)}
 
 
 @MODELS.register_module()
@@ -169,8 +169,8 @@ class VQTokenizerPretrainer(BaseModel):
     """
 
     def __init__(self, tokenizer: dict, data_preprocessor: dict | None = None, init_cfg=None):
-        data_preprocessor = data_preprocessor or dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[0, 0, 0],
-                                                      std=[255, 255, 255], to_rgb=True)
+        data_preprocessor = data_preprocessor or {'type': 'mmpretrain.SelfSupDataPreprocessor',
+                                                  'mean': [0, 0, 0], 'std': [255, 255, 255], 'to_rgb': True}
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.tokenizer = MODELS.build(tokenizer)
 
