@@ -1,11 +1,12 @@
 # A small VQ-VAE image tokenizer (8x8 pixels per token, 1024 codes) trained by mimbench on ImageNet-1K or any
 # image folder, for CiM runs without the DALL-E files (cim.txt Sec. 2.1 uses DALL-E; Sec. 3.4 invites other
 # tokenizers). Not a paper recipe: plain VQ-VAE choices (van den Oord et al. 2017, cited by cim.txt Sec.
-# 2.1), documented in mimbench/models/tokenizers/vq.py. Use the result in a CiM config with
-#   --cfg-options model.tokenizer.type=mimbench.VQTokenizer model.tokenizer.checkpoint=work_dirs/.../epoch_100.pth
-# (and the same vocab_size/code_dims/channels), as the smoke configs of this folder do.
-# Another image folder: --cfg-options train_dataloader.dataset.type=mmpretrain.CustomDataset
-#   train_dataloader.dataset.data_root=DIR train_dataloader.dataset.with_label=False
+# 2.1), documented in mimbench/models/tokenizers/vq.py. CiM uses the result through
+# cim-respix_vit-base-p16-vqtok_16xb128-coslr-300e_in1k.py (a config whose model.tokenizer is a
+# mimbench.VQTokenizer with the same sizes and `checkpoint=` this run's last checkpoint).
+# Another image folder (every image under DIR/train, recursively): --cfg-options
+#   train_dataloader.dataset.type=mmpretrain.CustomDataset train_dataloader.dataset.data_root=DIR
+#   train_dataloader.dataset.ann_file='' train_dataloader.dataset.with_label=False
 _base_ = [
     '../../_base_/pretrain/default_runtime.py',
     '../../_base_/pretrain/imagenet_pretrain.py',
