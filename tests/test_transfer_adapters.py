@@ -109,6 +109,23 @@ def test_mixmim_multiscale_any_input_size(size):
     assert model.out_channels == [32, 64, 128, 256]
 
 
+def test_mixmim_block_windows_enlarge_chosen_blocks_and_load_resized_tables(tmp_path):
+    """mixmim.txt Sec. 3: some stage-3 blocks get larger windows; their tables are resized at loading."""
+    from mmpretrain.models import MixMIMTransformer
+    pre = MixMIMTransformer(**MIXMIM_SMOKE)
+    torch.save({'meta': {}, 'state_dict': {f'backbone.{k}': v for k, v in pre.state_dict().items()}},
+               tmp_path / 'mixmim.pth')
+    model = MixMIMMultiScale(**MIXMIM_SMOKE, block_windows={'2.1': 8})
+    assert model.layers[2].blocks[1].window_size == 8 and model.layers[2].blocks[0].window_size == 4
+    report = load_backbone_checkpoint(model, tmp_path / 'mixmim.pth')
+    assert report.resized == {'layers.2.blocks.1.attn.relative_position_bias_table': ((49, 4), (225, 4))}
+    torch.testing.assert_close(model.layers[2].blocks[1].attn.qkv.weight, pre.layers[2].blocks[1].attn.qkv.weight)
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 128, 128))[2].shape == (1, 128, 8, 8)
+    with pytest.raises(ValueError, match='block_windows'):
+        MixMIMMultiScale(**MIXMIM_SMOKE, block_windows={'2.7': 8})
+
+
 @pytest.mark.parametrize('cfg, channels', [
     (dict(type='mmpretrain.SwinTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
           img_size=64, window_size=4, pad_small_map=True, out_indices=(0, 1, 2, 3)), [32, 64, 128, 256]),

@@ -202,14 +202,35 @@ class MixMIMMultiScale(MixMIMTransformer):
 
     Args:
         out_indices: stages to output, default all four.
+        block_windows: per-block window sizes overriding the stage's, keyed ``'<stage>.<block>'`` (0-based),
+            e.g. ``{'2.5': 32, '2.11': 32, '2.17': 32}``: mixmim.txt Sec. 3 (COCO) changes "the window sizes of
+            the 6th-, 12th-, and 18th-block in stage-3 to 32x32 for cross-window interactions". Those blocks'
+            relative position tables are resized from the checkpoint's by the loader.
         **kwargs: ``mmpretrain.MixMIMTransformer`` arguments (arch, img_size, window_size, drop_path_rate...).
 
     Output: ``[N, C*2**i, H/(4*2**i), W/(4*2**i)]`` for i in out_indices (patch size 4).
     """
 
-    def __init__(self, out_indices=(0, 1, 2, 3), **kwargs):
+    def __init__(self, out_indices=(0, 1, 2, 3), block_windows: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         self.out_indices = tuple(out_indices)
+        for key, window in (block_windows or {}).items():
+            stage, index = (int(v) for v in str(key).split('.'))
+            if stage >= len(self.layers) or index >= len(self.layers[stage].blocks):
+                raise ValueError(f'block_windows names block {key!r}, but stage {stage} has '
+                                 f'{len(self.layers[min(stage, len(self.layers) - 1)].blocks)} blocks (0-based '
+                                 f'"<stage>.<block>" keys over {len(self.layers)} stages)')
+            self._set_block_window(self.layers[stage].blocks[index], int(window))
+
+    @staticmethod
+    def _set_block_window(block: nn.Module, window: int) -> None:
+        """Rebuild ``block``'s window attention for ``window`` (same parameter names; table shape changes)."""
+        from mmpretrain.models.backbones.mixmim import MixMIMWindowAttention
+        old = block.attn
+        block.attn = MixMIMWindowAttention(
+            embed_dims=old.embed_dims, window_size=(window, window), num_heads=old.num_heads,
+            qkv_bias=old.qkv.bias is not None, attn_drop_rate=old.attn_drop.p, proj_drop_rate=old.proj_drop.p)
+        block.window_size = window
 
     @property
     def out_channels(self) -> list[int]:

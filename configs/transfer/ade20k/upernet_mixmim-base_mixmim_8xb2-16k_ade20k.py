@@ -1,7 +1,8 @@
 # MixMIM-B -> UperNet on ADE20K (mixmim.txt Sec. 8 "Finetuning on ADE20K", Table 4: 50.3 mIoU).
 # mixmim.txt Sec. 8: "We finetune for 16K iterations with a batch size of 16 ... decay ratio to 0.85/0.9 for
 # MixMIM-B/-L. We adopt others settings from BEiT" (lr and wd below are BEiT's, not printed in mixmim.txt).
-# Window size changed "as mentioned above" (mixmim.txt Sec. 3): 16 here (512 input -> grids 128/64/32/16).
+# Window size changed "as mentioned above" (mixmim.txt Sec. 3): 16x16, and 32x32 (global at 512 input) in the 6th,
+# 12th and 18th stage-3 blocks.
 _base_ = [
     '../../_base_/models/upernet_vit.py',
     '../../_base_/datasets/ade20k_512.py',
@@ -10,7 +11,8 @@ _base_ = [
 model = dict(
     backbone=dict(
         _delete_=True, type='mimbench.MixMIMMultiScale', arch='base', img_size=512,
-        window_size=[16, 16, 16, 16], drop_path_rate=0.1,
+        window_size=[16, 16, 16, 16], drop_path_rate=0.1,    # mixmim.txt Sec. 3, 8
+        block_windows={'2.5': 32, '2.11': 32, '2.17': 32},     # mixmim.txt Sec. 3
         init_cfg=dict(type='mimbench.Pretrained', checkpoint=None)),
     decode_head=dict(in_channels=[128, 256, 512, 1024], channels=512),
     auxiliary_head=dict(in_channels=512))
