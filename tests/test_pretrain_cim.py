@@ -302,3 +302,35 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
     model, _ = load_model(str(config), str(tmp_path / 'work' / 'epoch_2.pth'))
     paths = save_reconstructions(model, torch.randint(0, 256, (2, 3, 64, 64)).float(), tmp_path / 'figures')
     assert len(paths) == 2 and Image.open(paths[0]).width == 4 * 64 + 3 * 4         # four panels, 4 px gaps
+
+
+def test_ablation_options_of_tables_4_6_7():
+    """Table 4 block-wise masking, Table 6 RESPIX targets, Table 7 sampling strategies, as config options."""
+    from mimbench.models.cim import blockwise_count_mask, patch_normalize, respix_target, sample_replacements
+    mask = blockwise_count_mask(8, (14, 14), (100, 120))
+    assert mask.shape == (8, 196) and (mask.sum(1) - 110).abs().max() <= 10
+    logits = torch.randn(64, 8)
+    assert torch.equal(sample_replacements(logits, 'argmax'), logits.argmax(-1))
+    assert sample_replacements(torch.full((4000, 8), -1e4).index_fill(1, torch.tensor([0]), 1e4),
+                               'uniform').unique().numel() == 8                # ignores the logits
+    x = torch.randn(2, 3, 32, 32)
+    patches = patch_normalize(x, 16).reshape(2, 3, 2, 16, 2, 16).permute(0, 2, 4, 1, 3, 5).reshape(2, 4, -1)
+    torch.testing.assert_close(patches.mean(-1), torch.zeros(2, 4), atol=1e-5, rtol=0)   # MAE's per-patch target
+    torch.testing.assert_close(patches.var(-1), torch.ones(2, 4), atol=1e-3, rtol=0)
+    assert torch.equal(respix_target(x, 'none'), x)
+    for options in (dict(masking='blockwise'), dict(sampling='argmax'), dict(target_norm='patch')):
+        model = MODELS.build(dict(
+            type='mimbench.CiM', data_preprocessor=PREPROCESSOR, num_masked=(8, 10), **options,
+            backbone=dict(type='mmpretrain.VisionTransformer', arch=VIT_SMOKE, img_size=64, patch_size=16,
+                          out_type='featmap'),
+            head=dict(type='mimbench.CiMPixelHead', in_channels=96, stride=16),
+            tokenizer=dict(type='mimbench.VQTokenizer', vocab_size=64, code_dims=16, channels=32, num_res_blocks=1),
+            generator=dict(type='mimbench.CiMGenerator', embed_dims=96, num_layers=3, num_heads=3,
+                           feedforward_channels=384, img_size=64)))
+        losses = model.loss(_images(2))
+        assert torch.isfinite(losses['loss_enhancer']), options
+        assert model.reconstruct(_images(2))['output'].shape == (2, 3, 64, 64)
+    with pytest.raises(ValueError, match='Table 7'):
+        MODELS.build(dict(type='mimbench.CiM', backbone=dict(type='mmpretrain.ResNet', depth=18), head=None,
+                          tokenizer=dict(type='mimbench.VQTokenizer'), generator=dict(type='mimbench.CiMGenerator'),
+                          sampling='top-k'))

@@ -24,6 +24,9 @@ Loss = generator cross-entropy + weight x enhancer loss; both networks are train
 Table 5: 83.3 vs 83.1) the generator runs the enhancer's patch embedding and first two layers, which then
 receive gradients from both losses; the generator's own parameters never get the enhancer's gradient.
 
+The ablations of cim.txt Tables 4, 6 and 7 are options: ``masking='blockwise'`` (BEiT's), ``target_norm=
+'patch'`` (MAE's non-overlapping windows) or ``'none'``, ``sampling='argmax'`` or ``'uniform'``.
+
 The enhancer is the ``backbone``: its ``backbone.`` state dict is a plain mmpretrain ViT / ResNet and loads
 strictly into the transfer configs. The generator is ``generator.``, the tokenizer ``tokenizer.``, the head
 ``head.`` (kept for resuming).
@@ -36,8 +39,20 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 
-from mimbench.models.cim.generator import gumbel_sample, random_count_mask
-from mimbench.models.cim.objectives import respix_loss, revdet_labels, revdet_loss, sliding_window_normalize
+from mimbench.models.cim.generator import (
+    SAMPLING,
+    blockwise_count_mask,
+    random_count_mask,
+    sample_replacements,
+)
+from mimbench.models.cim.objectives import (
+    TARGETS,
+    respix_denormalize,
+    respix_loss,
+    respix_target,
+    revdet_labels,
+    revdet_loss,
+)
 from mimbench.registry import MODELS
 
 OBJECTIVES = ('respix', 'revdet')
@@ -61,18 +76,28 @@ class CiM(BaseSelfSupervisor):
         temperature: of the generator's softmax when sampling (1, cim.txt Sec. 2.1).
         window_size: side of RESPIX's normalisation window (8, cim.txt Sec. 2.2).
         patch_size: pixels per visual token in the input image (16, cim.txt Table 9).
+        masking: 'random' (the paper's) or 'blockwise' (BEiT's; ablation of cim.txt Table 4).
+        sampling: 'softmax' (the paper's), 'argmax' or 'uniform' (ablations of cim.txt Table 7).
+        target_norm: RESPIX target, 'sliding' (the paper's), 'patch' (MAE's) or 'none' (cim.txt Table 6).
     """
 
     def __init__(self, backbone: dict, tokenizer: dict, generator: dict, head: dict, objective: str = 'respix',
                  enhancer_loss_weight: float = 10.0, num_masked: int | tuple[int, int] = (100, 120),
                  num_shared_layers: int = 0, temperature: float = 1.0, window_size: int = 8,
-                 patch_size: int = 16, data_preprocessor: dict | None = None, init_cfg=None):
+                 patch_size: int = 16, masking: str = 'random', sampling: str = 'softmax',
+                 target_norm: str = 'sliding', data_preprocessor: dict | None = None, init_cfg=None):
         if objective not in OBJECTIVES:
             raise ValueError(f'objective must be one of {OBJECTIVES} (cim.txt Sec. 2.2), got {objective!r}')
+        if masking not in ('random', 'blockwise'):
+            raise ValueError(f"masking must be 'random' or 'blockwise' (cim.txt Table 4), got {masking!r}")
+        if sampling not in SAMPLING or target_norm not in TARGETS:
+            raise ValueError(f'sampling must be one of {SAMPLING} (cim.txt Table 7) and target_norm one of '
+                             f'{TARGETS} (Table 6); got {sampling!r}, {target_norm!r}')
         super().__init__(backbone=backbone, head=head, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.objective, self.enhancer_loss_weight = objective, enhancer_loss_weight
         self.num_masked = tuple(num_masked) if isinstance(num_masked, (list, tuple)) else num_masked
         self.temperature, self.window_size, self.patch_size = temperature, window_size, patch_size
+        self.masking, self.sampling, self.target_norm = masking, sampling, target_norm
         self.tokenizer = MODELS.build(tokenizer)
         self.tokenizer.requires_grad_(False)
         generator = dict(generator)
@@ -123,7 +148,7 @@ class CiM(BaseSelfSupervisor):
         Returns:
             (corrupted image [N, 3, H, W] normalised like ``inputs``, corrupted ids [N, L]).
         """
-        sampled = gumbel_sample(logits.detach(), self.temperature)                     # [N, L]
+        sampled = sample_replacements(logits.detach(), self.sampling, self.temperature)  # [N, L]
         ids = torch.where(mask, sampled, golden.flatten(1))                            # replace(g, m, x_sampling)
         image = self.tokenizer.decode(ids.view_as(golden)).float()                     # [N, 3, h*d, w*d]
         if image.shape[-2:] != inputs.shape[-2:]:
@@ -134,7 +159,10 @@ class CiM(BaseSelfSupervisor):
         """Run the generator: golden tokens, mask, BEiT logits, corrupted image and ids."""
         golden = self.golden_tokens(inputs)                                            # [N, h, w]
         n, num_tokens = golden.shape[0], golden[0].numel()
-        mask = random_count_mask(n, num_tokens, self.num_masked, device=inputs.device)  # [N, L]
+        if self.masking == 'random':
+            mask = random_count_mask(n, num_tokens, self.num_masked, device=inputs.device)  # [N, L]
+        else:
+            mask = blockwise_count_mask(n, tuple(golden.shape[1:]), self.num_masked).to(inputs.device)
         logits = self.generator(inputs, mask)                                          # [N, L, V]
         corrupted, ids = self.corrupt(inputs, golden, mask, logits)
         return {'golden': golden.flatten(1), 'mask': mask, 'logits': logits, 'corrupted': corrupted, 'ids': ids}
@@ -153,7 +181,7 @@ class CiM(BaseSelfSupervisor):
         out = self.enhance(gen['corrupted'])
         replaced = revdet_labels(gen['ids'], gen['golden'])                            # [N, L]
         if self.objective == 'respix':
-            target, _, _ = sliding_window_normalize(x, self.window_size)
+            target = respix_target(x, self.target_norm, self.window_size, self.patch_size)
             loss_enh = respix_loss(out, target)
         else:
             loss_enh = revdet_loss(out, replaced)
@@ -183,8 +211,7 @@ class CiM(BaseSelfSupervisor):
         pixel_mask = F.interpolate(token_mask, size=(h, w), mode='nearest')            # [N, 1, H, W], 1 = masked
         out = self.enhance(gen['corrupted'])
         if self.objective == 'respix':
-            _, mean, std = sliding_window_normalize(inputs, self.window_size)
-            output = out.float() * std + mean
+            output = respix_denormalize(out, inputs, self.target_norm, self.window_size, self.patch_size)
         else:
             prob = torch.sigmoid(out.float()).view(n, 1, *grid)
             keep = 1 - F.interpolate(prob, size=(h, w), mode='nearest')

@@ -51,6 +51,54 @@ def sliding_window_normalize(images: torch.Tensor, window: int = 8, eps: float =
     return (x - mean) / std, mean, std
 
 
+def patch_normalize(images: torch.Tensor, patch: int = 16, eps: float = 1e-6) -> torch.Tensor:
+    """MAE's per-patch normalised pixels (mae.txt Sec. 3), the "non-overlap window" row of cim.txt Table 6.
+
+    Every ``patch`` x ``patch`` patch is normalised by the mean and (unbiased) variance of all its pixels and
+    channels, as MAE's target. Returns [N, C, H, W].
+    """
+    n, c, h, w = images.shape
+    x = images.float().reshape(n, c, h // patch, patch, w // patch, patch).permute(0, 2, 4, 1, 3, 5)
+    x = x.reshape(n, h // patch, w // patch, -1)                                       # [N, h, w, C*p*p]
+    x = (x - x.mean(-1, keepdim=True)) / (x.var(-1, keepdim=True) + eps).sqrt()
+    x = x.reshape(n, h // patch, w // patch, c, patch, patch).permute(0, 3, 1, 4, 2, 5)
+    return x.reshape(n, c, h, w)
+
+
+TARGETS = ('sliding', 'patch', 'none')
+
+
+def respix_target(images: torch.Tensor, norm: str = 'sliding', window: int = 8, patch: int = 16) -> torch.Tensor:
+    """RESPIX target [N, C, H, W] for the three rows of cim.txt Table 6.
+
+    'sliding' (the paper's, 8x8 sliding window), 'patch' (MAE's non-overlapping patches), 'none' (the input
+    pixels as they come from the data preprocessor).
+    """
+    if norm == 'sliding':
+        return sliding_window_normalize(images, window)[0]
+    if norm == 'patch':
+        return patch_normalize(images, patch)
+    if norm == 'none':
+        return images.float()
+    raise ValueError(f'RESPIX target normalisation must be one of {TARGETS} (cim.txt Table 6), got {norm!r}')
+
+
+def respix_denormalize(pred: torch.Tensor, images: torch.Tensor, norm: str = 'sliding', window: int = 8,
+                       patch: int = 16) -> torch.Tensor:
+    """A RESPIX prediction back in the pixel space of ``images``, with the original's statistics (for figures;
+    cim.txt footnote 1: "we have to inject the original image's information in order to visualize")."""
+    if norm == 'sliding':
+        _, mean, std = sliding_window_normalize(images, window)
+        return pred.float() * std + mean
+    if norm == 'patch':
+        n, c, h, w = images.shape
+        cells = images.float().reshape(n, c, h // patch, patch, w // patch, patch)
+        mean = cells.mean((1, 3, 5), keepdim=True)
+        std = (cells.var((1, 3, 5), keepdim=True) + 1e-6).sqrt()
+        return (pred.float().reshape(cells.shape) * std + mean).reshape(n, c, h, w)
+    return pred.float()
+
+
 def respix_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """l1 + l2 (mean squared) over all pixels and channels (cim.txt Sec. 2.3); pred, target: [N, 3, H, W]."""
     if pred.shape != target.shape:
