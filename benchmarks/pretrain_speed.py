@@ -125,8 +125,10 @@ def fake_batch(model, batch_size: int, size: int, device):
     return images, samples
 
 
-def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str) -> dict:
-    """Build one variant with its AdamW optimizer and a fixed batch; return its ``step`` and forward FLOPs."""
+def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str,
+            count: bool = True) -> dict:
+    """Build one variant with its AdamW optimizer and a fixed batch; return its ``step`` and (if ``count``)
+    its forward FLOPs per image."""
     import torch
 
     import mimbench  # noqa: F401
@@ -135,9 +137,11 @@ def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()
-    one_image, one_sample = fake_batch(model, 1, size, 'cpu')
-    with torch.no_grad():
-        flops = count_flops(_LossForward(model.eval(), one_sample), one_image)  # multiply-adds per image
+    flops = float('nan')
+    if count:
+        one_image, one_sample = fake_batch(model, 1, size, 'cpu')
+        with torch.no_grad():
+            flops = count_flops(_LossForward(model.eval(), one_sample), one_image)  # multiply-adds per image
     model.train().to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
     use_bf16 = dtype == 'bf16' or (dtype == 'auto' and device == 'cuda' and torch.cuda.is_bf16_supported())
@@ -182,7 +186,7 @@ def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype:
 
     import mimbench  # noqa: F401  (imported before the baseline so it is not counted)
     base = current_rss_gib()
-    variant = prepare(model_cfg, size, batch_size, device, dtype)
+    variant = prepare(model_cfg, size, batch_size, device, dtype, count=False)   # tracing would add to the peak
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     time_steps(variant, 2, device)
