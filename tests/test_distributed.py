@@ -39,6 +39,8 @@ val_cfg = dict()
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2), logger=dict(type='LoggerHook', interval=1))
 randomness = dict(seed=0)
+custom_hooks = [dict(type='mimbench.ResultRecordHook')]
+mimbench = dict(task='in1k', method='random', backbone='vit-smoke', scale='smoke')
 """
 
 
@@ -78,3 +80,8 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     for key in one:
         torch.testing.assert_close(two[key], one[key], rtol=1e-4, atol=1e-5, msg=key)
     assert _accuracy(single) == _accuracy(double)
+    # and the result records agree: same metrics, same steps
+    from mimbench.results import read_record
+    one_rec, = [read_record(p) for p in (tmp_path / 'one' / 'results').glob('*.json')]
+    two_rec, = [read_record(p) for p in (tmp_path / 'two' / 'results').glob('*.json')]
+    assert one_rec.metrics == two_rec.metrics and one_rec.iters == two_rec.iters
