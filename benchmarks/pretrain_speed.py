@@ -186,7 +186,7 @@ def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype:
 
     import mimbench  # noqa: F401  (imported before the baseline so it is not counted)
     base = current_rss_gib()
-    variant = prepare(model_cfg, size, batch_size, device, dtype, count=False)  # no tracing: it adds to the peak
+    variant = prepare(model_cfg, size, batch_size, device, dtype, count=False)
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     time_steps(variant, 2, device)
