@@ -65,7 +65,8 @@ class CiM(BaseSelfSupervisor):
     Args:
         backbone: the enhancer (``mmpretrain.VisionTransformer`` with ``out_type='featmap'`` or
             ``mmpretrain.ResNet``); its last output is the feature map the head reads.
-        tokenizer: frozen image tokenizer (``mimbench.DALLETokenizer`` as the paper, or ``mimbench.VQTokenizer``).
+        tokenizer: frozen image tokenizer (``mimbench.DALLETokenizer`` as the paper, or
+            ``mimbench.VQTokenizer``).
         generator: the small BEiT (``mimbench.CiMGenerator``); ``vocab_size`` is taken from the tokenizer.
         head: ``mimbench.CiMPixelHead`` (RESPIX) or ``mimbench.CiMTokenDetectionHead`` (REVDET).
         objective: 'respix' or 'revdet' (cim.txt Sec. 2.2).
@@ -81,11 +82,12 @@ class CiM(BaseSelfSupervisor):
         target_norm: RESPIX target, 'sliding' (the paper's), 'patch' (MAE's) or 'none' (cim.txt Table 6).
     """
 
-    def __init__(self, backbone: dict, tokenizer: dict, generator: dict, head: dict, objective: str = 'respix',
-                 enhancer_loss_weight: float = 10.0, num_masked: int | tuple[int, int] = (100, 120),
-                 num_shared_layers: int = 0, temperature: float = 1.0, window_size: int = 8,
-                 patch_size: int = 16, masking: str = 'random', sampling: str = 'softmax',
-                 target_norm: str = 'sliding', data_preprocessor: dict | None = None, init_cfg=None):
+    def __init__(self, backbone: dict, tokenizer: dict, generator: dict, head: dict,
+                 objective: str = 'respix', enhancer_loss_weight: float = 10.0,
+                 num_masked: int | tuple[int, int] = (100, 120), num_shared_layers: int = 0,
+                 temperature: float = 1.0, window_size: int = 8, patch_size: int = 16,
+                 masking: str = 'random', sampling: str = 'softmax', target_norm: str = 'sliding',
+                 data_preprocessor: dict | None = None, init_cfg=None):
         if objective not in OBJECTIVES:
             raise ValueError(f'objective must be one of {OBJECTIVES} (cim.txt Sec. 2.2), got {objective!r}')
         if masking not in ('random', 'blockwise'):
@@ -110,7 +112,7 @@ class CiM(BaseSelfSupervisor):
             self.generator.share_with(self.backbone, num_shared_layers)
 
     def train(self, mode: bool = True):
-        """The tokenizer stays frozen and in eval mode (cim.txt Sec. 2.3 "the whole image tokenizer is frozen")."""
+        """The tokenizer stays in eval mode (cim.txt Sec. 2.3 "the whole image tokenizer is frozen")."""
         super().train(mode)
         self.tokenizer.eval()
         return self
@@ -132,10 +134,12 @@ class CiM(BaseSelfSupervisor):
         h, w = inputs.shape[-2:]
         if h % self.patch_size or w % self.patch_size:
             raise ValueError(f'image size {(h, w)} must be a multiple of patch_size {self.patch_size}')
-        view = (h // self.patch_size * self.tokenizer.downsample, w // self.patch_size * self.tokenizer.downsample)
+        scale = self.tokenizer.downsample
+        view = (h // self.patch_size * scale, w // self.patch_size * scale)
         unit = self._to_unit(inputs.float())
         if view != (h, w):
-            unit = F.interpolate(unit, size=view, mode='bicubic', align_corners=False, antialias=True).clamp(0, 1)
+            unit = F.interpolate(unit, size=view, mode='bicubic', align_corners=False, antialias=True)
+            unit = unit.clamp(0, 1)
         return self.tokenizer.encode(unit)
 
     @torch.no_grad()
@@ -149,7 +153,7 @@ class CiM(BaseSelfSupervisor):
             (corrupted image [N, 3, H, W] normalised like ``inputs``, corrupted ids [N, L]).
         """
         sampled = sample_replacements(logits.detach(), self.sampling, self.temperature)  # [N, L]
-        ids = torch.where(mask, sampled, golden.flatten(1))                            # replace(g, m, x_sampling)
+        ids = torch.where(mask, sampled, golden.flatten(1))             # Eq. 2: replace(g, m, x_sampling)
         image = self.tokenizer.decode(ids.view_as(golden)).float()                     # [N, 3, h*d, w*d]
         if image.shape[-2:] != inputs.shape[-2:]:
             image = F.interpolate(image, size=inputs.shape[-2:], mode='bilinear', align_corners=False)
@@ -165,11 +169,12 @@ class CiM(BaseSelfSupervisor):
             mask = blockwise_count_mask(n, tuple(golden.shape[1:]), self.num_masked).to(inputs.device)
         logits = self.generator(inputs, mask)                                          # [N, L, V]
         corrupted, ids = self.corrupt(inputs, golden, mask, logits)
-        return {'golden': golden.flatten(1), 'mask': mask, 'logits': logits, 'corrupted': corrupted, 'ids': ids}
+        return {'golden': golden.flatten(1), 'mask': mask, 'logits': logits, 'corrupted': corrupted,
+                'ids': ids}
 
     # ---- the enhancer -------------------------------------------------------------------------------------
     def enhance(self, corrupted: torch.Tensor) -> torch.Tensor:
-        """Enhancer + linear head: [N, 3, H, W] -> pixels [N, 3, H, W] (RESPIX) or token logits [N, L] (REVDET)."""
+        """Enhancer + linear head: [N, 3, H, W] -> pixels [N, 3, H, W] (RESPIX) or logits [N, L] (REVDET)."""
         feat = self.backbone(corrupted)[-1]                                            # [N, C, H/s, W/s]
         return self.head(feat)
 
@@ -208,7 +213,8 @@ class CiM(BaseSelfSupervisor):
         n, _, h, w = inputs.shape
         grid = (h // self.patch_size, w // self.patch_size)
         token_mask = gen['mask'].view(n, 1, *grid).float()
-        pixel_mask = F.interpolate(token_mask, size=(h, w), mode='nearest')            # [N, 1, H, W], 1 = masked
+        # [N, 1, H, W], 1 = masked
+        pixel_mask = F.interpolate(token_mask, size=(h, w), mode='nearest')
         out = self.enhance(gen['corrupted'])
         if self.objective == 'respix':
             output = respix_denormalize(out, inputs, self.target_norm, self.window_size, self.patch_size)

@@ -1,4 +1,4 @@
-"""CiM's trainable generator part: a small BEiT that predicts visual tokens at masked positions (cim.txt Sec. 2.1).
+"""CiM's trainable generator: a small BEiT predicting visual tokens at masked positions (cim.txt Sec. 2.1).
 
 The small BEiT (cim.txt Sec. 2.1, 2.3 Eq. 1) patch-embeds the *real* image, replaces the embeddings at
 ``k`` random positions by a learned [MASK] embedding, runs a few Transformer layers (4-6, cim.txt Table 5,
@@ -60,14 +60,16 @@ def blockwise_count_mask(batch: int, grid: tuple[int, int], num_masked: int | tu
     from mmpretrain.datasets.transforms import BEiTMaskGenerator
     k = num_masked if isinstance(num_masked, int) else (num_masked[0] + num_masked[1]) // 2
     generator = BEiTMaskGenerator(input_size=grid, num_masking_patches=k, min_num_patches=min(min_block, k))
-    masks = [torch.as_tensor(generator.transform({})['mask'], dtype=torch.bool).flatten() for _ in range(batch)]
+    masks = [torch.as_tensor(generator.transform({})['mask'], dtype=torch.bool).flatten()
+             for _ in range(batch)]
     return torch.stack(masks)                                                               # [N, L]
 
 
 SAMPLING = ('softmax', 'argmax', 'uniform')
 
 
-def sample_replacements(logits: torch.Tensor, strategy: str = 'softmax', temperature: float = 1.0) -> torch.Tensor:
+def sample_replacements(logits: torch.Tensor, strategy: str = 'softmax',
+                        temperature: float = 1.0) -> torch.Tensor:
     """Replacement tokens [...] from BEiT logits [..., V] by one of the strategies of cim.txt Table 7.
 
     'softmax' (the paper's, "Gumbel sampling" in Table 7), 'argmax' (the most likely token) and 'uniform'
@@ -121,7 +123,8 @@ class CiMGenerator(BaseModule):
         num_patches = (img_size // patch_size) ** 2
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
-        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + num_patches, embed_dims))     # 1-D absolute (Table 9)
+        # 1-D absolute (Table 9)
+        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + num_patches, embed_dims))
         self.layers = nn.ModuleList(
             TransformerEncoderLayer(embed_dims, num_heads, feedforward_channels, qkv_bias=True)
             for _ in range(num_layers))
@@ -145,9 +148,11 @@ class CiMGenerator(BaseModule):
             raise ValueError(
                 f'weight sharing needs a ViT enhancer with embed_dims={self.embed_dims} and patch size '
                 f'{self.patch_size}; got {type(enhancer).__name__} (embed_dims={own}). Set '
-                'model.num_shared_layers=0 for other enhancers (cim.txt Table 9: ResNet uses width 384, no sharing).')
+                'model.num_shared_layers=0 for other enhancers (cim.txt Table 9: ResNet uses width 384, '
+                'no sharing).')
         if not 0 < num_layers < self.num_layers:
-            raise ValueError(f'can share 1..{self.num_layers - 1} layers of a {self.num_layers}-layer generator, '
+            raise ValueError(f'can share 1..{self.num_layers - 1} layers of a {self.num_layers}-layer '
+                             'generator, '
                              f'got {num_layers}')
         self._shared = (enhancer.patch_embed, *enhancer.layers[:num_layers])
         del self.patch_embed
@@ -169,15 +174,18 @@ class CiMGenerator(BaseModule):
         x, _ = patch_embed(images)                                                    # x: [N, L, D]
         n, num_tokens, _ = x.shape
         if mask.shape != (n, num_tokens):
-            raise ValueError(f'mask must be [N, L] = {(n, num_tokens)} for these images, got {tuple(mask.shape)}')
-        x = torch.where(mask.unsqueeze(-1), self.mask_token.to(x.dtype), x)          # Eq. 1 replace(x, m, [MASK])
+            raise ValueError(f'mask must be [N, L] = {(n, num_tokens)} for these images, '
+                             f'got {tuple(mask.shape)}')
+        # Eq. 1 replace(x, m, [MASK])
+        x = torch.where(mask.unsqueeze(-1), self.mask_token.to(x.dtype), x)
         x = torch.cat([self.cls_token.expand(n, -1, -1), x], dim=1) + self.pos_embed  # [N, 1 + L, D]
         for layer in (*self._shared[1:], *self.layers):
             x = layer(x)
         return self.head(self.norm(x[:, 1:]))                                           # [N, L, V]
 
     @staticmethod
-    def loss(logits: torch.Tensor, golden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(logits: torch.Tensor, golden: torch.Tensor, mask: torch.Tensor
+             ) -> tuple[torch.Tensor, torch.Tensor]:
         """Cross-entropy of the golden tokens at the masked positions (cim.txt Sec. 2.3) and their accuracy.
 
         Args:

@@ -25,7 +25,7 @@ from mimbench.registry import MODELS
 
 def sliding_window_normalize(images: torch.Tensor, window: int = 8, eps: float = 1e-6
                              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Normalise every pixel by the mean and std of the ``window`` x ``window`` pixels around it (RESPIX target).
+    """Normalise each pixel by the mean and std of the ``window`` x ``window`` pixels around it (RESPIX).
 
     cim.txt Sec. 2.2 / Fig. 4 / Table 6. Per channel; for an even window the pixel sits at offset
     ``window // 2`` (rows/columns ``i - 4 .. i + 3`` for 8). At the borders the window is cut to the pixels
@@ -68,7 +68,8 @@ def patch_normalize(images: torch.Tensor, patch: int = 16, eps: float = 1e-6) ->
 TARGETS = ('sliding', 'patch', 'none')
 
 
-def respix_target(images: torch.Tensor, norm: str = 'sliding', window: int = 8, patch: int = 16) -> torch.Tensor:
+def respix_target(images: torch.Tensor, norm: str = 'sliding', window: int = 8,
+                  patch: int = 16) -> torch.Tensor:
     """RESPIX target [N, C, H, W] for the three rows of cim.txt Table 6.
 
     'sliding' (the paper's, 8x8 sliding window), 'patch' (MAE's non-overlapping patches), 'none' (the input
@@ -139,9 +140,10 @@ class CiMPixelHead(_LinearShuffleHead):
 
 @MODELS.register_module()
 class CiMTokenDetectionHead(_LinearShuffleHead):
-    """REVDET head: feature map [N, C, H/s, W/s] -> one logit per visual token [N, L] (tokens of ``token_size`` px).
+    """REVDET head: feature map [N, C, H/s, W/s] -> one logit per visual token [N, L] (``token_size`` px).
 
-    ``stride / token_size`` logits per side come from each location: 1 for ViT/16, 2x2 for ResNet-50 (stride 32).
+    ``stride / token_size`` logits per side come from each location: 1 for ViT/16, 2x2 for ResNet-50
+    (stride 32).
     """
 
     def __init__(self, in_channels: int, stride: int, token_size: int = 16):

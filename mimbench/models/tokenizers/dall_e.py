@@ -58,7 +58,7 @@ def unmap_pixels(x: torch.Tensor) -> torch.Tensor:
 
 
 class DALLEConv2d(nn.Module):
-    """Square 'same' convolution with parameters named ``w`` [out, in, k, k] and ``b`` [out], as the release."""
+    """Square 'same' convolution with parameters ``w`` [out, in, k, k] and ``b`` [out], as the release."""
 
     def __init__(self, n_in: int, n_out: int, kw: int):
         super().__init__()
@@ -83,7 +83,8 @@ class DALLEBlock(nn.Module):
         widths = [n_in, n_hid, n_hid, n_hid, n_out]
         layers = []
         for i, k in enumerate(kernels):
-            layers += [(f'relu_{i + 1}', nn.ReLU()), (f'conv_{i + 1}', DALLEConv2d(widths[i], widths[i + 1], k))]
+            conv = DALLEConv2d(widths[i], widths[i + 1], k)
+            layers += [(f'relu_{i + 1}', nn.ReLU()), (f'conv_{i + 1}', conv)]
         self.res_path = nn.Sequential(OrderedDict(layers))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -129,8 +130,8 @@ class DALLEEncoder(nn.Module):
 class DALLEDecoder(nn.Module):
     """DALL-E dVAE decoder: one-hot tokens [N, V, h, w] -> logit-Laplace statistics [N, 6, 8h, 8w]."""
 
-    def __init__(self, n_init: int = 128, n_hid: int = 256, n_blk_per_group: int = 2, output_channels: int = 3,
-                 vocab_size: int = 8192, group_count: int = 4):
+    def __init__(self, n_init: int = 128, n_hid: int = 256, n_blk_per_group: int = 2,
+                 output_channels: int = 3, vocab_size: int = 8192, group_count: int = 4):
         super().__init__()
         if group_count != 4:
             raise ValueError(f'the DALL-E decoder has 4 groups, got group_count={group_count}')
@@ -215,10 +216,12 @@ def _load_legacy_restricted(path: Path):
 
         def persistent_load(self, pid):
             kind = pid[0].decode() if isinstance(pid[0], bytes) else pid[0]
-            if kind == 'module':          # (class, source file, source): the class (a stand-in), source unused
+            # (class, source file, source): the class (a stand-in), source unused
+            if kind == 'module':
                 return pid[1]
             if kind != 'storage' or pid[5] is not None:
-                raise pickle.UnpicklingError(f'unsupported storage record {pid[:1]} (views are not supported)')
+                raise pickle.UnpicklingError(f'unsupported storage record {pid[:1]} '
+                                             '(views are not supported)')
             dtype, key, numel = pid[1], pid[2], pid[4]
             if key not in bases:
                 bases[key] = torch.empty(numel, dtype=dtype)
@@ -249,7 +252,7 @@ def _collect_parameters(obj, prefix: str, out: dict) -> None:
 
 
 def load_dall_e_state_dict(path: str | Path, trust_pickle: bool = False) -> dict[str, torch.Tensor]:
-    """State dict of a published DALL-E weight file (``encoder.pkl`` / ``decoder.pkl``) or of a saved state dict.
+    """State dict of a published DALL-E weight file (``encoder.pkl`` / ``decoder.pkl``) or a saved state dict.
 
     Args:
         path: the file users downloaded from the DALL-E release (or a ``torch.save``-d state dict).
@@ -262,12 +265,15 @@ def load_dall_e_state_dict(path: str | Path, trust_pickle: bool = False) -> dict
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
-            f'DALL-E weight file {path} not found. Download encoder.pkl and decoder.pkl of the DALL-E release '
-            '(github.com/openai/DALL-E README: cdn.openai.com/dall-e/encoder.pkl, .../decoder.pkl) on a machine '
+            f'DALL-E weight file {path} not found. Download encoder.pkl and decoder.pkl of the DALL-E '
+            'release '
+            '(github.com/openai/DALL-E README: cdn.openai.com/dall-e/encoder.pkl, .../decoder.pkl) '
+            'on a machine '
             'with internet access and pass their paths (model.tokenizer.encoder_path / decoder_path).')
     if trust_pickle:
         obj = torch.load(path, map_location='cpu', weights_only=False)
-        return {k: v.detach().clone() for k, v in (obj if isinstance(obj, dict) else obj.state_dict()).items()}
+        state = obj if isinstance(obj, dict) else obj.state_dict()
+        return {k: v.detach().clone() for k, v in state.items()}
     with torch.serialization.safe_globals([(_PickledObject, name) for name in _PICKLED_CLASSES]):
         try:
             if zipfile.is_zipfile(path):
@@ -276,7 +282,8 @@ def load_dall_e_state_dict(path: str | Path, trust_pickle: bool = False) -> dict
                 obj = _load_legacy_restricted(path)
         except Exception as err:   # the unpickler names the global it refused
             raise RuntimeError(
-                f'could not read {path} safely: {err}\nExpected a DALL-E dVAE pickle (encoder.pkl/decoder.pkl) or '
+                f'could not read {path} safely: {err}\nExpected a DALL-E dVAE pickle (encoder.pkl/'
+                'decoder.pkl) or '
                 'a state dict. If the file comes from a source you trust, pass trust_pickle=True '
                 '(model.tokenizer.trust_pickle=True) to load it with full pickle.') from err
     if isinstance(obj, dict):
@@ -284,7 +291,8 @@ def load_dall_e_state_dict(path: str | Path, trust_pickle: bool = False) -> dict
     state: dict[str, torch.Tensor] = {}
     _collect_parameters(obj, '', state)
     if not state:
-        raise RuntimeError(f'{path} holds a {type(obj).__name__} without parameters; expected a DALL-E module')
+        raise RuntimeError(f'{path} holds a {type(obj).__name__} without parameters; '
+                           'expected a DALL-E module')
     return state
 
 
@@ -295,7 +303,8 @@ def _load_into(module: nn.Module, state: dict, path) -> None:
     wrong = [k for k in own if k in state and own[k].shape != state[k].shape]
     if missing or unexpected or wrong:
         raise RuntimeError(
-            f'{path} does not match {type(module).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}, '
+            f'{path} does not match {type(module).__name__}: missing {missing[:5]}, '
+            f'unexpected {unexpected[:5]}, '
             f'shape mismatch {[(k, tuple(state[k].shape), tuple(own[k].shape)) for k in wrong[:5]]}. '
             'Check that the file is the DALL-E encoder.pkl/decoder.pkl and that the arguments '
             '(n_hid, vocab_size, ...) are the release\'s defaults.')
@@ -332,7 +341,8 @@ class DALLETokenizer(BaseModule):
     def init_weights(self) -> None:
         """Load the published weights (the paper's frozen tokenizer, cim.txt Sec. 2.3)."""
         if self.encoder_path is None or self.decoder_path is None:
-            print_log('DALLETokenizer: no encoder_path/decoder_path given, the tokenizer keeps RANDOM weights '
+            print_log('DALLETokenizer: no encoder_path/decoder_path given, the tokenizer keeps RANDOM '
+                      'weights '
                       '(fine for tests, meaningless for pre-training)', logger='current', level=30)
             return
         for module, path in ((self.encoder, self.encoder_path), (self.decoder, self.decoder_path)):
@@ -346,6 +356,6 @@ class DALLETokenizer(BaseModule):
 
     @torch.no_grad()
     def decode(self, ids: torch.Tensor) -> torch.Tensor:
-        """Token ids [N, h, w] -> RGB in [0, 1] [N, 3, 8h, 8w] (sigmoid of the logit-Laplace means, unmapped)."""
+        """Token ids [N, h, w] -> RGB in [0, 1] [N, 3, 8h, 8w] (sigmoid of the logit-Laplace means)."""
         stats = self.decoder.forward_ids(ids)
         return unmap_pixels(torch.sigmoid(stats[:, :3]))

@@ -52,11 +52,12 @@ class VQTokenizer(BaseModule):
             None keeps random weights (tests and smoke runs only).
     """
 
-    def __init__(self, vocab_size: int = 1024, code_dims: int = 64, channels: int = 128, num_res_blocks: int = 2,
-                 downsample_steps: int = 3, ema_decay: float = 0.99, checkpoint: str | None = None,
-                 init_cfg=None):
+    def __init__(self, vocab_size: int = 1024, code_dims: int = 64, channels: int = 128,
+                 num_res_blocks: int = 2, downsample_steps: int = 3, ema_decay: float = 0.99,
+                 checkpoint: str | None = None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.vocab_size, self.code_dims, self.ema_decay, self.checkpoint = vocab_size, code_dims, ema_decay, checkpoint
+        self.vocab_size, self.code_dims, self.ema_decay = vocab_size, code_dims, ema_decay
+        self.checkpoint = checkpoint
         self.downsample = 2 ** downsample_steps
         down, up = [nn.Conv2d(3, channels, 3, padding=1)], []
         for _ in range(downsample_steps):
@@ -80,8 +81,10 @@ class VQTokenizer(BaseModule):
         state = state.get('state_dict', state)
         own = {k[len('tokenizer.'):]: v for k, v in state.items() if k.startswith('tokenizer.')}
         if not own:
-            raise RuntimeError(f'{self.checkpoint} has no "tokenizer.*" keys; expected a checkpoint written by '
-                               'training a mimbench.VQTokenizerPretrainer config (configs/pretrain/cim/vqtokenizer_*).')
+            raise RuntimeError(f'{self.checkpoint} has no "tokenizer.*" keys; expected a checkpoint '
+                               'written by '
+                               'training a mimbench.VQTokenizerPretrainer config '
+                               '(configs/pretrain/cim/vqtokenizer_*).')
         _load_checkpoint_to_model(self, own, strict=True)
         self._is_init = True
 
@@ -112,7 +115,7 @@ class VQTokenizer(BaseModule):
 
     @torch.no_grad()
     def init_codebook(self, z: torch.Tensor) -> None:
-        """Codes start at encoder outputs of the first training batch (data-dependent init, avoids collapse)."""
+        """Codes start at encoder outputs of the first training batch (data-dependent, avoids collapse)."""
         flat = z.permute(0, 2, 3, 1).reshape(-1, self.code_dims)
         picks = flat[torch.randint(0, flat.shape[0], (self.vocab_size,), device=flat.device)]
         picks = picks + 0.01 * flat.std() * torch.randn_like(picks)      # distinct even when picks repeat
@@ -126,7 +129,8 @@ class VQTokenizer(BaseModule):
 
     @torch.no_grad()
     def update_codebook(self, z: torch.Tensor, ids: torch.Tensor) -> None:
-        """EMA k-means step on a batch of encoder features; codes below 3% of a fair share restart at random features."""
+        """EMA k-means step on a batch of encoder features; codes below 3% of a fair share restart at random
+        features."""
         flat = z.permute(0, 2, 3, 1).reshape(-1, self.code_dims)
         onehot = F.one_hot(ids.flatten(), self.vocab_size).type_as(flat)              # [M, K]
         count, total = onehot.sum(0), onehot.t() @ flat
@@ -175,7 +179,8 @@ class VQTokenizerPretrainer(BaseModel):
         self.tokenizer = MODELS.build(tokenizer)
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
-        images = inputs[0] if isinstance(inputs, (list, tuple)) else inputs             # [N, 3, H, W] in [0, 1]
+        # [N, 3, H, W] in [0, 1]
+        images = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
         if mode == 'loss':
             return self.tokenizer.forward_train(images)
         if mode == 'tensor':
