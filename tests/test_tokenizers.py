@@ -84,14 +84,16 @@ def test_dall_e_loader_round_trips_a_published_layout_file(tmp_path, legacy):
     assert tok.decode(ids).shape == (2, 3, 32, 32)
 
 
-def test_dall_e_loader_runs_no_code_from_the_pickle(tmp_path):
+@pytest.mark.parametrize('legacy', [False, True], ids=['zip', 'legacy'])
+def test_dall_e_loader_runs_no_code_from_the_pickle(tmp_path, legacy):
     import os
 
     class Payload:
         def __reduce__(self):
             return (os.makedirs, (str(tmp_path / 'pwned'),))
 
-    torch.save({'blocks.input.w': torch.zeros(1), 'x': Payload()}, tmp_path / 'evil.pkl')
+    torch.save({'blocks.input.w': torch.zeros(1), 'x': Payload()}, tmp_path / 'evil.pkl',
+               _use_new_zipfile_serialization=not legacy)
     with pytest.raises(RuntimeError, match='could not read .* safely'):
         load_dall_e_state_dict(tmp_path / 'evil.pkl')
     assert not (tmp_path / 'pwned').exists()
