@@ -7,8 +7,14 @@ import torch
 
 import mimbench  # noqa: F401  (registers mimbench modules)
 from mimbench.checkpoints import load_backbone_checkpoint
-from mimbench.models.adapters import (FeatureBatchNorm, MixMIMMultiScale, RelativePositionBias, ViTMultiScale,
-                                      group_ends, output_strides)
+from mimbench.models.adapters import (
+    FeatureBatchNorm,
+    MixMIMMultiScale,
+    RelativePositionBias,
+    ViTMultiScale,
+    group_ends,
+    output_strides,
+)
 from mimbench.registry import MODELS
 
 VIT_SMOKE = dict(type='mmpretrain.VisionTransformer', img_size=64, patch_size=16,

@@ -9,7 +9,8 @@ import pytest
 from mmengine.config import Config
 
 import mimbench  # noqa: F401
-from mimbench.results import METRICS, TASKS as RECORD_TASKS
+from mimbench.results import METRICS
+from mimbench.results import TASKS as RECORD_TASKS
 from mimbench.transfer import tasks
 from mimbench.transfer.record_hook import ResultRecordHook, best_of, map_metrics
 
@@ -39,6 +40,8 @@ def test_task_config_lookup_and_errors():
     assert tasks.task_config('coco', 'vit-smoke', 'smoke') == tasks.task_config('coco', 'vit', 'smoke')
     assert 'linear_vit' in tasks.task_config('in1k', 'vit-b', protocol='linear')
     assert 'fcn_resnet-50' in tasks.task_config('ade20k', 'resnet-50')
+    assert '_cim_' in tasks.task_config('in1k', 'vit-b', method='cim-respix')
+    assert '_mae_' in tasks.task_config('in1k', 'vit-b', method='mae')   # no variant: the default recipe
     with pytest.raises(ValueError, match='unknown task'):
         tasks.task_config('voc', 'vit-b')
     with pytest.raises(ValueError, match='unknown backbone'):
@@ -90,6 +93,9 @@ def test_full_recipes_use_mixed_precision_and_paper_values(path):
     ('in1k/finetune_vit-large-p16_mae_8xb128-50e_in1k.py', dict(epochs=50, decay=0.75)),
     ('in1k/linear_vit-base-p16_mae_32xb512-90e_in1k.py', dict(lr=6.4, wd=0.0, epochs=90)),   # mae.txt Table 10
     ('in1k/finetune_mixmim-base_mixmim_8xb128-100e_in1k.py', dict(lr=2e-3, decay=0.7, epochs=100)),  # mixmim T12
+    ('in1k/finetune_vit-base-p16_cim_8xb128-100e_in1k.py',         # cim.txt Table 10
+     dict(lr=3e-3, wd=0.05, decay=0.8, epochs=100, batch=1024)),
+    ('in1k/finetune_resnet-50_cim_8xb256-100e_in1k.py', dict(lr=12e-3, wd=0.02, batch=2048, epochs=100)),  # T11
     ('inat2018/finetune_swin-base_simmim_8xb256-100e_inat2018.py',  # simmim.txt C.1
      dict(lr=1.6e-2, wd=0.05, batch=2048, decay=0.9, epochs=100)),
 ])
@@ -164,7 +170,7 @@ def test_hook_refuses_unlabelled_runs_before_training():
 
 
 def test_hook_refuses_a_method_label_without_loaded_weights():
-    import torch.nn as nn
+    from torch import nn
     model = nn.Linear(2, 2)
     runner = SimpleNamespace(cfg=Config(dict(mimbench=dict(task='coco', method='mae', backbone='vit-b'))),
                              model=model)

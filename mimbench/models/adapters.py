@@ -276,7 +276,7 @@ def output_strides(backbone: nn.Module, size: int = 64) -> list[int]:
     with torch.no_grad():
         outs = backbone(torch.zeros(1, 3, size, size))
     backbone.train(was_training)
-    return [int(math.ceil(size / o.shape[-1])) for o in outs]
+    return [math.ceil(size / o.shape[-1]) for o in outs]
 
 
 @MODELS.register_module()

@@ -33,8 +33,10 @@ PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-he
 class Task:
     """One downstream task.
 
-    ``full`` maps (backbone id, protocol) to a config (a full paper recipe); ``smoke`` maps
-    (family, protocol) to a smoke config. Paths are relative to ``configs/transfer``.
+    ``full`` maps (backbone id, protocol) to the default full paper recipe for that backbone; ``variants`` maps
+    (backbone id, protocol, method) to another paper's recipe for the same backbone (e.g. CiM's ViT-B
+    ImageNet fine-tuning next to MAE's); ``smoke`` maps (family, protocol) to a smoke config. Paths are
+    relative to ``configs/transfer``.
     """
     id: str
     scope: str                      # toolbox that runs it: mmdet | mmseg | mmpretrain
@@ -44,6 +46,7 @@ class Task:
     data_dir: str                   # folder name under a data root holding all tasks (mimbench data make)
     full: dict = field(default_factory=dict)
     smoke: dict = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)
     higher_is_better: bool = True
     version: int = 1
 
@@ -84,7 +87,10 @@ TASK_LIST = (
                ('mixmim-b', 'finetune'): 'in1k/finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
                ('swin-b', 'finetune'): 'in1k/finetune_swin-base_simmim_8xb256-100e_in1k.py',
                ('vit-b', 'linear'): 'in1k/linear_vit-base-p16_mae_32xb512-90e_in1k.py',
-               ('vit-l', 'partial'): 'in1k/partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py'},
+               ('vit-l', 'partial'): 'in1k/partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py',
+               ('resnet-50', 'finetune'): 'in1k/finetune_resnet-50_cim_8xb256-100e_in1k.py'},
+         variants={('vit-b', 'finetune', 'cim-respix'): 'in1k/finetune_vit-base-p16_cim_8xb128-100e_in1k.py',
+                   ('vit-b', 'finetune', 'cim-revdet'): 'in1k/finetune_vit-base-p16_cim_8xb128-100e_in1k.py'},
          smoke={**_cls_smoke('in1k'),
                 ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
                 ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py'}),
@@ -115,12 +121,14 @@ def family_of(backbone: str) -> str:
     return BACKBONES[backbone]
 
 
-def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = 'finetune') -> str:
+def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = 'finetune',
+                method: str | None = None) -> str:
     """Path of the config that transfers ``backbone`` (an id like ``vit-b`` or a family) to ``task``.
 
     ``scale='smoke'`` gives the family's smoke config; ``scale='full'`` the paper recipe for that backbone.
     ``protocol`` picks ImageNet's linear probing / partial fine-tuning, or ADE20K's CiM light heads
-    (``linear-head`` for ViT, ``fcn-head`` for ResNet).
+    (``linear-head`` for ViT, ``fcn-head`` for ResNet). ``method`` picks that method's own recipe where a
+    paper gives one for the same backbone (``variants``), else the backbone's default recipe.
 
     Raises:
         ValueError: unknown task/backbone/scale, or no config for that combination (the message lists the ones
@@ -136,6 +144,8 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
             raise ValueError(f'full-scale recipes are per backbone size; got {backbone!r}. Pass a backbone id '
                              f'such as {", ".join(sorted({b for b, _ in spec.full}))} (or scale="smoke")')
         family_of(backbone)
+        if method is not None and (backbone, protocol, method) in spec.variants:
+            return str(CONFIG_ROOT / spec.variants[(backbone, protocol, method)])
         key, table = (backbone, protocol), spec.full
     else:
         raise ValueError(f"scale must be 'smoke' or 'full', got {scale!r}")
@@ -152,7 +162,7 @@ def all_configs(scale: str | None = None) -> list[str]:
     paths = []
     for spec in TASK_LIST:
         if scale in (None, 'full'):
-            paths += [str(CONFIG_ROOT / p) for p in spec.full.values()]
+            paths += [str(CONFIG_ROOT / p) for p in {**spec.full, **spec.variants}.values()]
         if scale in (None, 'smoke'):
             paths += [str(CONFIG_ROOT / p) for p in spec.smoke.values()]
     return paths
