@@ -97,3 +97,17 @@ def test_pretrained_smoke_encoder_arrives_and_is_recorded(task, family, tiny_dat
     record = read_record(next((tmp_path / 'work' / 'results').glob('*.json')))
     assert record.checkpoint == str(ckpt) and record.checkpoint_sha256 == checkpoint_sha256(ckpt)
     assert record.method == 'mae'
+
+
+def test_record_keeps_final_and_best_of_every_evaluation_and_test_runs(tiny_data_root, tmp_path):
+    """Two evaluations: ``metrics`` is the last, ``best_metrics`` the best of each; ``runner.test()`` (e.g. a
+    multi-scale test) writes its own record."""
+    runner = run_smoke(tasks.task_config('ade20k', 'vit', 'smoke'), 'ade20k', tiny_data_root, tmp_path,
+                       **{'model.backbone.init_cfg': None, 'train_cfg.val_interval': 1})
+    record = read_record(next((tmp_path / 'results').glob('*.json')))
+    assert [h['step'] for h in record.history] == [1, 2]
+    assert record.metrics == record.history[-1]['metrics']
+    assert record.best_metrics == {'miou': max(h['metrics']['miou'] for h in record.history)}
+    runner.test()
+    records = [read_record(p) for p in (tmp_path / 'results').glob('*.json')]
+    assert len(records) == 2 and sum(r.note == 'test run' for r in records) == 1
