@@ -58,6 +58,21 @@ from mimbench.registry import MODELS
 OBJECTIVES = ('respix', 'revdet')
 
 
+def freeze_as_buffers(module: torch.nn.Module) -> torch.nn.Module:
+    """Turn every parameter of ``module`` into a persistent buffer of the same name (the frozen tokenizer).
+
+    The weights keep their state-dict keys (checkpoints, ``load_state_dict`` and the tokenizers' own loaders work
+    unchanged) but are no parameters any more: optimisers, gradient clipping and parameter counts see only
+    what CiM trains, and mmengine's optimiser builder does not log a warning per frozen weight.
+    """
+    for sub in module.modules():
+        for name, param in list(sub._parameters.items()):
+            if param is not None:
+                del sub._parameters[name]
+                sub.register_buffer(name, param.detach().requires_grad_(False))
+    return module
+
+
 @MODELS.register_module()
 class CiM(BaseSelfSupervisor):
     """CiM pre-training algorithm (cim.txt Sec. 2).
@@ -100,8 +115,7 @@ class CiM(BaseSelfSupervisor):
         self.num_masked = tuple(num_masked) if isinstance(num_masked, (list, tuple)) else num_masked
         self.temperature, self.window_size, self.patch_size = temperature, window_size, patch_size
         self.masking, self.sampling, self.target_norm = masking, sampling, target_norm
-        self.tokenizer = MODELS.build(tokenizer)
-        self.tokenizer.requires_grad_(False)
+        self.tokenizer = freeze_as_buffers(MODELS.build(tokenizer))
         generator = dict(generator)
         generator.setdefault('vocab_size', self.tokenizer.vocab_size)
         if generator['vocab_size'] != self.tokenizer.vocab_size:
