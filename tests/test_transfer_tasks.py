@@ -68,6 +68,8 @@ def test_configs_load_and_label_their_records(path):
 def test_full_recipes_use_mixed_precision_and_paper_values(path):
     cfg = Config.fromfile(path)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and 'fp16' not in cfg
+    # bf16 where the ops allow it; mmcv's RoIAlign has no bf16 kernel, so Mask R-CNN runs float16
+    assert cfg.optim_wrapper.dtype == ('float16' if cfg.default_scope == 'mmdet' else 'bfloat16')
     assert cfg.mimbench.scale == 'full' and cfg.mimbench.backbone in tasks.BACKBONES
     paramwise = cfg.optim_wrapper.get('paramwise_cfg') or {}
     if cfg.optim_wrapper.get('constructor') == 'mimbench.LayerDecayOptimWrapperConstructor':

@@ -5,14 +5,14 @@
 #     layer decay 0.7, steps at epochs 88 and 96, 250-iteration warmup -- not in mae.txt itself.
 #   SimMIM (simmim.txt C.1): 36 epochs (3x), lr 6e-5, wd 0.05, batch 32.
 #   MixMIM (mixmim.txt Sec. 8): 55/80 epochs (B/L), step schedule, 0.25-epoch warmup, layer decay 0.85/0.9.
-# Mixed precision through AmpOptimWrapper (a `fp16 = dict()` line would be silently ignored); bf16 (Ampere and
-# newer GPUs), set optim_wrapper.dtype='float16' on V100s.
+# Mixed precision through AmpOptimWrapper (a `fp16 = dict()` line would be silently ignored) in float16, not bf16:
+# mmcv 2.1's RoIAlign CUDA kernel dispatches float/double/half only, so bf16 features would fail in the RoI heads.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper', dtype='bfloat16',
+    type='AmpOptimWrapper', dtype='float16', loss_scale='dynamic',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
     constructor='mimbench.LayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(layer_decay_rate=0.7, rule='mae'))
