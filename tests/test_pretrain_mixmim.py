@@ -233,22 +233,27 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
     assert any(k.startswith('neck.') for k in ckpt['state_dict'])    # decoder kept for resuming
 
 
-def test_fused_and_plain_attention_agree():
-    """The GPU path (SDPA with the additive bias) computes what the CPU path computes, gradients included."""
-    from mimbench.models.mixmim import biased_attention
+@pytest.mark.parametrize('mask_batch', [3, 1])
+def test_fused_and_plain_attention_agree(mask_batch):
+    """The GPU path (SDPA with the additive bias) computes what the CPU path computes, gradients included,
+    for per-sample and batch-shared masks."""
+    from mimbench.models.mixmim import masked_attention
     g = torch.Generator().manual_seed(13)
-    q, k, v = (torch.randn(6, 2, 16, 8, generator=g, requires_grad=True) for _ in range(3))
-    bias = torch.randn(1, 2, 16, 16, generator=g).expand(6, 2, 16, 16).clone()
-    group = torch.randint(0, 2, (6, 16), generator=g).bool()
-    bias = bias.masked_fill(group[:, None, :, None] != group[:, None, None, :], float('-inf'))
-    bias.requires_grad_(True)
-    outs = []
+    q, k, v = (torch.randn(6, 2, 16, 8, generator=g, requires_grad=True) for _ in range(3))  # B=3, nW=2
+    bias = torch.randn(1, 2, 16, 16, generator=g, requires_grad=True)
+    group = torch.randint(0, 2, (mask_batch, 2, 16), generator=g)
+    allowed = (group.unsqueeze(-1) == group.unsqueeze(-2)).unsqueeze(2)                 # [Bm, nW, 1, N, N]
+    results = []
     for fused in (True, False):
-        out = biased_attention(q, k, v, bias, 8 ** -0.5, fused=fused)
+        out = masked_attention(q, k, v, bias, allowed, 8 ** -0.5, fused=fused)
         grads = torch.autograd.grad(out.square().sum(), (q, k, v, bias))
-        outs.append((out, *grads))
-    for a, b in zip(*outs):
+        results.append((out, *grads))
+    for a, b in zip(*results):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    # and both equal the textbook formula with -inf outside the allowed pairs
+    scores = (q @ k.transpose(-2, -1)) * 8 ** -0.5 + bias
+    scores = scores.view(3, 2, 2, 16, 16).masked_fill(~allowed, float('-inf')).view(6, 2, 16, 16)
+    torch.testing.assert_close(results[1][0], scores.softmax(-1) @ v)
 
 
 def test_reconstruction_figure_panels(tmp_path):

@@ -15,8 +15,8 @@ One training step (mixmim.txt Sec. 2.2, Fig. 1), for a batch ``x: [B, 3, H, W]``
 4. ``MixMIMDualReconstructionHead``: MSE on per-patch normalised pixels (Sec. 4.1, "normalized pixels
    [19]"), taken only where each image was masked: ``(1 - M)`` for x1, ``M`` for x2 (Eq. 2).
 
-Where the official code (github.com/Sense-X/MixMIM, ported as mmpretrain 1.2.0's ``MixMIM``) differs from the
-paper, the paper is the default and the official behaviour an option:
+Where the official code (github.com/Sense-X/MixMIM, as ported in mmpretrain 1.2.0's ``MixMIM``) differs from
+the paper, the paper is the default and the official behaviour an option:
 
 * Mask sharing. The official code draws ONE mask per step, shared by the whole batch; the paper speaks of
   "a random mixing mask" per mixed image. Default: one mask per sample (``shared_mask=False``);
@@ -30,6 +30,11 @@ paper, the paper is the default and the official behaviour an option:
 * Masked-cell count: ``int(L * ratio)`` cells come from the partner (24 of 49 at 224 px), as in the official
   code. Ablations of Table 8 (random ratio range) use ``mask_ratio_range=(lo, hi)``; the official code's
   ``range_mask_ratio`` only adds a non-negative offset, the paper's "Random (0.4-0.6)" is symmetric.
+
+Ablation switches (off = the paper's default): ``MixMIMPretrainEncoder(masked_attention=False)`` and
+``MixMIM(mix_embedding=True)`` (Table 10, Sec. 2.3), ``MixMIMDualReconstructionHead(dual=False)`` (Table 7),
+``mask_ratio_range=(0.4, 0.6)`` (Table 8). With an odd batch the middle sample is its own partner (as in the
+official code): its mixed image is itself, and the two reconstructions are plain masked image modeling.
 
 The encoder subclasses ``mmpretrain.MixMIMPretrainTransformer`` (itself a ``mmpretrain.MixMIMTransformer``)
 and adds no parameters, so its ``backbone.`` state dict loads strictly into ``mmpretrain.MixMIMTransformer``
@@ -114,28 +119,41 @@ def _unwindows(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return x.reshape(b, h * w, c)
 
 
-def biased_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scale: float,
-                     dropout_p: float = 0.0, fused: bool = True) -> torch.Tensor:
-    """softmax(q k^T * scale + bias) v.
+def masked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor,
+                     allowed: torch.Tensor | None, scale: float, dropout_p: float = 0.0,
+                     fused: bool = True) -> torch.Tensor:
+    """softmax(q k^T * scale + bias, only where ``allowed``) v, over windows of a batch.
 
     ``fused=True`` uses ``F.scaled_dot_product_attention`` (on GPUs its memory-efficient kernel takes the
-    additive bias and its gradient); on CPU SDPA's math path adds safe-softmax passes, so the plain
-    three-op form (mmpretrain's arithmetic) is faster there.
+    additive bias and its gradient). On CPU, SDPA's math path adds safe-softmax passes; the plain form
+    (mmpretrain's arithmetic) with the bias and the mask applied in place to the score matrix is faster.
 
     Args:
-        q, k, v: [B', heads, N, d].
-        bias: additive bias broadcastable to [B', heads, N, N] (-inf where attention is forbidden).
+        q, k, v: [B*nW, heads, N, d] (windows of sample i are rows i*nW .. i*nW + nW - 1).
+        bias: [1, heads, N, N] relative position bias.
+        allowed: [B or 1, nW, 1, N, N] bool, True where a query may attend to a key; None: everywhere.
         scale: the query scale (head_dim ** -0.5).
         dropout_p: attention dropout probability (0 outside training).
         fused: use SDPA.
 
     Returns:
-        [B', heads, N, d]
+        [B*nW, heads, N, d]
     """
+    bw, heads, n, _ = q.shape
     if fused:
+        if allowed is not None:
+            nw = allowed.shape[1]
+            bias = bias.unsqueeze(0).masked_fill(~allowed, float('-inf'))             # [B|1, nW, h, N, N]
+            bias = bias.expand(bw // nw, nw, heads, n, n).reshape(bw, heads, n, n)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=dropout_p,
                                               scale=scale)
-    weights = ((q * scale) @ k.transpose(-2, -1) + bias.to(q.dtype)).softmax(dim=-1)  # [B', heads, N, N]
+    weights = (q * scale) @ k.transpose(-2, -1)                                           # [B*nW, h, N, N]
+    weights += bias.to(q.dtype)
+    if allowed is not None:  # additive constant mask: its backward is free (a masked_fill's is not)
+        nw = allowed.shape[1]
+        forbid = torch.zeros(allowed.shape, dtype=q.dtype, device=q.device).masked_fill_(~allowed, float('-inf'))
+        weights.view(bw // nw, nw, heads, n, n).add_(forbid)                               # forbid: [B|1, nW, 1, N, N]
+    weights = weights.softmax(dim=-1)
     if dropout_p:
         weights = F.dropout(weights, p=dropout_p)
     return weights @ v
@@ -153,7 +171,8 @@ def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Ten
     Args:
         block: an ``mmpretrain.models.backbones.mixmim.MixMIMBlock``.
         x: [B, L, C] tokens of the stage (L = H*W).
-        own: [B, L] 0/1 image membership of each token, or None for plain (unmasked) attention.
+        own: [B, L] (or [1, L], one mask for the batch) 0/1 image membership of each token, or None for
+            plain (unmasked) attention.
 
     Returns:
         [B, L, C]
@@ -172,12 +191,12 @@ def masked_block_forward(block: torch.nn.Module, x: torch.Tensor, own: torch.Ten
 
     bias = attn.relative_position_bias_table[attn.relative_position_index.view(-1)]
     bias = bias.view(n, n, heads).permute(2, 0, 1).unsqueeze(0)       # [1, heads, N, N]
+    allowed = None
     if own is not None:
-        g = _windows(own.view(b, h, w, 1), ws).reshape(b * nw, n)     # [B*nW, N]
-        same = g.unsqueeze(-1) == g.unsqueeze(-2)                     # [B*nW, N, N]
-        bias = bias.masked_fill(~same.unsqueeze(1), float('-inf'))    # [B*nW, heads, N, N]
+        g = _windows(own.view(own.shape[0], h, w, 1), ws).squeeze(-1)  # [B|1, nW, N]
+        allowed = (g.unsqueeze(-1) == g.unsqueeze(-2)).unsqueeze(2)   # [B|1, nW, 1, N, N]
     drop = attn.attn_drop.p if block.training else 0.0
-    out = biased_attention(q, k, v, bias, attn.scale, drop, fused=q.is_cuda)  # [B*nW, heads, N, d]
+    out = masked_attention(q, k, v, bias, allowed, attn.scale, drop, fused=q.is_cuda)  # [B*nW, h, N, d]
     out = attn.proj_drop(attn.proj(out.transpose(1, 2).reshape(b, nw, n, c)))
     x = shortcut + block.drop_path(_unwindows(out, h, w))             # [B, L, C]
     return block.ffn(block.norm2(x), identity=x)
@@ -262,11 +281,13 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
         tokens = tokens * own1 + tokens.flip(0) * (1.0 - own1)                              # Eq. 1
         tokens = self.drop_after_pos(tokens + self.absolute_pos_embed)
 
+        # one mask for the whole batch (official code): attention masks broadcast over the batch
+        own_attn = own[:1] if bool((own == own[:1]).all()) else own                          # [B|1, h*w]
         for stage, layer in enumerate(self.layers):
-            group = upsample_mask(own, self.cell_grid, layer.input_resolution)                # [B, Ls]
+            group = upsample_mask(own_attn, self.cell_grid, layer.input_resolution)           # [B|1, Ls]
             if mix_embeds is not None:
                 e = mix_embeds[stage].to(tokens.dtype)                                       # [2, C_s]
-                g = group.unsqueeze(-1).to(tokens.dtype)
+                g = group.unsqueeze(-1).to(tokens.dtype)                                     # [B|1, Ls, 1]
                 tokens = tokens + g * e[0] + (1.0 - g) * e[1]
             if not self.masked_attention:
                 group = None
