@@ -151,8 +151,9 @@ def masked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: to
     weights += bias.to(q.dtype)
     if allowed is not None:  # additive constant mask: its backward is free (a masked_fill's is not)
         nw = allowed.shape[1]
-        forbid = torch.zeros(allowed.shape, dtype=q.dtype, device=q.device).masked_fill_(~allowed, float('-inf'))
-        weights.view(bw // nw, nw, heads, n, n).add_(forbid)                               # forbid: [B|1, nW, 1, N, N]
+        forbid = torch.zeros(allowed.shape, dtype=q.dtype, device=q.device)               # [B|1, nW, 1, N, N]
+        forbid.masked_fill_(~allowed, float('-inf'))
+        weights.view(bw // nw, nw, heads, n, n).add_(forbid)
     weights = weights.softmax(dim=-1)
     if dropout_p:
         weights = F.dropout(weights, p=dropout_p)
