@@ -111,3 +111,29 @@ def test_record_keeps_final_and_best_of_every_evaluation_and_test_runs(tiny_data
     runner.test()
     records = [read_record(p) for p in (tmp_path / 'results').glob('*.json')]
     assert len(records) == 2 and sum(r.note == 'test run' for r in records) == 1
+
+
+def test_mae_relative_position_bias_trains_from_zero_in_segmentation(tiny_data_root, tmp_path):
+    """mae.txt A.4: the zero-initialised bias tables are real parameters of the fine-tuning (optimizer groups
+    via the layer-decay constructor), so they leave zero after two iterations."""
+    runner = run_smoke(tasks.task_config('ade20k', 'vit', 'smoke'), 'ade20k', tiny_data_root, tmp_path,
+                       **{'model.backbone.init_cfg': None, 'model.backbone.rel_pos_bias': True})
+    tables = runner.model.backbone.rel_pos_bias
+    assert len(tables) == 4 and all(torch.count_nonzero(t.table) > 0 for t in tables)
+
+
+@pytest.mark.parametrize('protocol, trainable_blocks', [('linear', 0), ('partial', 1), ('finetune', 4)])
+def test_linear_and_partial_protocols_freeze_the_right_parameters(protocol, trainable_blocks):
+    """mae.txt Table 10 (frozen encoder, BN without affine + linear head) and Sec. 4.3 (last k blocks)."""
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(tasks.task_config('in1k', 'vit', 'smoke', protocol=protocol))
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    trainable = {name for name, p in model.backbone.named_parameters() if p.requires_grad}
+    blocks = {int(n.split('.')[1]) for n in trainable if n.startswith('layers.')}
+    assert blocks == set(range(4 - trainable_blocks, 4))
+    assert ('patch_embed.projection.weight' in trainable) == (protocol == 'finetune')
+    if protocol == 'linear':
+        assert trainable == set() and list(model.neck.parameters()) == []   # whole encoder frozen, BN affine=False
+    assert all(p.requires_grad for p in model.head.parameters())
