@@ -19,7 +19,7 @@ DEMO_PRETRAINING = (('mae', 'vit-smoke'), ('simmim', 'swin-smoke'), ('cim', 'res
 
 
 def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path,
-                      tasks: str, console) -> list[str]:
+                      tasks: str, console, progress=None, bar=None) -> list[str]:
     """Evaluate one encoder on the smoke variant of ``tasks``; the method id of a pre-trained one is read
     from its checkpoint (e.g. ``cim-respix``), ``method`` only labels the progress lines."""
     from mimbench.evaluate import plan, run_task
@@ -29,26 +29,28 @@ def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_d
                               partition=None, work_dir=str(work_dir))
     failed = []
     for run in plan(args):
-        if run.finished():
-            continue
         start = time.time()
         try:
-            run_task(run, 'none')
+            if not run.finished():
+                run_task(run, 'none')
+                console.print(f'  {method:>8} {backbone:<13} {run.task:<10} {time.time() - start:5.1f}s')
         except Exception as err:  # noqa: BLE001 - report and go on; the summary says what failed
             failed.append(f'{method}/{backbone}/{run.task}')
             console.print(f'[red]{method} {backbone} {run.task} failed: {type(err).__name__}: {err}[/red]')
-            continue
-        console.print(f'  {method:>8} {backbone:<13} {run.task:<10} {time.time() - start:5.1f}s')
+        if progress is not None:
+            progress.advance(bar)
     return failed
 
 
 def pretrained_vs_random(records) -> 'pandas.DataFrame':
     """One row per (method, backbone, task, metric): pre-trained value, random-init value and the change."""
     import pandas as pd
-    rows = [dict(method=r.method, backbone=r.backbone, task=r.task, metric=m, value=v)
+    rows = [dict(method=r.method, backbone=r.backbone, task=r.task, metric=m, value=v,
+                 loaded_sha256=(r.checkpoint_sha256 or '')[:12])
             for r in records for m, v in r.metrics.items()]
     df = pd.DataFrame(rows)
-    random = df[df.method == 'random'].drop(columns='method').rename(columns={'value': 'random_init'})
+    random = (df[df.method == 'random'].drop(columns=['method', 'loaded_sha256'])
+              .rename(columns={'value': 'random_init'}))
     ours = df[df.method != 'random'].rename(columns={'value': 'pretrained'})
     out = ours.merge(random, on=['backbone', 'task', 'metric'], how='left')
     out['delta'] = out.pretrained - out.random_init
@@ -79,9 +81,17 @@ def run(args: argparse.Namespace) -> int:
     console.rule('3/4 transfer: every encoder x every task (smoke)')
     failed = []
     evals = root / 'evaluate'
-    for method, backbone in DEMO_PRETRAINING:
-        failed += _evaluate_encoder(method, backbone, str(checkpoints[method]), evals, data_root, args.tasks, console)
-        failed += _evaluate_encoder('random', backbone, None, evals, data_root, args.tasks, console)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from mimbench.evaluate import parse_tasks
+    total = 2 * len(DEMO_PRETRAINING) * len(parse_tasks(args.tasks))
+    columns = (TextColumn('transfer runs'), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task('transfer', total=total)
+        for method, backbone in DEMO_PRETRAINING:
+            for name, ckpt in ((method, str(checkpoints[method])), ('random', None)):
+                failed += _evaluate_encoder(name, backbone, ckpt, evals, data_root, args.tasks, progress.console,
+                                            progress, bar)
     console.rule('4/4 leaderboards')
     record_files = sorted(evals.glob('**/results/*.json'))
     written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards')
