@@ -7,13 +7,13 @@ Where the DALL-E files cannot be had, ``VQTokenizer`` is a vector-quantised auto
 2017, cited by cim.txt Sec. 2.1) with the same geometry as DALL-E (one token per 8x8 pixels) and the same
 interface, so a CiM config selects it by swapping ``model.tokenizer``.
 
-Not from the four papers, so its values are plain VQ-VAE defaults: nearest-neighbour quantisation, codebook
-initialised from the first batch's encoder outputs and updated by exponential moving averages (decay 0.99),
-dead codes restarted from encoder outputs,
-commitment weight 0.25, straight-through gradients; reconstruction loss MSE on [0, 1] pixels.
+Not from the four papers, so its values are plain VQ-VAE choices: unit-length encoder features and codes,
+nearest-neighbour quantisation, codebook initialised from the first batch's encoder outputs and updated by
+exponential moving averages (decay 0.99), codes used less than 3% of a fair share restarted at encoder
+outputs, commitment weight 0.25, straight-through gradients, MSE reconstruction on [0, 1] pixels.
 ``VQTokenizerPretrainer`` trains it on any image folder
-(``configs/pretrain/cim/vqtokenizer_f8-k1024_8xb64-coslr-100e_in1k.py``); CiM loads the result through
-``VQTokenizer(checkpoint=...)``.
+(``configs/pretrain/cim/vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py``); CiM loads the result through
+``VQTokenizer(checkpoint=...)`` (``cim-respix_vit-base-p16-vqtok_*.py``).
 """
 from __future__ import annotations
 
