@@ -85,3 +85,17 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     one_rec, = [read_record(p) for p in (tmp_path / 'one' / 'results').glob('*.json')]
     two_rec, = [read_record(p) for p in (tmp_path / 'two' / 'results').glob('*.json')]
     assert one_rec.metrics == two_rec.metrics and one_rec.iters == two_rec.iters
+
+
+def test_evaluate_runs_a_task_under_torchrun(tmp_path):
+    """`mimbench evaluate --launcher pytorch --gpus 2` starts torchrun per task and collects its record."""
+    from mimbench.cli import main
+    from mimbench.datasets.synthetic import make_all
+    from mimbench.results import read_record
+    make_all(tmp_path / 'data', tasks=('in1k',))
+    assert main(['evaluate', '--checkpoint', 'none', '--backbone', 'vit-smoke', '--scale', 'smoke',
+                 '--tasks', 'in1k', '--launcher', 'pytorch', '--gpus', '2', '--data-root', str(tmp_path / 'data'),
+                 '--work-dir', str(tmp_path / 'ev'), '--leaderboard-dir', str(tmp_path / 'lb')]) == 0
+    record, = [read_record(p) for p in (tmp_path / 'ev').glob('**/results/*.json')]
+    assert record.task == 'in1k' and record.method == 'random' and 'top1' in record.metrics
+    assert "'launcher': 'pytorch'" in record.resolved_config
