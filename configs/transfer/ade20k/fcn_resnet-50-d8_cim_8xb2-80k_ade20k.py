@@ -19,4 +19,5 @@ model = dict(
         loss_decode=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(in_channels=1024, in_index=2, channels=256))
 train_dataloader = dict(batch_size=2)        # x 8 GPUs = 16: cim.txt Sec. 3.3
-mimbench = dict(task='ade20k', method='cim-respix', backbone='resnet-50', scale='full')
+mimbench = dict(task='ade20k', method='cim-respix', backbone='resnet-50', scale='full',
+                variant='fcn-80k')   # cim.txt Table 3 setting

@@ -20,4 +20,5 @@ model = dict(
     auxiliary_head=dict(in_channels=256, in_index=2, channels=16))
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))   # cim.txt Sec. 3.3
-mimbench = dict(task='ade20k', method='random', backbone='resnet-smoke', scale='smoke')
+mimbench = dict(task='ade20k', method='random', backbone='resnet-smoke', scale='smoke',
+                variant='fcn-80k')   # cim.txt Table 3 setting

@@ -19,4 +19,5 @@ train_dataloader = dict(batch_size=2)        # x 8 GPUs = 16 (BEiT / cim.txt Sec
 optim_wrapper = dict(
     optimizer=dict(lr=3e-4, weight_decay=0.05),                    # cim.txt Sec. 3.3 (lr 3e-4)
     paramwise_cfg=dict(layer_decay_rate=0.8, rule='beit'))         # cim.txt Sec. 3.3 (decay 0.8), BEiT's ids
-mimbench = dict(task='ade20k', method='cim-respix', backbone='vit-b', scale='full')
+mimbench = dict(task='ade20k', method='cim-respix', backbone='vit-b', scale='full',
+                variant='linear-160k')   # cim.txt Table 3 setting

@@ -18,4 +18,5 @@ model = dict(
         concat_input=False, dropout_ratio=0.1, num_classes=150, norm_cfg=dict(type='SyncBN', requires_grad=True),
         align_corners=False, loss_decode=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=None)
-mimbench = dict(task='ade20k', method='random', backbone='vit-smoke', scale='smoke')
+mimbench = dict(task='ade20k', method='random', backbone='vit-smoke', scale='smoke',
+                variant='linear-160k')   # cim.txt Table 3 setting
