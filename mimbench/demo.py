@@ -42,7 +42,7 @@ def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_d
     return failed
 
 
-def pretrained_vs_random(records) -> 'pandas.DataFrame':
+def pretrained_vs_random(records):
     """One row per (method, backbone, task, metric): pre-trained value, random-init value and the change."""
     import pandas as pd
     rows = [dict(method=r.method, backbone=r.backbone, task=r.task, metric=m, value=v,

@@ -1,7 +1,6 @@
 """`mimbench evaluate`: dry run, an end-to-end CPU smoke evaluation of one small encoder on every kind of
 task, resuming a finished suite, and the errors for bad input (which never lose finished results)."""
 import json
-from pathlib import Path
 
 import pytest
 import torch
