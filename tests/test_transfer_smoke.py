@@ -61,7 +61,8 @@ def test_smoke_train_evaluate_and_record(task, family, protocol, path, tiny_data
     assert record.config.endswith(path) and 'model' in record.resolved_config
     assert record.versions['mmcv'] and record.date
     # CiM's light heads are their own leaderboard setting (cim.txt Table 3), partial FT is marked in the note
-    assert record.variant == {'ade20k/linear_': 'linear-160k', 'ade20k/fcn_': 'fcn-80k'}.get(path[:14])
+    light_heads = {'ade20k/linear_': 'linear-160k', 'ade20k/fcn_': 'fcn-80k'}
+    assert record.variant == next((v for prefix, v in light_heads.items() if path.startswith(prefix)), None)
     assert ('protocol=partial' in record.note) == (protocol == 'partial')
     # every smoke run uses the layer-decay constructor but linear probing (LARS) and CiM's SGD FCN (cim.txt 3.3)
     without_layer_decay = protocol == 'linear' or path.startswith('ade20k/fcn_')
