@@ -15,7 +15,6 @@ import json
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,16 +251,8 @@ def check_data(run: TaskRun) -> None:
 
 def launch_command(run: TaskRun, launcher: str, gpus: int, partition: str | None) -> list[str]:
     """How ``run`` is started: in this process (shown as the equivalent command), torchrun or srun."""
-    train = ['-m', 'mimbench.train', str(run.config), '--work-dir', str(run.work_dir), '--resume']
-    if launcher == 'pytorch':
-        return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={gpus}',
-                *train, '--launcher', 'pytorch']
-    if launcher == 'slurm':
-        part = [f'--partition={partition}'] if partition else []
-        return ['srun', *part, f'--job-name=mimbench-{run.task}', f'--gres=gpu:{gpus}', f'--ntasks={gpus}',
-                f'--ntasks-per-node={gpus}', '--kill-on-bad-exit=1', sys.executable, '-u', *train,
-                '--launcher', 'slurm']
-    return [sys.executable, *train]
+    from mimbench.train import launch_command as command
+    return command(run.config, run.work_dir, launcher, gpus, partition, job_name=f'mimbench-{run.task}')
 
 
 def run_task(run: TaskRun, launcher: str) -> Path:

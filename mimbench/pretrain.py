@@ -57,6 +57,11 @@ def find_config(method: str, backbone: str, scale: str) -> Path:
     return found[0]
 
 
+def data_root_options(data_root) -> dict:
+    """Config overrides that make a pre-training config read the images under ``<data_root>/train``."""
+    return {'train_dataloader.dataset.data_root': str(data_root), 'train_dataloader.dataset.data_prefix': 'train'}
+
+
 def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, launcher: str = 'none',
                  cfg_options: dict | None = None) -> Path:
     """Train ``config`` (resuming if ``work_dir`` holds a checkpoint); return the final checkpoint path."""
@@ -66,8 +71,7 @@ def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, lau
     from mimbench.runner import build_runner
     options = dict(cfg_options or {})
     if data_root:
-        options.update({'train_dataloader.dataset.data_root': str(data_root),
-                        'train_dataloader.dataset.data_prefix': 'train'})
+        options.update(data_root_options(data_root))
     runner = build_runner(Config.fromfile(str(config)), work_dir=str(work_dir), resume=True,
                           launcher=launcher, cfg_options=options)
     runner.train()
@@ -86,6 +90,18 @@ def run(args: argparse.Namespace) -> int:
         console.print(f'[red]mimbench pretrain: {err}[/red]')
         return 2
     work_dir = Path(args.work_dir or Path('work_dirs') / 'pretrain' / config.stem)
+    if args.launcher != 'none' or args.dry_run:
+        import shlex
+        import subprocess
+
+        from mimbench.train import launch_command
+        options = dict(args.cfg_options)
+        if args.data_root:
+            options.update(data_root_options(args.data_root))
+        cmd = launch_command(config, work_dir, args.launcher, args.gpus, args.partition,
+                             job_name=f'mimbench-pretrain-{args.method}', cfg_options=options)
+        print(shlex.join(cmd))
+        return 0 if args.dry_run else subprocess.run(cmd).returncode
     console.print(f'pre-training {config} -> {work_dir}')
     ckpt = run_pretrain(config, work_dir, args.data_root, args.launcher, args.cfg_options)
     console.print(f'checkpoint: {ckpt}\nevaluate it: mimbench evaluate --checkpoint {ckpt} --method {args.method}')
@@ -100,7 +116,11 @@ def register(subparsers) -> None:
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
     parser.add_argument('--config', help='a config file, instead of choosing one by method/backbone/scale')
     parser.add_argument('--data-root', help='ImageNet-style root (images under <root>/train)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help='pytorch: start torchrun with --gpus processes; slurm: srun with --gpus tasks')
+    parser.add_argument('--gpus', type=int, default=1)
+    parser.add_argument('--partition', help='Slurm partition')
+    parser.add_argument('--dry-run', action='store_true', help='print the command, run nothing')
     parser.add_argument('--work-dir')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.set_defaults(func=run)

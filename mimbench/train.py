@@ -12,6 +12,27 @@ import sys
 from mmengine.config import Config, DictAction
 
 
+def launch_command(config, work_dir, launcher: str = 'none', gpus: int = 1, partition: str | None = None,
+                   job_name: str = 'mimbench', cfg_options: dict | None = None) -> list[str]:
+    """The command that trains ``config`` (resuming from ``work_dir``) under ``launcher``.
+
+    'none': one local process; 'pytorch': torchrun with ``gpus`` processes on this node; 'slurm': srun with
+    ``gpus`` tasks (mmengine reads the rank from Slurm's variables). Both use mmengine's launchers.
+    """
+    train = ['-m', 'mimbench.train', str(config), '--work-dir', str(work_dir), '--resume']
+    if cfg_options:
+        train += ['--cfg-options', *(f'{k}={v}' for k, v in cfg_options.items())]
+    if launcher == 'pytorch':
+        return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={gpus}',
+                *train, '--launcher', 'pytorch']
+    if launcher == 'slurm':
+        part = [f'--partition={partition}'] if partition else []
+        return ['srun', *part, f'--job-name={job_name}', f'--gres=gpu:{gpus}', f'--ntasks={gpus}',
+                f'--ntasks-per-node={gpus}', '--kill-on-bad-exit=1', sys.executable, '-u', *train,
+                '--launcher', 'slurm']
+    return [sys.executable, *train]
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('config', help='config file (an OpenMMLab Python config)')
     parser.add_argument('--work-dir', help='where logs, checkpoints and the result record go')

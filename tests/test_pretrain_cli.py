@@ -39,3 +39,17 @@ def test_smoke_pretraining_checkpoint_is_identified(tmp_path):
     assert ckpt.exists()
     assert identify_backbone(str(ckpt)) == 'vit-smoke'
     assert pretraining_method(str(ckpt)) == 'mae'
+
+
+def test_launchers_dry_run(capsys):
+    from mimbench.cli import main
+    assert main(['pretrain', 'mae', '--backbone', 'vit-b', '--launcher', 'pytorch', '--gpus', '8',
+                 '--data-root', '/data/imagenet', '--dry-run']) == 0
+    out = capsys.readouterr().out
+    assert 'torch.distributed.run --standalone --nproc_per_node=8 -m mimbench.train' in out
+    assert 'mae_vit-base-p16_8xb512-coslr-1600e_in1k.py' in out and '--launcher pytorch' in out
+    assert 'train_dataloader.dataset.data_root=/data/imagenet' in out
+    assert main(['pretrain', 'simmim', '--backbone', 'swin-smoke', '--launcher', 'slurm', '--gpus', '4',
+                 '--partition', 'a100', '--dry-run']) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('srun --partition=a100') and '--launcher slurm' in out
