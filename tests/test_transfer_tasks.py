@@ -183,3 +183,27 @@ def test_hook_refuses_a_method_label_without_loaded_weights():
     runner.cfg = Config(dict(mimbench=dict(task='coco', method='random', backbone='vit-b')))
     with pytest.raises(ValueError, match='"random" but checkpoint'):
         ResultRecordHook().before_train(runner)
+
+
+BASE_SIZE_CONFIGS = [p for p in FULL_CONFIGS if not any(s in Path(p).name for s in ('large', 'huge'))]
+
+
+@pytest.mark.parametrize('path', BASE_SIZE_CONFIGS, ids=[Path(p).name for p in BASE_SIZE_CONFIGS])
+def test_full_recipe_models_build_and_run_forward(path):
+    """The full-size models (B sizes; L/H differ only in widths/depths) build and run (dense tasks on a small input)."""
+    import torch
+    from mmengine.registry import MODELS, init_default_scope
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.eval()
+    with torch.no_grad():
+        size = 224 if cfg.default_scope == 'mmpretrain' else 128   # classifiers run at their fine-tuning size
+        feats = model.extract_feat(torch.randn(1, 3, size, size))
+        if cfg.default_scope == 'mmdet':
+            assert [f.shape[-1] for f in feats] == [32, 16, 8, 4, 2]   # FPN on strides 4..64
+        elif cfg.default_scope == 'mmseg':
+            assert model.decode_head(feats).shape[1] == 150
+        else:
+            assert model.head(feats).shape == (1, cfg.model.head.num_classes)
