@@ -293,3 +293,10 @@ def test_mix_embedding_and_ratio_range_options():
                                   mask_ratio_range=(0.4, 0.6)))
     counts = {int((enc.sample_mask(2, 'cpu')[0] == 0).sum()) for _ in range(50)}
     assert min(counts) >= int(49 * 0.4) and max(counts) <= int(49 * 0.6) and len(counts) > 1
+
+
+def test_loss_is_fp32_under_bf16_autocast():
+    model = _model()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = model.loss(_images())['loss']
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)

@@ -209,8 +209,11 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
 
     Parameter names are those of ``mmpretrain.MixMIMTransformer`` (no extra parameters), so the pre-trained
     ``backbone.`` weights load strictly into it. Architectures (Sec. 2.2): ``arch='base'`` C=128..1024,
-    heads 4..32, depths (2, 2, 18, 2), 88M parameters; ``'large'`` C=192, heads 6..48; ``'huge'`` C=352,
-    heads 11..88. Windows 14/14/14/7 (Sec. 2.2, 3); at 224 px stages 3-4 are 14x14 / 7x7, i.e. global.
+    heads 4..32, depths (2, 2, 18, 2), 87.3M parameters (paper: 88M, Table 2; 88.3M with a 1000-class head)
+    and 16.35 GFLOPs at 224 px (paper: 16.3); ``'large'`` C=192, heads 6..48: 195.9M (Table 5 prints 235M,
+    which the C/H/B of Sec. 2.2 cannot give: width x1.5 scales parameters and FLOPs alike by 2.25, and the
+    FLOPs, 35.8G vs 16.3G, do scale so); ``'huge'`` C=352, heads 11..88: 656M.
+    Windows 14/14/14/7 (Sec. 2.2, 3); at 224 px stages 3-4 are 14x14 / 7x7, i.e. global.
 
     Args:
         mask_ratio: fraction of cells taken from the partner (0.5, Sec. 2.2).
@@ -356,7 +359,8 @@ class MixMIMDualReconstructionHead(BaseModule):
             scalar loss.
         """
         b = images.shape[0]
-        target = self.construct_target(images).to(pred.dtype)                 # [B, L, P]
+        pred = pred.float()                    # the MSE in fp32 under bf16/fp16 autocast (as F.mse_loss)
+        target = self.construct_target(images.float())                       # [B, L, P]
         if pred.shape[0] != 2 * b or pred.shape[1:] != target.shape[1:]:
             raise ValueError(f'expected predictions of shape {(2 * b, *target.shape[1:])} (two groups per '
                              f'mixed image), got {tuple(pred.shape)}; check the decoder num_patches and '
