@@ -293,6 +293,9 @@ def test_mix_embedding_and_ratio_range_options():
                                   mask_ratio_range=(0.4, 0.6)))
     counts = {int((enc.sample_mask(2, 'cpu')[0] == 0).sum()) for _ in range(50)}
     assert min(counts) >= int(49 * 0.4) and max(counts) <= int(49 * 0.6) and len(counts) > 1
+    official = build_without_init(dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=224,
+                                       range_mask_ratio=0.1))   # mmpretrain's argument name
+    assert official.mask_ratio_range == (0.5, 0.6)
 
 
 def test_loss_is_fp32_under_bf16_autocast():

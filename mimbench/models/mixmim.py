@@ -218,6 +218,7 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
     Args:
         mask_ratio: fraction of cells taken from the partner (0.5, Sec. 2.2).
         mask_ratio_range: if given, (lo, hi): the ratio is drawn uniformly per step (Table 8 ablation).
+            mmpretrain's ``range_mask_ratio=r`` is accepted and means (mask_ratio, mask_ratio + r).
         shared_mask: one mask for the whole batch (official code) instead of one per sample (paper default).
         masked_attention: restrict attention to the token's own image (Sec. 2.3, default True). False gives
             Table 10's "w/o unmixing" encoder.
@@ -226,7 +227,9 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
 
     def __init__(self, *args, mask_ratio: float = 0.5, mask_ratio_range: tuple[float, float] | None = None,
                  shared_mask: bool = False, masked_attention: bool = True, **kwargs) -> None:
-        kwargs.pop('range_mask_ratio', None)
+        official_range = kwargs.pop('range_mask_ratio', 0.0)   # mmpretrain's name: ratio + U(0, range)
+        if official_range and mask_ratio_range is None:
+            mask_ratio_range = (mask_ratio, mask_ratio + official_range)
         super().__init__(*args, mask_ratio=mask_ratio, **kwargs)
         if self.patch_resolution[0] % 8 or self.patch_resolution[1] % 8:
             raise ValueError(f'MixMIM needs an input size divisible by 32 (the cell size, Sec. 2.2); got '
