@@ -216,6 +216,8 @@ def measure_config(model: dict, args) -> dict[str, dict]:
     import statistics
     results, prepared = {}, {}
     for name, cfg in variants_of(model):
+        if args.variants and name != 'mimbench' and name not in args.variants:
+            continue
         try:
             prepared[name] = prepare(cfg, args.size_of, args.batch_size, args.device, args.dtype)
             for _ in range(args.warmup):
@@ -291,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--configs', nargs='*', help='configs to run (default: discovered, see --pattern)')
     parser.add_argument('--pattern', default='base',
                         help='discover non-smoke configs whose name contains this')
+    parser.add_argument('--variants', nargs='*',
+                        help="baselines besides 'mimbench' (default: all): mmpretrain, 'mask-token encoder'")
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--dtype', default='auto', choices=['auto', 'fp32', 'bf16'],
                         help='auto: bf16 autocast on CUDA devices that support it, fp32 otherwise')
