@@ -303,3 +303,12 @@ def test_loss_is_fp32_under_bf16_autocast():
     with torch.autocast('cpu', dtype=torch.bfloat16):
         loss = model.loss(_images())['loss']
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_bad_sizes_are_refused_with_a_hint():
+    with pytest.raises(ValueError, match='divisible by 32'):
+        build_without_init(dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=80))
+    with pytest.raises(ValueError, match='window'):
+        build_without_init(dict(type='mimbench.MixMIMPretrainEncoder', arch=SMOKE_ARCH, img_size=192))
+    with pytest.raises(ValueError, match='expected images of'):
+        _encoder()(torch.randn(2, 3, 96, 96))

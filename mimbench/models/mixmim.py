@@ -234,6 +234,12 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
         if self.patch_resolution[0] % 8 or self.patch_resolution[1] % 8:
             raise ValueError(f'MixMIM needs an input size divisible by 32 (the cell size, Sec. 2.2); got '
                              f'a patch grid of {self.patch_resolution}. Set img_size to a multiple of 32.')
+        for i, layer in enumerate(self.layers):
+            ws, (rh, rw) = layer.blocks[0].window_size, layer.input_resolution
+            if rh % ws or rw % ws:
+                raise ValueError(f'stage {i + 1} has a {rh}x{rw} token grid, not divisible by its window '
+                                 f'{ws}; choose window_size (now {self.window_size}) dividing every stage grid '
+                                 f'(at 224 px: 56/28/14/7, mixmim.txt Sec. 2.2 uses 14/14/14/7).')
         self.mask_ratio_range = mask_ratio_range
         self.shared_mask = shared_mask
         self.masked_attention = masked_attention
