@@ -238,8 +238,8 @@ class MixMIMPretrainEncoder(MixMIMPretrainTransformer):
             ws, (rh, rw) = layer.blocks[0].window_size, layer.input_resolution
             if rh % ws or rw % ws:
                 raise ValueError(f'stage {i + 1} has a {rh}x{rw} token grid, not divisible by its window '
-                                 f'{ws}; choose window_size (now {self.window_size}) dividing every stage grid '
-                                 f'(at 224 px: 56/28/14/7, mixmim.txt Sec. 2.2 uses 14/14/14/7).')
+                                 f'{ws}; choose window_size (now {self.window_size}) dividing every stage '
+                                 'grid (at 224 px: 56/28/14/7, mixmim.txt Sec. 2.2 uses 14/14/14/7).')
         self.mask_ratio_range = mask_ratio_range
         self.shared_mask = shared_mask
         self.masked_attention = masked_attention
