@@ -20,7 +20,7 @@ from mimbench.registry import MODELS
 VIT_SMOKE = dict(type='mmpretrain.VisionTransformer', img_size=64, patch_size=16,
                  arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384))
 def evaluating(module):
-    """``module`` in eval mode (mmpretrain backbones' ``train()`` returns None, so ``.eval()`` cannot chain)."""
+    """``module`` in eval mode (mmpretrain backbones' ``train()`` returns None: ``.eval()`` cannot chain)."""
     module.eval()
     return module
 
@@ -50,7 +50,8 @@ def test_vit_multiscale_strides_and_shapes(size):
 def test_vit_multiscale_taps_the_end_of_each_block_group():
     """The stride-16 output is the unchanged token map after block 2 of 4 (index 2 = third group's end)."""
     model = ViTMultiScale(vit=VIT_SMOKE).eval()
-    vit = evaluating(MODELS.build(dict(VIT_SMOKE, out_type='featmap', final_norm=False, out_indices=[0, 1, 2, 3])))
+    vit = MODELS.build(dict(VIT_SMOKE, out_type='featmap', final_norm=False, out_indices=[0, 1, 2, 3]))
+    evaluating(vit)
     vit.load_state_dict(model.vit.state_dict())
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
@@ -85,7 +86,8 @@ def test_relative_position_index_is_symmetric_in_offsets():
     idx = RelativePositionBias.index((3, 4), with_cls_token=True)   # [13, 13]
     assert idx.shape == (13, 13)
     num_offsets = 5 * 7
-    assert idx[0, 0] == num_offsets + 2 and (idx[0, 1:] == num_offsets).all() and (idx[1:, 0] == num_offsets + 1).all()
+    assert idx[0, 0] == num_offsets + 2
+    assert (idx[0, 1:] == num_offsets).all() and (idx[1:, 0] == num_offsets + 1).all()
     assert (idx[1:, 1:].diagonal() == (3 - 1) * 7 + (4 - 1)).all()   # zero offset -> centre of the table
     assert idx[1:, 1:].max() < num_offsets
 
@@ -111,7 +113,8 @@ def test_mixmim_multiscale_any_input_size(size):
     with torch.no_grad():
         outs = model(torch.randn(1, 3, *size))
     # odd grids are padded by the patch merging (ceil), as mmpretrain's Swin does
-    assert [tuple(o.shape[-2:]) for o in outs] == [(-(-size[0] // s), -(-size[1] // s)) for s in (4, 8, 16, 32)]
+    expected = [(-(-size[0] // s), -(-size[1] // s)) for s in (4, 8, 16, 32)]
+    assert [tuple(o.shape[-2:]) for o in outs] == expected
     assert model.out_channels == [32, 64, 128, 256]
 
 
@@ -125,7 +128,8 @@ def test_mixmim_block_windows_enlarge_chosen_blocks_and_load_resized_tables(tmp_
     assert model.layers[2].blocks[1].window_size == 8 and model.layers[2].blocks[0].window_size == 4
     report = load_backbone_checkpoint(model, tmp_path / 'mixmim.pth')
     assert report.resized == {'layers.2.blocks.1.attn.relative_position_bias_table': ((49, 4), (225, 4))}
-    torch.testing.assert_close(model.layers[2].blocks[1].attn.qkv.weight, pre.layers[2].blocks[1].attn.qkv.weight)
+    torch.testing.assert_close(model.layers[2].blocks[1].attn.qkv.weight,
+                               pre.layers[2].blocks[1].attn.qkv.weight)
     with torch.no_grad():
         assert model(torch.randn(1, 3, 128, 128))[2].shape == (1, 128, 8, 8)
     with pytest.raises(ValueError, match='block_windows'):
@@ -133,8 +137,9 @@ def test_mixmim_block_windows_enlarge_chosen_blocks_and_load_resized_tables(tmp_
 
 
 @pytest.mark.parametrize('cfg, channels', [
-    (dict(type='mmpretrain.SwinTransformer', arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
-          img_size=64, window_size=4, pad_small_map=True, out_indices=(0, 1, 2, 3)), [32, 64, 128, 256]),
+    (dict(type='mmpretrain.SwinTransformer',
+          arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]), img_size=64, window_size=4,
+          pad_small_map=True, out_indices=(0, 1, 2, 3)), [32, 64, 128, 256]),
     (dict(type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3)), [64, 128, 256, 512]),
 ])
 def test_hierarchical_encoders_go_straight_into_fpn(cfg, channels):

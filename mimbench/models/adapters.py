@@ -33,10 +33,10 @@ from mimbench.registry import MODELS
 
 
 def group_ends(num_layers: int, num_groups: int = 4) -> list[int]:
-    """Index of the last block of each of ``num_groups`` equal groups (mae.txt A.3), e.g. 12 -> [2, 5, 8, 11]."""
+    """Last block of each of ``num_groups`` equal groups (mae.txt A.3), e.g. 12 -> [2, 5, 8, 11]."""
     if num_layers % num_groups:
         raise ValueError(f'a ViT with {num_layers} blocks cannot be divided into {num_groups} equal groups '
-                         f'(mae.txt A.3); expected a multiple of {num_groups}, or pass out_indices explicitly')
+                         f'(mae.txt A.3); expected a multiple of {num_groups}, or pass out_indices')
     size = num_layers // num_groups
     return [size * (g + 1) - 1 for g in range(num_groups)]
 
@@ -62,7 +62,8 @@ class RelativePositionBias(nn.Module):
     def index(grid: tuple[int, int], with_cls_token: bool) -> torch.Tensor:
         """Indices into the table for every (query, key) pair: ``[N, N]`` with N = H*W (+1)."""
         h, w = grid
-        coords = torch.stack(torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')).flatten(1)  # [2, HW]
+        coords = torch.stack(torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij'))
+        coords = coords.flatten(1)  # [2, HW]
         rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)  # [HW, HW, 2]
         idx = (rel[..., 0] + h - 1) * (2 * w - 1) + (rel[..., 1] + w - 1)
         if not with_cls_token:
@@ -134,11 +135,12 @@ class ViTMultiScale(BaseModule):
         num_layers = len(self.vit.layers)
         self.out_indices = list(out_indices) if out_indices is not None else group_ends(num_layers)
         if len(self.out_indices) != 4 or any(not 0 <= i < num_layers for i in self.out_indices):
-            raise ValueError(f'out_indices must name 4 blocks of the {num_layers}-block ViT, got {self.out_indices}')
+            raise ValueError(f'out_indices must name 4 blocks of the {num_layers}-block ViT, '
+                             f'got {self.out_indices}')
         patch = self.vit.patch_embed.projection.stride
         if tuple(patch) != (16, 16):
-            raise ValueError(f'ViTMultiScale makes strides 4/8/16/32 from a stride-16 ViT; found patch stride '
-                             f'{tuple(patch)}. Use patch_size=16 (as MAE/SimMIM/CiM ViTs do).')
+            raise ValueError(f'ViTMultiScale makes strides 4/8/16/32 from a stride-16 ViT; found patch '
+                             f'stride {tuple(patch)}. Use patch_size=16 (as MAE/SimMIM/CiM ViTs do).')
         dim = self.vit.embed_dims
         self.embed_dims = dim
         norm_cfg = norm_cfg or dict(type='BN')
@@ -151,8 +153,9 @@ class ViTMultiScale(BaseModule):
         if rel_pos_bias:
             grid = tuple(self.vit.patch_resolution)
             with_cls = self.vit.cls_token is not None
+            heads = self.vit.layers[0].attn.num_heads
             self.rel_pos_bias = nn.ModuleList(
-                RelativePositionBias(grid, self.vit.layers[0].attn.num_heads, with_cls) for _ in self.vit.layers)
+                RelativePositionBias(grid, heads, with_cls) for _ in self.vit.layers)
 
     @property
     def out_channels(self) -> list[int]:
@@ -203,9 +206,9 @@ class MixMIMMultiScale(MixMIMTransformer):
     Args:
         out_indices: stages to output, default all four.
         block_windows: per-block window sizes overriding the stage's, keyed ``'<stage>.<block>'`` (0-based),
-            e.g. ``{'2.5': 32, '2.11': 32, '2.17': 32}``: mixmim.txt Sec. 3 (COCO) changes "the window sizes of
-            the 6th-, 12th-, and 18th-block in stage-3 to 32x32 for cross-window interactions". Those blocks'
-            relative position tables are resized from the checkpoint's by the loader.
+            e.g. ``{'2.5': 32, '2.11': 32, '2.17': 32}``: mixmim.txt Sec. 3 (COCO) changes "the window sizes
+            of the 6th-, 12th-, and 18th-block in stage-3 to 32x32 for cross-window interactions". Those
+            blocks' relative position tables are resized from the checkpoint's by the loader.
         **kwargs: ``mmpretrain.MixMIMTransformer`` arguments (arch, img_size, window_size, drop_path_rate...).
 
     Output: ``[N, C*2**i, H/(4*2**i), W/(4*2**i)]`` for i in out_indices (patch size 4).
@@ -217,9 +220,9 @@ class MixMIMMultiScale(MixMIMTransformer):
         for key, window in (block_windows or {}).items():
             stage, index = (int(v) for v in str(key).split('.'))
             if stage >= len(self.layers) or index >= len(self.layers[stage].blocks):
-                raise ValueError(f'block_windows names block {key!r}, but stage {stage} has '
-                                 f'{len(self.layers[min(stage, len(self.layers) - 1)].blocks)} blocks (0-based '
-                                 f'"<stage>.<block>" keys over {len(self.layers)} stages)')
+                depths = [len(layer.blocks) for layer in self.layers]
+                raise ValueError(f'block_windows names block {key!r}, but the stages have {depths} blocks; '
+                                 'expected 0-based "<stage>.<block>" keys')
             self._set_block_window(self.layers[stage].blocks[index], int(window))
 
     @staticmethod

@@ -7,7 +7,7 @@ Every transfer config (mmdet, mmseg, mmpretrain) adds this hook and a top-level 
                     results_dir=None,   # default <work_dir>/results
                     checkpoint=None,    # default model.backbone.init_cfg.checkpoint
                     protocol='finetune' | 'linear' | 'partial', layer_decay_rule=None, note='',
-                    variant=None,       # a named non-default recipe, e.g. CiM's 'linear-160k' / 'fcn-80k' heads
+                    variant=None,       # a named non-default recipe, e.g. CiM's 'linear-160k' head
                     resolution=None)    # fine-tuning input size when not the task's default
 
 The hook collects every validation (``history``), and after training writes the record of the *final*
@@ -90,7 +90,8 @@ class ResultRecordHook(Hook):
     def __init__(self, **fields):
         unknown = sorted(set(fields) - set(RECORD_FIELDS))
         if unknown:
-            raise TypeError(f'ResultRecordHook got unknown field(s) {unknown}; expected {", ".join(RECORD_FIELDS)}')
+            raise TypeError(f'ResultRecordHook got unknown field(s) {unknown}; '
+                            f'expected {", ".join(RECORD_FIELDS)}')
         self.overrides = fields
         self.history: list[dict[str, Any]] = []
         self.written: list[str] = []
@@ -124,19 +125,21 @@ class ResultRecordHook(Hook):
         loaded, _ = _loaded_checkpoint(model)
         has_report = any(getattr(m, 'mimbench_load_report', None) is not None for m in model.modules())
         if fields['method'] == 'random' and has_report:
-            raise ValueError(f'mimbench.method is "random" but checkpoint {loaded} was loaded into the encoder; '
-                             'set mimbench.method to the pre-training method (e.g. --cfg-options mimbench.method=mae)')
+            raise ValueError(f'mimbench.method is "random" but checkpoint {loaded} was loaded into the '
+                             'encoder; set mimbench.method to the pre-training method (e.g. --cfg-options '
+                             'mimbench.method=mae)')
         if fields['method'] != 'random' and not has_report:
-            raise ValueError(f'mimbench.method is {fields["method"]!r} but no checkpoint was loaded into the encoder '
-                             '(model.backbone.init_cfg is not mimbench.Pretrained with a checkpoint); pass '
-                             '--cfg-options model.backbone.init_cfg.checkpoint=PATH, or set mimbench.method=random '
-                             'for a randomly initialised encoder')
+            raise ValueError(f'mimbench.method is {fields["method"]!r} but no checkpoint was loaded into the '
+                             'encoder (model.backbone.init_cfg is not mimbench.Pretrained with a '
+                             'checkpoint); pass --cfg-options model.backbone.init_cfg.checkpoint=PATH, or '
+                             'set mimbench.method=random for a randomly initialised encoder')
 
     def after_val_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if not metrics:
             return
         protocol = self._fields(runner)['protocol']
-        self.history.append(dict(step=runner.iter, epoch=runner.epoch, metrics=map_metrics(metrics, protocol)))
+        mapped = map_metrics(metrics, protocol)
+        self.history.append(dict(step=runner.iter, epoch=runner.epoch, metrics=mapped))
 
     def after_train(self, runner) -> None:
         if not self.history:
@@ -151,7 +154,8 @@ class ResultRecordHook(Hook):
             protocol = self._fields(runner)['protocol']
             self._write(runner, map_metrics(metrics, protocol), None, note='test run')
 
-    def _write(self, runner, metrics: dict[str, float], best: dict[str, float] | None, note: str = '') -> None:
+    def _write(self, runner, metrics: dict[str, float], best: dict[str, float] | None,
+               note: str = '') -> None:
         if not is_main_process():
             return
         fields = self._fields(runner)
@@ -167,7 +171,7 @@ class ResultRecordHook(Hook):
             sha = checkpoint_sha256(checkpoint)
         train_cfg = cfg.get('train_cfg', None) or {}
         epochs = train_cfg.get('max_epochs') if train_cfg.get('by_epoch', 'max_epochs' in train_cfg) else None
-        resolved = pprint.pformat(cfg.to_dict(), width=110, sort_dicts=False)  # (yapf's pretty_text takes seconds)
+        resolved = pprint.pformat(cfg.to_dict(), width=110, sort_dicts=False)  # pretty_text (yapf) is slow
         notes = [n for n in (fields.get('note', ''), f'protocol={fields["protocol"]}'
                              if fields['protocol'] != 'finetune' else '', note) if n]
         record = ResultRecord(

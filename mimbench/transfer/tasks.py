@@ -33,8 +33,8 @@ PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-he
 class Task:
     """One downstream task.
 
-    ``full`` maps (backbone id, protocol) to the default full paper recipe for that backbone; ``variants`` maps
-    (backbone id, protocol, method) to another paper's recipe for the same backbone (e.g. CiM's ViT-B
+    ``full`` maps (backbone id, protocol) to the default full paper recipe for that backbone; ``variants``
+    maps (backbone id, protocol, method) to another paper's recipe for the same backbone (e.g. CiM's ViT-B
     ImageNet fine-tuning next to MAE's); ``smoke`` maps (family, protocol) to a smoke config. Paths are
     relative to ``configs/transfer``.
     """
@@ -66,7 +66,8 @@ TASK_LIST = (
                ('mixmim-l', 'finetune'): 'coco/mask-rcnn_mixmim-large_mixmim_8xb4-lsj-80e_coco.py'},
          smoke={(fam, 'finetune'): f'coco/mask-rcnn_{fam}-smoke_coco_smoke.py' for fam in FAMILIES}),
     Task('ade20k', 'mmseg', ('miou',), 'miou',
-         'mae.txt A.4 / Table 5, simmim.txt C.1, mixmim.txt Sec. 8 / Table 4, cim.txt Sec. 3.3 / Table 3', 'ade20k',
+         'mae.txt A.4 / Table 5, simmim.txt C.1, mixmim.txt Sec. 8 / Table 4, cim.txt Sec. 3.3 / Table 3',
+         'ade20k',
          full={('vit-b', 'finetune'): 'ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py',
                ('vit-l', 'finetune'): 'ade20k/upernet_vit-large-p16_mae_8xb2-126k_ade20k.py',
                ('swin-b', 'finetune'): 'ade20k/upernet_swin-base-w20_simmim_8xb4-80k_ade20k.py',
@@ -96,7 +97,8 @@ TASK_LIST = (
                 ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py'}),
     *(Task(f'inat{year}', 'mmpretrain', ('top1',), 'top1', _CLS_PAPERS, f'inat{year}',
            full={('vit-b', 'finetune'): f'inat{year}/finetune_vit-base-p16_mae_8xb128-100e_inat{year}.py',
-                 **({('mixmim-b', 'finetune'): f'inat{year}/finetune_mixmim-base_mixmim_8xb128-100e_inat{year}.py'}
+                 **({('mixmim-b', 'finetune'):
+                     f'inat{year}/finetune_mixmim-base_mixmim_8xb128-100e_inat{year}.py'}
                     if year != 2017 else {}),
                  **({('swin-b', 'finetune'): 'inat2018/finetune_swin-base_simmim_8xb256-100e_inat2018.py'}
                     if year == 2018 else {})},
@@ -108,7 +110,8 @@ TASK_LIST = (
 )
 TASKS = {t.id: t for t in TASK_LIST}
 if set(TASKS) != set(RECORD_TASKS):  # the record schema and this table must name the same tasks
-    raise ImportError(f'task table {sorted(TASKS)} differs from mimbench.results.TASKS {sorted(RECORD_TASKS)}')
+    raise ImportError(f'task table {sorted(TASKS)} differs from mimbench.results.TASKS '
+                      f'{sorted(RECORD_TASKS)}')
 
 
 def family_of(backbone: str) -> str:
@@ -141,8 +144,9 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
         key, table = (family_of(backbone), protocol), spec.smoke
     elif scale == 'full':
         if backbone in FAMILIES or backbone.endswith('-smoke'):
-            raise ValueError(f'full-scale recipes are per backbone size; got {backbone!r}. Pass a backbone id '
-                             f'such as {", ".join(sorted({b for b, _ in spec.full}))} (or scale="smoke")')
+            sizes = ', '.join(sorted({b for b, _ in spec.full}))
+            raise ValueError(f'full-scale recipes are per backbone size; got {backbone!r}. Pass a '
+                             f'backbone id such as {sizes} (or scale="smoke")')
         family_of(backbone)
         if method is not None and (backbone, protocol, method) in spec.variants:
             return str(CONFIG_ROOT / spec.variants[(backbone, protocol, method)])
@@ -151,9 +155,9 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
         raise ValueError(f"scale must be 'smoke' or 'full', got {scale!r}")
     if key not in table:
         have = ', '.join(f'{b} ({p})' for b, p in sorted(table))
-        raise ValueError(f'no {scale} config for task {task} with backbone {backbone} ({protocol}); configs exist '
-                         f'for: {have}. Add one under {CONFIG_ROOT / task} (inherit a neighbour and change the '
-                         'backbone).')
+        raise ValueError(f'no {scale} config for task {task} with backbone {backbone} ({protocol}); '
+                         f'configs exist for: {have}. Add one under {CONFIG_ROOT / task} (inherit a '
+                         'neighbour and change the backbone).')
     return str(CONFIG_ROOT / table[key])
 
 
