@@ -145,3 +145,15 @@ def test_linear_and_partial_protocols_freeze_the_right_parameters(protocol, trai
         # whole encoder frozen, BN without affine
         assert trainable == set() and list(model.neck.parameters()) == []
     assert all(p.requires_grad for p in model.head.parameters())
+
+
+def test_multi_scale_test_writes_a_labelled_record(tiny_data_root, tmp_path):
+    """ADE20K's multi-scale + flip test (simmim.txt C.1; `mmseg tools/test.py --tta`) through the adapter."""
+    cfg = Config.fromfile(tasks.task_config('ade20k', 'vit', 'smoke'))
+    cfg.merge_from_dict({**data_options('ade20k', tiny_data_root), 'model.backbone.init_cfg': None})
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline   # what mmseg's test.py does for --tta
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+    build_runner(cfg, work_dir=str(tmp_path)).test()
+    record = read_record(next((tmp_path / 'results').glob('*.json')))
+    assert record.note == 'test run (test-time augmentation)' and set(record.metrics) == {'miou'}

@@ -152,7 +152,10 @@ class ResultRecordHook(Hook):
     def after_test_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if metrics:
             protocol = self._fields(runner)['protocol']
-            self._write(runner, map_metrics(metrics, protocol), None, note='test run')
+            wrappers = (runner.model, getattr(runner.model, 'module', None))   # DDP and TTA models wrap
+            tta = any(type(m).__name__.endswith('TTAModel') for m in wrappers)  # e.g. mmseg --tta
+            self._write(runner, map_metrics(metrics, protocol), None,
+                        note='test run' + (' (test-time augmentation)' if tta else ''))
 
     def _write(self, runner, metrics: dict[str, float], best: dict[str, float] | None,
                note: str = '') -> None:
@@ -197,4 +200,7 @@ class ResultRecordHook(Hook):
         if rule:
             return rule
         from mimbench.transfer.layer_decay import layer_decay_rule_of
-        return layer_decay_rule_of(runner.cfg)
+        try:
+            return layer_decay_rule_of(runner.cfg)
+        except ValueError:  # a test run (e.g. mmseg --tta wraps the model) does not say how it was trained
+            return None
