@@ -202,6 +202,18 @@ def foreign_options(task: str, spec: str, checkpoint: str | None, scale: str) ->
     return template, options
 
 
+def _layer_decay_method(template: Path, method: str) -> dict:
+    """Tell a layer-decay template which method's paper rule to use, unless the template fixes a rule."""
+    from mmengine.config import Config
+
+    from mimbench.transfer.layer_decay import DEFAULT_RULE_BY_METHOD
+    optim = Config.fromfile(str(template)).get('optim_wrapper', {})
+    if (str(optim.get('constructor', '')).endswith('LayerDecayOptimWrapperConstructor')
+            and method in DEFAULT_RULE_BY_METHOD and 'rule' not in optim.get('paramwise_cfg', {})):
+        return {'optim_wrapper.paramwise_cfg.method': method}
+    return {}
+
+
 def derive_config(task: str, backbone: str, checkpoint: str | None, method: str, scale: str,
                   work_dir: Path, results_dir: Path, data_root: str | None = None) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
@@ -221,9 +233,10 @@ def derive_config(task: str, backbone: str, checkpoint: str | None, method: str,
         template, options = foreign_options(task, backbone, ckpt, scale)
         meta.update(backbone=foreign_label(backbone), note=f'foreign backbone {backbone}; no layer-wise lr decay')
     else:
-        template = Path(tasks.task_config(task, backbone, scale)).resolve()
+        template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
         options = {'model.backbone.init_cfg':
                    dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt) if ckpt else None}
+        options.update(_layer_decay_method(template, method))
     options.update({'work_dir': str(work_dir), 'mimbench': meta})
     if data_root:
         options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
