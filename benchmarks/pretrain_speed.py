@@ -179,6 +179,16 @@ def current_rss_gib() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 30
 
 
+def peak_rss_gib() -> float:
+    """High-water resident memory of this process image (``VmHWM``), GiB. Unlike ``getrusage``'s
+    ``ru_maxrss``, it does not carry over the parent's size from fork/exec."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 2 ** 20                                  # kB -> GiB
+    raise RuntimeError('no VmHWM in /proc/self/status: CPU peak memory needs Linux')
+
+
 def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str) -> float:
     """Peak memory (GiB) of two training steps of one variant: CUDA max allocated, or on CPU the growth of
     this process's peak RSS over what it held before building the model. Run it in a fresh process."""
@@ -192,7 +202,7 @@ def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype:
     time_steps(variant, 2, device)
     if device == 'cuda':
         return torch.cuda.max_memory_allocated() / 2 ** 30
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20 - base   # KiB -> GiB (Linux)
+    return peak_rss_gib() - base
 
 
 def peak_memory_isolated(model_cfg: dict, args) -> float | str:
