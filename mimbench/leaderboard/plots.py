@@ -13,14 +13,21 @@ import pandas as pd
 from mimbench.leaderboard.ids import BACKBONES, METHODS, METRIC_NAMES, TASK_NAMES
 
 PLOTS = (('in1k', 'top1'), ('coco', 'ap_box'), ('ade20k', 'miou'))  # mixmim.txt Fig. 2 left/middle/right
+# the tables whose FLOPs column is the fine-tuned encoder's (mixmim.txt Fig. 2 plots these); ablation tables'
+# FLOPs columns count other things (e.g. mixmim.txt Table 10: 115 G for a pre-training step)
+ENCODER_FLOPS_TABLES = {('mixmim', '2'), ('mixmim', '4'), ('mixmim', '5')}
 
 
 def plot_points(reference: pd.DataFrame, groups: pd.DataFrame, task: str, metric: str) -> pd.DataFrame:
     """The points of one plot: method, backbone, flops_g, value, source ('paper' or 'mimbench')."""
-    ref = reference[(reference['task'] == task) & (reference['metric'] == metric)
+    in_tables = pd.Series([(p, str(t)) in ENCODER_FLOPS_TABLES for p, t in zip(reference['paper'], reference['table'])],
+                          index=reference.index)
+    ref = reference[in_tables & (reference['task'] == task) & (reference['metric'] == metric)
                     & reference['flops_g'].notna() & reference['value'].notna() & reference['variant'].isna()]
-    paper = ref[['method', 'backbone', 'pretrain_epochs', 'flops_g', 'value']].drop_duplicates(
-        ['method', 'backbone', 'flops_g', 'value']).assign(source='paper')
+    # one point per method and size: its longest pre-training, as the papers' figures show
+    paper = (ref.sort_values('pretrain_epochs', na_position='first')
+             .drop_duplicates(['method', 'backbone', 'flops_g'], keep='last')
+             [['method', 'backbone', 'pretrain_epochs', 'flops_g', 'value']].assign(source='paper'))
     ours = pd.DataFrame(columns=paper.columns)
     if len(groups):
         g = groups[(groups['task'] == task) & (groups['metric'] == metric) & groups['flops_g'].notna()]
