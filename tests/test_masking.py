@@ -1,4 +1,4 @@
-"""Mask generators: exact ratio and cell size (simmim.txt Sec. 3.1, mae.txt Sec. 3), AvgDist (simmim.txt Sec. 4.1.2)."""
+"""Mask generators: exact ratio and cell size (simmim.txt Sec. 3.1, mae.txt Sec. 3), AvgDist (Sec. 4.1.2)."""
 import math
 
 import numpy as np

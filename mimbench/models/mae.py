@@ -40,7 +40,7 @@ class MAEViT(MMPretrainMAEViT):
     """
 
     def mask_and_embed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Images [N, 3, H, W] -> visible tokens with class token [N, 1 + K, D], mask [N, L], ids_restore [N, L]."""
+        """Images [N, 3, H, W] -> (class + visible tokens [N, 1 + K, D], mask [N, L], ids_restore [N, L])."""
         tokens = self.patch_embed(x)[0] + self.pos_embed[:, 1:, :]                  # x: [N, L, D]
         n, num_tokens, dim = tokens.shape
         ids_keep, ids_restore, mask = random_token_shuffle(n, num_tokens, self.mask_ratio, device=x.device)

@@ -63,7 +63,8 @@ def random_cell_mask(batch_size: int, input_size: int, mask_patch_size: int = 32
         mask: [N, H/model_patch_size, W/model_patch_size] long, 1 = masked token.
     """
     if input_size % mask_patch_size or mask_patch_size % model_patch_size:
-        raise ValueError(f'input_size ({input_size}) must be a multiple of mask_patch_size ({mask_patch_size}) '
+        raise ValueError(f'input_size ({input_size}) must be a multiple of mask_patch_size '
+                         f'({mask_patch_size}) '
                          f'and mask_patch_size a multiple of model_patch_size ({model_patch_size})')
     cells_per_side = input_size // mask_patch_size
     num_cells = cells_per_side ** 2

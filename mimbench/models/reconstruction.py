@@ -78,7 +78,8 @@ def save_reconstructions(model, images: torch.Tensor, out_dir: str | Path, prefi
     """
     if not callable(getattr(model, 'reconstruct', None)):
         raise TypeError(f'{type(model).__name__} has no reconstruct(inputs) -> dict of panels; implement the '
-                        f'hook described in mimbench.models.reconstruction (mimbench.MAE, mimbench.SimMIM do)')
+                        f'hook described in mimbench.models.reconstruction '
+                        f'(mimbench.MAE, mimbench.SimMIM do)')
     model.eval()
     torch.manual_seed(seed)
     panels = model.reconstruct(normalise(model, images))
