@@ -54,7 +54,8 @@ def pretrained_vs_random(records):
     ours = df[df.method != 'random'].rename(columns={'value': 'pretrained'})
     out = ours.merge(random, on=['backbone', 'task', 'metric'], how='left')
     out['delta'] = out.pretrained - out.random_init
-    return out.sort_values(['method', 'task', 'metric']).reset_index(drop=True)
+    columns = ['method', 'backbone', 'task', 'metric', 'pretrained', 'random_init', 'delta', 'loaded_sha256']
+    return out[columns].sort_values(['method', 'task', 'metric']).reset_index(drop=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from mimbench.leaderboard import build_leaderboards
     from mimbench.pretrain import find_config, run_pretrain
     from mimbench.results import read_record
-    console = Console()
+    console = Console(soft_wrap=True)  # paths and commands must stay copy-pastable
     root = Path(args.work_dir).resolve()
     start = time.time()
     console.rule('mimbench demo: 1/4 generating tiny datasets')
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     table = pretrained_vs_random([read_record(p) for p in record_files])
     table_path = root / 'leaderboards' / 'pretrained_vs_random.csv'
     table.to_csv(table_path, index=False)
-    console.print(table.to_string(index=False, float_format='%.2f'))
+    print(table.to_string(index=False, float_format='%.2f'))  # plain print: a table must not wrap
     changed = int((table.delta.abs() > 1e-9).sum())
     console.print(f'\npre-training changed {changed} of {len(table)} downstream numbers relative to random init')
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')

@@ -325,7 +325,7 @@ def _method_of(checkpoint: str) -> str:
 
 def evaluate(args: argparse.Namespace) -> int:
     from rich.console import Console
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         runs = plan(args)
     except EvaluateError as err:

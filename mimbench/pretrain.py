@@ -83,7 +83,7 @@ def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, lau
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         config = Path(args.config) if args.config else find_config(args.method, args.backbone, args.scale)
     except PretrainError as err:
