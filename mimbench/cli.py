@@ -3,6 +3,7 @@
 Every area module exposes ``register(subparsers)``, which adds its sub-parser and sets ``func`` to a
 function ``run(args) -> int`` returning the exit code.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,8 @@ SUBCOMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='mimbench',
-        description='Downstream-transfer benchmark suite for masked-image-modeling pre-training.')
+        description='Downstream-transfer benchmark suite for masked-image-modeling pre-training.',
+    )
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     sub.required = True
     for name in SUBCOMMAND_MODULES:

@@ -21,6 +21,7 @@ edited.
    many research environments. mimbench uses none of it: while mmpretrain is first imported, its
    dependency probe is told that transformers is absent, which selects mmpretrain's own placeholder path.
 """
+
 from __future__ import annotations
 
 
@@ -36,9 +37,24 @@ def mmengine_checkpoint_globals() -> list:
     """The exact non-tensor types an mmengine 0.10.7 checkpoint holds, for weights-only loading."""
     from mmengine.logging.history_buffer import HistoryBuffer
     from numpy._core.multiarray import _reconstruct, scalar
-    dtype_classes = [type(np.dtype(t)) for t in (
-        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-        np.float16, np.float32, np.float64)]
+
+    dtype_classes = [
+        type(np.dtype(t))
+        for t in (
+            np.bool_,
+            np.int8,
+            np.int16,
+            np.int32,
+            np.int64,
+            np.uint8,
+            np.uint16,
+            np.uint32,
+            np.uint64,
+            np.float16,
+            np.float32,
+            np.float64,
+        )
+    ]
     return [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
 
 
@@ -47,17 +63,20 @@ def _history_buffer_getattr(obj, name):
     import pickle
 
     from mmengine.logging.history_buffer import HistoryBuffer
+
     method = HistoryBuffer.__dict__.get(name) if obj is HistoryBuffer else None
     if method is None or not callable(method) or name.startswith('_'):
         raise pickle.UnpicklingError(
             f'refusing getattr({getattr(obj, "__name__", type(obj).__name__)}, {name!r}) while loading a '
-            'checkpoint: only HistoryBuffer statistics methods may be resolved this way')
+            'checkpoint: only HistoryBuffer statistics methods may be resolved this way'
+        )
     return method
 
 
 def _allow_mmengine_checkpoints() -> None:
     torch.serialization.add_safe_globals(
-        [*mmengine_checkpoint_globals(), (_history_buffer_getattr, 'builtins.getattr')])
+        [*mmengine_checkpoint_globals(), (_history_buffer_getattr, 'builtins.getattr')]
+    )
 
 
 def _cpu_safe_pytorch_launcher() -> None:
@@ -76,6 +95,7 @@ def _cpu_safe_pytorch_launcher() -> None:
     dist_utils._init_dist_pytorch = _init_dist_pytorch
 
     from mmengine.model.wrappers import MMDistributedDataParallel
+
     original_init = MMDistributedDataParallel.__init__
 
     def __init__(self, module, detect_anomalous_params=False, **kwargs):
@@ -92,6 +112,7 @@ def _mmpretrain_without_multimodal() -> None:
     if 'mmpretrain' in sys.modules:
         return  # already imported by the user before mimbench: nothing left to choose
     import importlib_metadata
+
     original = importlib_metadata.distribution
 
     def distribution(name):

@@ -8,25 +8,48 @@
 4. write the leaderboards and plots, and print how much each pre-trained encoder moved every downstream
    number away from its random-init twin: proof that pre-trained weights reach the downstream models.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 from pathlib import Path
 
-DEMO_PRETRAINING = (('mae', 'vit-smoke'), ('simmim', 'swin-smoke'), ('cim', 'resnet-smoke'),
-                    ('mixmim', 'mixmim-smoke'))
+DEMO_PRETRAINING = (
+    ('mae', 'vit-smoke'),
+    ('simmim', 'swin-smoke'),
+    ('cim', 'resnet-smoke'),
+    ('mixmim', 'mixmim-smoke'),
+)
 
 
-def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path,
-                      tasks: str, console, progress=None, bar=None) -> list[str]:
+def _evaluate_encoder(
+    method: str,
+    backbone: str,
+    checkpoint: str | None,
+    work_dir: Path,
+    data_root: Path,
+    tasks: str,
+    console,
+    progress=None,
+    bar=None,
+) -> list[str]:
     """Evaluate one encoder on the smoke variant of ``tasks``; the method id of a pre-trained one is read
     from its checkpoint (e.g. ``cim-respix``), ``method`` only labels the progress lines."""
     from mimbench.evaluate import plan, run_task
-    args = argparse.Namespace(checkpoint=checkpoint or 'none', backbone=backbone,
-                              method=None if checkpoint else 'random', tasks=tasks,
-                              scale='smoke', data_root=str(data_root), launcher='none', gpus=1,
-                              partition=None, work_dir=str(work_dir))
+
+    args = argparse.Namespace(
+        checkpoint=checkpoint or 'none',
+        backbone=backbone,
+        method=None if checkpoint else 'random',
+        tasks=tasks,
+        scale='smoke',
+        data_root=str(data_root),
+        launcher='none',
+        gpus=1,
+        partition=None,
+        work_dir=str(work_dir),
+    )
     failed = []
     for run in plan(args):
         start = time.time()
@@ -45,12 +68,25 @@ def _evaluate_encoder(method: str, backbone: str, checkpoint: str | None, work_d
 def pretrained_vs_random(records):
     """One row per (method, backbone, task, metric): pre-trained value, random-init value and the change."""
     import pandas as pd
-    rows = [dict(method=r.method, backbone=r.backbone, task=r.task, metric=m, value=v,
-                 loaded_sha256=(r.checkpoint_sha256 or '')[:12])
-            for r in records for m, v in r.metrics.items()]
+
+    rows = [
+        dict(
+            method=r.method,
+            backbone=r.backbone,
+            task=r.task,
+            metric=m,
+            value=v,
+            loaded_sha256=(r.checkpoint_sha256 or '')[:12],
+        )
+        for r in records
+        for m, v in r.metrics.items()
+    ]
     df = pd.DataFrame(rows)
-    random = (df[df.method == 'random'].drop(columns=['method', 'loaded_sha256'])
-              .rename(columns={'value': 'random_init'}))
+    random = (
+        df[df.method == 'random']
+        .drop(columns=['method', 'loaded_sha256'])
+        .rename(columns={'value': 'random_init'})
+    )
     ours = df[df.method != 'random'].rename(columns={'value': 'pretrained'})
     out = ours.merge(random, on=['backbone', 'task', 'metric'], how='left')
     out['delta'] = out.pretrained - out.random_init
@@ -65,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from mimbench.leaderboard import build_leaderboards
     from mimbench.pretrain import find_config, run_pretrain
     from mimbench.results import read_record
+
     console = Console(soft_wrap=True)  # paths and commands must stay copy-pastable
     root = Path(args.work_dir).resolve()
     start = time.time()
@@ -76,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
     for method, backbone in DEMO_PRETRAINING:
         config = find_config(method, backbone, 'smoke')
         t0 = time.time()
-        checkpoints[method] = run_pretrain(config, root / 'pretrain' / method, data_root / 'in1k',
-                                           cfg_options={'log_level': 'WARNING'})
+        checkpoints[method] = run_pretrain(
+            config, root / 'pretrain' / method, data_root / 'in1k', cfg_options={'log_level': 'WARNING'}
+        )
         console.print(f'  {method:>8} {backbone:<13} {time.time() - t0:5.1f}s  {checkpoints[method]}')
     console.rule('3/4 transfer: every encoder x every task (smoke)')
     failed = []
@@ -85,14 +123,16 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from mimbench.evaluate import parse_tasks
+
     total = 2 * len(DEMO_PRETRAINING) * len(parse_tasks(args.tasks))
     columns = (TextColumn('transfer runs'), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task('transfer', total=total)
         for method, backbone in DEMO_PRETRAINING:
             for name, ckpt in ((method, str(checkpoints[method])), ('random', None)):
-                failed += _evaluate_encoder(name, backbone, ckpt, evals, data_root, args.tasks, progress.console,
-                                            progress, bar)
+                failed += _evaluate_encoder(
+                    name, backbone, ckpt, evals, data_root, args.tasks, progress.console, progress, bar
+                )
     console.rule('4/4 leaderboards')
     record_files = sorted(evals.glob('**/results/*.json'))
     written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards')
@@ -101,9 +141,13 @@ def run(args: argparse.Namespace) -> int:
     table.to_csv(table_path, index=False)
     print(table.to_string(index=False, float_format='%.2f'))  # plain print: a table must not wrap
     changed = int((table.delta.abs() > 1e-9).sum())
-    console.print(f'\npre-training changed {changed} of {len(table)} downstream numbers relative to random init')
+    console.print(
+        f'\npre-training changed {changed} of {len(table)} downstream numbers relative to random init'
+    )
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')
-    console.print(f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; start with index.md)')
+    console.print(
+        f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; start with index.md)'
+    )
     console.print(f'demo finished in {time.time() - start:.0f}s')
     if failed:
         console.print(f'[red]{len(failed)} run(s) failed: {", ".join(failed)}[/red]')

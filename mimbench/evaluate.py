@@ -8,6 +8,7 @@ A suite that stopped half-way resumes where it stopped: a task whose result reco
 interrupted task resumes from the last checkpoint in its work dir. One failing task does not stop the
 others; the exit code says whether all succeeded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mimbench.models.foreign import foreign_label, foreign_options, is_foreign
 
 DONE = 'DONE.json'
 
@@ -44,32 +47,44 @@ class TaskRun:
 
 def parse_tasks(text: str) -> list[str]:
     from mimbench.transfer import tasks
+
     valid = list(tasks.TASKS)
     if text in ('all', ''):
         return valid
     wanted = [t.strip() for t in text.split(',') if t.strip()]
     unknown = [t for t in wanted if t not in valid]
     if unknown:
-        raise EvaluateError(f'unknown task(s) {", ".join(unknown)}; valid tasks: {", ".join(valid)} (or "all")')
+        raise EvaluateError(
+            f'unknown task(s) {", ".join(unknown)}; valid tasks: {", ".join(valid)} (or "all")'
+        )
     return wanted
 
 
 def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
     """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors."""
     from mimbench.transfer import tasks
+
     if backbone:
         if backbone not in tasks.BACKBONES and not is_foreign(backbone):
-            raise EvaluateError(f'unknown backbone {backbone!r}; valid backbones: {", ".join(tasks.BACKBONES)}, '
-                                'or timm:<model name>, a .py config with `backbone = dict(...)`, or a '
-                                'registered type such as mmpretrain.ConvNeXt')
+            raise EvaluateError(
+                f'unknown backbone {backbone!r}; valid backbones: {", ".join(tasks.BACKBONES)}, '
+                'or timm:<model name>, a .py config with `backbone = dict(...)`, or a '
+                'registered type such as mmpretrain.ConvNeXt'
+            )
         return backbone
     if not checkpoint:
-        raise EvaluateError('without --checkpoint (random initialisation) the backbone cannot be detected: '
-                            f'pass --backbone, one of {", ".join(tasks.BACKBONES)}')
+        raise EvaluateError(
+            'without --checkpoint (random initialisation) the backbone cannot be detected: '
+            f'pass --backbone, one of {", ".join(tasks.BACKBONES)}'
+        )
+    from mimbench.checkpoints.identify import identify_backbone
+
     try:
         return identify_backbone(checkpoint)
     except ValueError as err:
-        raise EvaluateError(f'{err}; pass --backbone explicitly (one of {", ".join(tasks.BACKBONES)})') from err
+        raise EvaluateError(
+            f'{err}; pass --backbone explicitly (one of {", ".join(tasks.BACKBONES)})'
+        ) from err
 
 
 def _nested(options: dict) -> dict:
@@ -84,138 +99,32 @@ def _nested(options: dict) -> dict:
     return out
 
 
-# (family, width[, depth]) -> backbone id; width = patch-embedding channels (mmpretrain layouts)
-_VIT_IDS = {(96, 4): 'vit-smoke', (384, 12): 'vit-s', (768, 12): 'vit-b', (1024, 24): 'vit-l', (1280, 32): 'vit-h'}
-_HIERARCHICAL_IDS = {('swin', 32): 'swin-smoke', ('swin', 128): 'swin-b', ('swin', 192): 'swin-l',
-                     ('mixmim', 32): 'mixmim-smoke', ('mixmim', 128): 'mixmim-b', ('mixmim', 192): 'mixmim-l'}
-_RESNET_IDS = {(False, (2, 2, 2, 2)): 'resnet-smoke', (True, (3, 4, 6, 3)): 'resnet-50'}
-
-
-def identify_backbone(checkpoint: str) -> str:
-    """Read the backbone id off a checkpoint's encoder tensors (any supported format).
-
-    Raises ValueError naming what was found when it is none of the known sizes.
-    """
-    import re
-
-    from mimbench.checkpoints.convert import convert_state_dict, infer_family
-    from mimbench.checkpoints.formats import detect_format, read_checkpoint, unwrap
-    raw = read_checkpoint(checkpoint)
-    fmt = detect_format(raw)
-    encoder, _ = convert_state_dict(unwrap(raw), fmt)
-    family = infer_family(encoder, fmt)
-    if family == 'resnet':
-        blocks = tuple(len({k.split('.')[1] for k in encoder if k.startswith(f'layer{i}.')}) for i in range(1, 5))
-        key = (any(k.endswith('conv3.weight') for k in encoder), blocks)
-        found, table = key, _RESNET_IDS
-    else:
-        width = encoder['patch_embed.projection.weight'].shape[0]
-        if family == 'vit':
-            depth = len({int(m.group(1)) for k in encoder if (m := re.match(r'layers\.(\d+)\.', k))})
-            found, table = (width, depth), _VIT_IDS
-        else:
-            found, table = (family, width), _HIERARCHICAL_IDS
-    if found not in table:
-        raise ValueError(f'checkpoint {checkpoint} holds a {family} encoder of shape {found}, which is none of the '
-                         f'known backbones ({", ".join(sorted(set(table.values())))})')
-    return table[found]
-
-
-def pretraining_method(checkpoint: str) -> str | None:
-    """The method id a mimbench pre-training checkpoint was made with (from its stored config), else None."""
-    from mmengine.config import Config
-
-    from mimbench.checkpoints.formats import read_checkpoint
-    text = (read_checkpoint(checkpoint).get('meta') or {}).get('cfg')
-    if not isinstance(text, str):
-        return None
-    try:
-        cfg = Config.fromstring(text, '.py')
-    except Exception:  # noqa: BLE001 - a config we cannot parse simply tells us nothing
-        return None
-    algorithm = str(cfg.get('model', {}).get('type', '')).split('.')[-1].lower()
-    if algorithm == 'cim':
-        return f"cim-{cfg.model.get('objective', 'respix')}"
-    return algorithm if algorithm in ('mae', 'simmim', 'mixmim') else None
-
-
-def is_foreign(backbone: str) -> bool:
-    """A backbone mimbench has no converter for: timm:<name>, a .py backbone config, or a registered type."""
-    return backbone.startswith('timm:') or backbone.endswith('.py') or '.' in backbone
-
-
-def foreign_label(backbone: str) -> str:
-    """A file-name-safe id for a foreign backbone (records, work dirs)."""
-    if backbone.endswith('.py'):
-        return Path(backbone).stem
-    return backbone.replace(':', '-').replace('.', '-').lower()
-
-
-# templates for foreign (hierarchical) backbones, in order of preference
-_FOREIGN_TEMPLATES = {'smoke': ('resnet-smoke',), 'full': ('resnet-50', 'swin-b', 'mixmim-b')}
-
-
-def foreign_options(task: str, spec: str, checkpoint: str | None, scale: str) -> tuple[Path, dict]:
-    """Template and config overrides that put a foreign backbone (``mimbench.ForeignBackbone``) into ``task``.
-
-    The feature channels and strides are probed with one forward pass; necks and heads are sized to them.
-    Layer-wise lr decay needs the layer structure, which a foreign backbone does not declare: it is off, and
-    the record says so.
-    """
-    from mmengine.config import Config
-
-    from mimbench.models.foreign import backbone_spec_cfg, probe_features, pyramid_indices
-    from mimbench.transfer import tasks
-    template = None
-    for candidate in _FOREIGN_TEMPLATES[scale]:
-        try:
-            template = Path(tasks.task_config(task, candidate, scale)).resolve()
-            break
-        except ValueError:
-            continue
-    if template is None:
-        raise EvaluateError(f'no {scale} template for task {task} that a foreign backbone can use')
-    try:
-        backbone_cfg = backbone_spec_cfg(spec)
-        shapes = probe_features(backbone_cfg, 64 if scale == 'smoke' else 224)
-        scope = tasks.TASKS[task].scope
-        indices = [len(shapes) - 1] if scope == 'mmpretrain' else pyramid_indices(shapes)
-    except (ValueError, KeyError, RuntimeError) as err:
-        raise EvaluateError(f'backbone {spec!r} for task {task}: {err}') from err
-    channels = [shapes[i][0] for i in indices]
-    options = {'model.backbone': dict(_delete_=True, type='mimbench.ForeignBackbone', backbone=backbone_cfg,
-                                      out_indices=indices, checkpoint=checkpoint),
-               'optim_wrapper.constructor': 'DefaultOptimWrapperConstructor',
-               'optim_wrapper.paramwise_cfg': dict(_delete_=True, norm_decay_mult=0.0, bias_decay_mult=0.0)}
-    model = Config.fromfile(str(template)).model
-    if scope == 'mmdet':
-        options['model.neck.in_channels'] = channels
-    elif scope == 'mmseg':
-        for head in ('decode_head', 'auxiliary_head'):
-            if model.get(head):
-                cfg = model[head]
-                options[f'model.{head}.in_channels'] = (
-                    channels if isinstance(cfg.in_channels, (list, tuple)) else channels[cfg.get('in_index', -1)])
-    else:
-        options['model.neck'] = dict(_delete_=True, type='mmpretrain.GlobalAveragePooling')
-        options['model.head.in_channels'] = channels[-1]
-    return template, options
-
-
 def _layer_decay_method(template: Path, method: str) -> dict:
     """Tell a layer-decay template which method's paper rule to use, unless the template fixes a rule."""
     from mmengine.config import Config
 
     from mimbench.transfer.layer_decay import DEFAULT_RULE_BY_METHOD
+
     optim = Config.fromfile(str(template)).get('optim_wrapper', {})
-    if (str(optim.get('constructor', '')).endswith('LayerDecayOptimWrapperConstructor')
-            and method in DEFAULT_RULE_BY_METHOD and 'rule' not in optim.get('paramwise_cfg', {})):
+    if (
+        str(optim.get('constructor', '')).endswith('LayerDecayOptimWrapperConstructor')
+        and method in DEFAULT_RULE_BY_METHOD
+        and 'rule' not in optim.get('paramwise_cfg', {})
+    ):
         return {'optim_wrapper.paramwise_cfg.method': method}
     return {}
 
 
-def derive_config(task: str, backbone: str, checkpoint: str | None, method: str, scale: str,
-                  work_dir: Path, results_dir: Path, data_root: str | None = None) -> TaskRun:
+def derive_config(
+    task: str,
+    backbone: str,
+    checkpoint: str | None,
+    method: str,
+    scale: str,
+    work_dir: Path,
+    results_dir: Path,
+    data_root: str | None = None,
+) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
     The file inherits the template (``_base_``) and overrides only what this run changes, so a user can
@@ -225,17 +134,32 @@ def derive_config(task: str, backbone: str, checkpoint: str | None, method: str,
 
     from mimbench.datasets.overrides import data_root_options
     from mimbench.transfer import tasks
+
     work_dir.mkdir(parents=True, exist_ok=True)
     ckpt = str(Path(checkpoint).resolve()) if checkpoint else None
-    meta = dict(task=task, method=method, backbone=backbone, scale=scale, checkpoint=ckpt,
-                results_dir=str(results_dir))
+    meta = dict(
+        task=task,
+        method=method,
+        backbone=backbone,
+        scale=scale,
+        checkpoint=ckpt,
+        results_dir=str(results_dir),
+    )
     if is_foreign(backbone):
-        template, options = foreign_options(task, backbone, ckpt, scale)
-        meta.update(backbone=foreign_label(backbone), note=f'foreign backbone {backbone}; no layer-wise lr decay')
+        try:
+            template, options = foreign_options(task, backbone, ckpt, scale)
+        except (ValueError, KeyError, RuntimeError) as err:
+            raise EvaluateError(f'backbone {backbone!r} for task {task}: {err}') from err
+        meta.update(
+            backbone=foreign_label(backbone), note=f'foreign backbone {backbone}; no layer-wise lr decay'
+        )
     else:
         template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
-        options = {'model.backbone.init_cfg':
-                   dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt) if ckpt else None}
+        options = {
+            'model.backbone.init_cfg': dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt)
+            if ckpt
+            else None
+        }
         options.update(_layer_decay_method(template, method))
     options.update({'work_dir': str(work_dir), 'mimbench': meta})
     if data_root:
@@ -243,9 +167,11 @@ def derive_config(task: str, backbone: str, checkpoint: str | None, method: str,
     body = Config(_nested(options)).pretty_text
     config = work_dir / f'{task}.py'
     config.write_text(
-        f'# Derived by `mimbench evaluate`: task {task}, backbone {backbone}, method {method}, scale {scale}.\n'
+        f'# Derived by `mimbench evaluate`: task {task}, backbone {backbone}, method {method}, '
+        f'scale {scale}.\n'
         f'# Re-run by hand: mimbench train {config}\n'
-        f'_base_ = [{str(template)!r}]\n\n{body}')
+        f'_base_ = [{str(template)!r}]\n\n{body}'
+    )
     return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
 
 
@@ -254,17 +180,21 @@ def check_data(run: TaskRun) -> None:
     from mmengine.config import Config
 
     from mimbench.datasets.checks import DatasetRootError, require_root
+
     root = Config.fromfile(str(run.config)).train_dataloader.dataset.get('data_root')
     try:
         require_root(run.task, root)
     except DatasetRootError as err:
-        raise EvaluateError(f'{run.task}: {err}\nWith `mimbench evaluate`, --data-root DIR makes every task read '
-                            'DIR/<task> (e.g. DIR/coco); `mimbench data make --root DIR` writes tiny stand-ins.') from err
+        raise EvaluateError(
+            f'{run.task}: {err}\nWith `mimbench evaluate`, --data-root DIR makes every task read '
+            'DIR/<task> (e.g. DIR/coco); `mimbench data make --root DIR` writes tiny stand-ins.'
+        ) from err
 
 
 def launch_command(run: TaskRun, launcher: str, gpus: int, partition: str | None) -> list[str]:
     """How ``run`` is started: in this process (shown as the equivalent command), torchrun or srun."""
     from mimbench.train import launch_command as command
+
     return command(run.config, run.work_dir, launcher, gpus, partition, job_name=f'mimbench-{run.task}')
 
 
@@ -276,22 +206,28 @@ def run_task(run: TaskRun, launcher: str) -> Path:
         from mmengine.config import Config
 
         from mimbench.runner import build_runner
+
         runner = build_runner(Config.fromfile(str(run.config)), work_dir=str(run.work_dir), resume=True)
         runner.train()
     else:
         if launcher == 'slurm' and shutil.which('srun') is None:
-            raise EvaluateError('--launcher slurm needs `srun` on PATH (run on a Slurm login node), or use '
-                                '--dry-run to print the commands')
+            raise EvaluateError(
+                '--launcher slurm needs `srun` on PATH (run on a Slurm login node), or use '
+                '--dry-run to print the commands'
+            )
         subprocess.run(run.command, check=True)
     return _record_written(run, before)
 
 
 def _record_written(run: TaskRun, before: set[Path]) -> Path:
     from mimbench.results import read_record
+
     new = sorted(set(run.work_dir.glob('results/*.json')) - before, key=lambda p: p.stat().st_mtime)
     if not new:
-        raise RuntimeError(f'task {run.task} finished without writing a result record under '
-                           f'{run.work_dir / "results"}; is ResultRecordHook in its config?')
+        raise RuntimeError(
+            f'task {run.task} finished without writing a result record under '
+            f'{run.work_dir / "results"}; is ResultRecordHook in its config?'
+        )
     record = read_record(new[-1])
     run.done_file.write_text(json.dumps({'record': str(new[-1]), 'metrics': record.metrics}, indent=1))
     return new[-1]
@@ -299,9 +235,11 @@ def _record_written(run: TaskRun, before: set[Path]) -> Path:
 
 def plan(args: argparse.Namespace) -> list[TaskRun]:
     if args.checkpoint and args.checkpoint != 'none' and not Path(args.checkpoint).is_file():
-        raise EvaluateError(f'checkpoint {args.checkpoint!r} does not exist; give the path of a local '
-                            'checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM or timm format), '
-                            'or --checkpoint none for a randomly initialised encoder')
+        raise EvaluateError(
+            f'checkpoint {args.checkpoint!r} does not exist; give the path of a local '
+            'checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM or timm format), '
+            'or --checkpoint none for a randomly initialised encoder'
+        )
     checkpoint = None if args.checkpoint in (None, 'none') else args.checkpoint
     task_ids = parse_tasks(args.tasks)
     backbone = resolve_backbone(checkpoint, args.backbone)
@@ -311,8 +249,9 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
     for task in task_ids:
         label = foreign_label(backbone) if is_foreign(backbone) else backbone
         work = root / f'{method}_{label}' / task
-        run = derive_config(task, backbone, checkpoint, method, args.scale, work, work / 'results',
-                            data_root=args.data_root)
+        run = derive_config(
+            task, backbone, checkpoint, method, args.scale, work, work / 'results', data_root=args.data_root
+        )
         run.command = launch_command(run, args.launcher, args.gpus, args.partition)
         runs.append(run)
     return runs
@@ -320,11 +259,14 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
 
 def _method_of(checkpoint: str) -> str:
     """The pre-training method recorded in a mimbench checkpoint's meta, else 'unknown'."""
+    from mimbench.checkpoints.identify import pretraining_method
+
     return pretraining_method(checkpoint) or 'unknown'
 
 
 def evaluate(args: argparse.Namespace) -> int:
     from rich.console import Console
+
     console = Console(stderr=True, soft_wrap=True)
     try:
         runs = plan(args)
@@ -333,7 +275,10 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     if args.dry_run:
         for run in runs:
-            print(f'# === {run.task}: {run.config}' + (' (finished, would be skipped)' if run.finished() else ''))
+            print(
+                f'# === {run.task}: {run.config}'
+                + (' (finished, would be skipped)' if run.finished() else '')
+            )
             print(run.config.read_text())
             print(shlex.join(run.command))
             print()
@@ -359,7 +304,9 @@ def evaluate(args: argparse.Namespace) -> int:
             return 2
         except Exception as err:  # noqa: BLE001 - one failing task must not stop the suite
             failures.append(run.task)
-            console.print(f'[red]{run.task} failed: {type(err).__name__}: {err}[/red] (log in {run.work_dir})')
+            console.print(
+                f'[red]{run.task} failed: {type(err).__name__}: {err}[/red] (log in {run.work_dir})'
+            )
             continue
         console.print(f'[{i}/{len(runs)}] {run.task}: done in {time.time() - start:.0f}s, record {record}')
     console.print(f'records: {Path(args.work_dir).resolve()}/**/results/*.json')
@@ -368,36 +315,49 @@ def evaluate(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - the records are safe; say why the tables are not
         console.print(f'[red]leaderboards not regenerated: {type(err).__name__}: {err}[/red]')
         return 1
-    console.print(f'leaderboards: {Path(args.leaderboard_dir).resolve()} ({len(written)} files; '
-                  f'start with {Path(args.leaderboard_dir) / "index.md"})')
+    console.print(
+        f'leaderboards: {Path(args.leaderboard_dir).resolve()} ({len(written)} files; '
+        f'start with {Path(args.leaderboard_dir) / "index.md"})'
+    )
     if failures:
-        console.print(f'[red]{len(failures)} task(s) failed: {", ".join(failures)}; finished tasks are kept, '
-                      're-run the same command to retry only these[/red]')
+        console.print(
+            f'[red]{len(failures)} task(s) failed: {", ".join(failures)}; finished tasks are kept, '
+            're-run the same command to retry only these[/red]'
+        )
         return 1
     return 0
 
 
 def _leaderboards(work_dir: Path, out: Path) -> dict:
     from mimbench.leaderboard import build_leaderboards
+
     dirs = sorted({p.parent for p in work_dir.resolve().glob('**/results/*.json')})
     return build_leaderboards(dirs, out)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--checkpoint', help="encoder checkpoint (any supported format), or 'none' for random init")
+    parser.add_argument(
+        '--checkpoint', help="encoder checkpoint (any supported format), or 'none' for random init"
+    )
     parser.add_argument('--backbone', help='backbone id (detected from the checkpoint if omitted)')
-    parser.add_argument('--method', help='pre-training method id for the records (read from a mimbench '
-                        "checkpoint if omitted; 'random' without a checkpoint)")
+    parser.add_argument(
+        '--method',
+        help='pre-training method id for the records (read from a mimbench '
+        "checkpoint if omitted; 'random' without a checkpoint)",
+    )
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
-    parser.add_argument('--data-root', help='root holding the datasets (default: the configs\' data roots)')
+    parser.add_argument('--data-root', help="root holding the datasets (default: the configs' data roots)")
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--gpus', type=int, default=1, help='processes per task under torchrun/Slurm')
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--work-dir', default='work_dirs/evaluate')
     parser.add_argument('--leaderboard-dir', default='work_dirs/evaluate/leaderboards')
-    parser.add_argument('--dry-run', action='store_true', help='write and print the per-task configs and '
-                        'commands, run nothing')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='write and print the per-task configs and commands, run nothing',
+    )
 
 
 def register(subparsers) -> None:

@@ -3,6 +3,7 @@
 The config is found by method, backbone and scale (``--config`` names one explicitly); the run's
 checkpoint holds the encoder under ``backbone.``, which ``mimbench evaluate --checkpoint`` loads directly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,10 @@ def find_config(method: str, backbone: str, scale: str) -> Path:
     family, _, size = backbone.partition('-')
     if size == 'smoke':
         if family not in BASE_SIZE:
-            raise PretrainError(f'unknown backbone {backbone!r}; smoke backbones: '
-                                f'{", ".join(f + "-smoke" for f in BASE_SIZE)}')
+            raise PretrainError(
+                f'unknown backbone {backbone!r}; smoke backbones: '
+                f'{", ".join(f + "-smoke" for f in BASE_SIZE)}'
+            )
         scale, backbone = 'smoke', BASE_SIZE[family]
     configs = sorted((CONFIG_ROOT / method).glob('*.py'))
     smoke = [p for p in configs if p.stem.endswith('_smoke')]
@@ -49,31 +52,49 @@ def find_config(method: str, backbone: str, scale: str) -> Path:
     found = [p for p in pool if _matches(p, backbone)]
     if not found:
         have = sorted({tok for p in pool for tok in p.stem.split('_')[1:2]})
-        raise PretrainError(f'no {scale} {method} config for backbone {backbone!r} under {CONFIG_ROOT / method}; '
-                            f'backbones with configs: {", ".join(have)} (or pass --config)')
+        raise PretrainError(
+            f'no {scale} {method} config for backbone {backbone!r} under {CONFIG_ROOT / method}; '
+            f'backbones with configs: {", ".join(have)} (or pass --config)'
+        )
     if len(found) > 1 and scale == 'full':
-        raise PretrainError(f'several {method} recipes for {backbone}: '
-                            f'{", ".join(p.name for p in found)}; choose one with --config')
+        raise PretrainError(
+            f'several {method} recipes for {backbone}: '
+            f'{", ".join(p.name for p in found)}; choose one with --config'
+        )
     return found[0]
 
 
 def data_root_options(data_root) -> dict:
     """Config overrides that make a pre-training config read the images under ``<data_root>/train``."""
-    return {'train_dataloader.dataset.data_root': str(data_root), 'train_dataloader.dataset.data_prefix': 'train'}
+    return {
+        'train_dataloader.dataset.data_root': str(data_root),
+        'train_dataloader.dataset.data_prefix': 'train',
+    }
 
 
-def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, launcher: str = 'none',
-                 cfg_options: dict | None = None) -> Path:
+def run_pretrain(
+    config: Path,
+    work_dir: Path,
+    data_root: str | None = None,
+    launcher: str = 'none',
+    cfg_options: dict | None = None,
+) -> Path:
     """Train ``config`` (resuming if ``work_dir`` holds a checkpoint); return the final checkpoint path."""
     import mimbench  # noqa: F401
     from mmengine.config import Config
 
     from mimbench.runner import build_runner
+
     options = dict(cfg_options or {})
     if data_root:
         options.update(data_root_options(data_root))
-    runner = build_runner(Config.fromfile(str(config)), work_dir=str(work_dir), resume=True,
-                          launcher=launcher, cfg_options=options)
+    runner = build_runner(
+        Config.fromfile(str(config)),
+        work_dir=str(work_dir),
+        resume=True,
+        launcher=launcher,
+        cfg_options=options,
+    )
     runner.train()
     last = Path(work_dir) / 'last_checkpoint'
     if not last.exists():
@@ -83,6 +104,7 @@ def run_pretrain(config: Path, work_dir: Path, data_root: str | None = None, lau
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+
     console = Console(stderr=True, soft_wrap=True)
     try:
         config = Path(args.config) if args.config else find_config(args.method, args.backbone, args.scale)
@@ -95,29 +117,46 @@ def run(args: argparse.Namespace) -> int:
         import subprocess
 
         from mimbench.train import launch_command
+
         options = dict(args.cfg_options)
         if args.data_root:
             options.update(data_root_options(args.data_root))
-        cmd = launch_command(config, work_dir, args.launcher, args.gpus, args.partition,
-                             job_name=f'mimbench-pretrain-{args.method}', cfg_options=options)
+        cmd = launch_command(
+            config,
+            work_dir,
+            args.launcher,
+            args.gpus,
+            args.partition,
+            job_name=f'mimbench-pretrain-{args.method}',
+            cfg_options=options,
+        )
         print(shlex.join(cmd))
         return 0 if args.dry_run else subprocess.run(cmd).returncode
     console.print(f'pre-training {config} -> {work_dir}')
     ckpt = run_pretrain(config, work_dir, args.data_root, args.launcher, args.cfg_options)
-    console.print(f'checkpoint: {ckpt}\nevaluate it: mimbench evaluate --checkpoint {ckpt} --method {args.method}')
+    console.print(
+        f'checkpoint: {ckpt}\nevaluate it: mimbench evaluate --checkpoint {ckpt} --method {args.method}'
+    )
     return 0
 
 
 def register(subparsers) -> None:
     from mmengine.config import DictAction
+
     parser = subparsers.add_parser('pretrain', help='pre-train an encoder with SimMIM, MAE, CiM or MixMIM')
     parser.add_argument('method', help='pre-training method (a folder of configs/pretrain/)')
-    parser.add_argument('--backbone', default='vit-b', help='backbone id, e.g. vit-b, swin-b, mixmim-b, vit-smoke')
+    parser.add_argument(
+        '--backbone', default='vit-b', help='backbone id, e.g. vit-b, swin-b, mixmim-b, vit-smoke'
+    )
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
     parser.add_argument('--config', help='a config file, instead of choosing one by method/backbone/scale')
     parser.add_argument('--data-root', help='ImageNet-style root (images under <root>/train)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
-                        help='pytorch: start torchrun with --gpus processes; slurm: srun with --gpus tasks')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='pytorch: start torchrun with --gpus processes; slurm: srun with --gpus tasks',
+    )
     parser.add_argument('--gpus', type=int, default=1)
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--dry-run', action='store_true', help='print the command, run nothing')

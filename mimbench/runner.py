@@ -8,6 +8,7 @@ Why not just ``Runner.from_cfg``:
 - Under torchrun/Slurm on a machine without CUDA the NCCL backend cannot work: use gloo
   (mimbench.compat makes mmengine's launcher itself CPU-safe).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -23,8 +24,14 @@ def unique_experiment_name(cfg: Config) -> str:
     return f'{stem}_{uuid.uuid4().hex[:8]}'
 
 
-def build_runner(cfg: Config, *, work_dir: str | None = None, resume: bool | str = False,
-                 launcher: str = 'none', cfg_options: dict | None = None) -> Runner:
+def build_runner(
+    cfg: Config,
+    *,
+    work_dir: str | None = None,
+    resume: bool | str = False,
+    launcher: str = 'none',
+    cfg_options: dict | None = None,
+) -> Runner:
     """Return a ready-to-``train()`` runner for ``cfg`` (a copy is modified, never the caller's).
 
     Args:
@@ -53,5 +60,6 @@ def build_runner(cfg: Config, *, work_dir: str | None = None, resume: bool | str
         cfg.resume = bool(resume)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
+
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

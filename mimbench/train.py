@@ -4,6 +4,7 @@ Also the entry point of distributed runs: ``torchrun --nproc_per_node N -m mimbe
 --launcher pytorch`` and, under Slurm, ``srun ... python -m mimbench.train CONFIG --launcher slurm``
 (mmengine's launchers; mimbench.compat makes the ``pytorch`` one work on CPU with gloo).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,15 @@ import sys
 from mmengine.config import Config, DictAction
 
 
-def launch_command(config, work_dir, launcher: str = 'none', gpus: int = 1, partition: str | None = None,
-                   job_name: str = 'mimbench', cfg_options: dict | None = None) -> list[str]:
+def launch_command(
+    config,
+    work_dir,
+    launcher: str = 'none',
+    gpus: int = 1,
+    partition: str | None = None,
+    job_name: str = 'mimbench',
+    cfg_options: dict | None = None,
+) -> list[str]:
     """The command that trains ``config`` (resuming from ``work_dir``) under ``launcher``.
 
     'none': one local process; 'pytorch': torchrun with ``gpus`` processes on this node; 'slurm': srun with
@@ -23,39 +31,73 @@ def launch_command(config, work_dir, launcher: str = 'none', gpus: int = 1, part
     if cfg_options:
         train += ['--cfg-options', *(f'{k}={v}' for k, v in cfg_options.items())]
     if launcher == 'pytorch':
-        return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={gpus}',
-                *train, '--launcher', 'pytorch']
+        return [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--standalone',
+            f'--nproc_per_node={gpus}',
+            *train,
+            '--launcher',
+            'pytorch',
+        ]
     if launcher == 'slurm':
         part = [f'--partition={partition}'] if partition else []
-        return ['srun', *part, f'--job-name={job_name}', f'--gres=gpu:{gpus}', f'--ntasks={gpus}',
-                f'--ntasks-per-node={gpus}', '--kill-on-bad-exit=1', sys.executable, '-u', *train,
-                '--launcher', 'slurm']
+        return [
+            'srun',
+            *part,
+            f'--job-name={job_name}',
+            f'--gres=gpu:{gpus}',
+            f'--ntasks={gpus}',
+            f'--ntasks-per-node={gpus}',
+            '--kill-on-bad-exit=1',
+            sys.executable,
+            '-u',
+            *train,
+            '--launcher',
+            'slurm',
+        ]
     return [sys.executable, *train]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('config', help='config file (an OpenMMLab Python config)')
     parser.add_argument('--work-dir', help='where logs, checkpoints and the result record go')
-    parser.add_argument('--resume', nargs='?', const=True, default=False, metavar='CHECKPOINT',
-                        help='resume from CHECKPOINT, or from the last checkpoint in the work dir if none is given')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const=True,
+        default=False,
+        metavar='CHECKPOINT',
+        help='resume from CHECKPOINT, or from the last checkpoint in the work dir if none is given',
+    )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config values, e.g. model.backbone.init_cfg.checkpoint=PATH')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override config values, e.g. model.backbone.init_cfg.checkpoint=PATH',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     import mimbench  # noqa: F401  (compat fixes, registrations)
     from mimbench.runner import build_runner
+
     cfg = Config.fromfile(args.config)
-    runner = build_runner(cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher,
-                          cfg_options=args.cfg_options)
+    runner = build_runner(
+        cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=args.cfg_options
+    )
     runner.train()
     return 0
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser('train', help='train and evaluate one config (like OpenMMLab tools/train.py)')
+    parser = subparsers.add_parser(
+        'train', help='train and evaluate one config (like OpenMMLab tools/train.py)'
+    )
     add_arguments(parser)
     parser.set_defaults(func=run)
 

@@ -1,4 +1,5 @@
 """mimbench.compat: the weights-only allow-list is exact, and the CPU launcher fixes are in place."""
+
 import pickle
 
 import pytest
@@ -9,6 +10,7 @@ import mimbench  # noqa: F401
 
 def test_history_buffer_round_trips_weights_only(tmp_path):
     from mmengine.logging import HistoryBuffer, MessageHub
+
     hub = MessageHub.get_instance('compat_test')
     hub.update_scalar('train/loss', 1.5)
     hub.update_scalar('train/loss', 0.5)
@@ -33,6 +35,7 @@ def test_getattr_stand_in_refuses_anything_but_statistics_methods(tmp_path):
 def test_cpu_launcher_patches_are_installed():
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers import MMDistributedDataParallel
+
     assert hasattr(dist_utils._init_dist_pytorch, '__wrapped__')
     assert hasattr(MMDistributedDataParallel.__init__, '__wrapped__')
 
@@ -41,19 +44,27 @@ def test_mmpretrain_imports_with_a_broken_transformers_installed(tmp_path):
     """A transformers that is installed but fails to import must not break `import mimbench`."""
     import subprocess
     import sys
+
     site = tmp_path / 'site'
     (site / 'transformers').mkdir(parents=True)
     (site / 'transformers' / '__init__.py').write_text("raise ImportError('incompatible transformers')\n")
     dist = site / 'transformers-5.0.0.dist-info'
     dist.mkdir()
     (dist / 'METADATA').write_text('Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
-    code = ('import mimbench, mmpretrain.utils.dependency as d; '
-            'from mmpretrain.registry import MODELS; '
-            'assert not d.WITH_MULTIMODAL; assert MODELS.get("MAE") is not None; print("ok")')
+    code = (
+        'import mimbench, mmpretrain.utils.dependency as d; '
+        'from mmpretrain.registry import MODELS; '
+        'assert not d.WITH_MULTIMODAL; assert MODELS.get("MAE") is not None; print("ok")'
+    )
     env = {'PYTHONPATH': str(site), 'PATH': '/usr/bin:/bin', 'OMP_NUM_THREADS': '1'}
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0 and 'ok' in proc.stdout, proc.stderr[-2000:]
     # and without mimbench's fix the same environment breaks mmpretrain, so the test exercises the fix
-    proc = subprocess.run([sys.executable, '-c', 'import mmpretrain.models'], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, '-c', 'import mmpretrain.models'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode != 0 and 'incompatible transformers' in proc.stderr

@@ -1,5 +1,6 @@
 """The embedded demo end to end on one task: four methods pre-trained, each encoder and its random-init twin
 evaluated, leaderboards written, and the pre-trained-vs-random table built from the real records."""
+
 import pandas as pd
 
 from mimbench.cli import main
@@ -19,6 +20,7 @@ def test_demo_on_one_task(tmp_path, capsys):
     assert (tmp_path / 'leaderboards' / 'index.md').exists()
     # every transfer record of a pre-trained encoder names the checkpoint it loaded (weights reached it)
     from mimbench.results import collect_records
+
     records, problems = collect_records([tmp_path / 'evaluate'])
     assert not problems and len(records) == 2 * len(DEMO_PRETRAINING)
     for record in records:

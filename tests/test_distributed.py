@@ -5,6 +5,7 @@ The model has no BatchNorm and no stochastic layers and the pipeline no random a
 difference between the two runs is how the batch is split: DDP averages the two half-batch gradients,
 which equals the full-batch mean.
 """
+
 import os
 import re
 import subprocess
@@ -22,14 +23,16 @@ default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mimbench'], allow_failed_imports=False)
 model = dict(
     type='mmpretrain.ImageClassifier',
-    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor', num_classes=4, mean=[127.5] * 3, std=[127.5] * 3),
+    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor', num_classes=4,
+                           mean=[127.5] * 3, std=[127.5] * 3),
     backbone=dict(type='mmpretrain.VisionTransformer', img_size=32, patch_size=16,
                   arch=dict(embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
     neck=None,
     head=dict(type='mmpretrain.VisionTransformerClsHead', num_classes=4, in_channels=48,
               loss=dict(type='mmpretrain.CrossEntropyLoss')))
 pipeline = [dict(type='mmpretrain.LoadImageFromFile'), dict(type='mmpretrain.PackInputs')]
-train_dataloader = dict(batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
+train_dataloader = dict(batch_size=8, num_workers=0,
+                        sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
                         dataset=dict(type='mmpretrain.CustomDataset', data_root='{root}', pipeline=pipeline))
 val_dataloader = dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
                       dataset=dict(type='mmpretrain.CustomDataset', data_root='{root}', pipeline=pipeline))
@@ -37,7 +40,8 @@ val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1,))
 train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=2)
 val_cfg = dict()
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2), logger=dict(type='LoggerHook', interval=1))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2),
+                     logger=dict(type='LoggerHook', interval=1))
 randomness = dict(seed=0)
 custom_hooks = [dict(type='mimbench.ResultRecordHook')]
 mimbench = dict(task='in1k', method='random', backbone='vit-smoke', scale='smoke')
@@ -70,10 +74,29 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     _data(tmp_path / 'data')
     cfg = tmp_path / 'tiny_cls.py'
     cfg.write_text(textwrap.dedent(CONFIG).replace('{root}', str(tmp_path / 'data')))
-    single = _run([sys.executable, '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'one')], tmp_path)
-    double = _run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
-                   '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'two'), '--launcher', 'pytorch',
-                   '--cfg-options', 'train_dataloader.batch_size=4'], tmp_path)
+    single = _run(
+        [sys.executable, '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'one')], tmp_path
+    )
+    double = _run(
+        [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--standalone',
+            '--nproc_per_node',
+            '2',
+            '-m',
+            'mimbench.train',
+            str(cfg),
+            '--work-dir',
+            str(tmp_path / 'two'),
+            '--launcher',
+            'pytorch',
+            '--cfg-options',
+            'train_dataloader.batch_size=4',
+        ],
+        tmp_path,
+    )
     assert 'Distributed training: True' in double and 'Distributed training: False' in single
     one = torch.load(tmp_path / 'one' / 'epoch_2.pth', weights_only=True)['state_dict']
     two = torch.load(tmp_path / 'two' / 'epoch_2.pth', weights_only=True)['state_dict']
@@ -82,8 +105,9 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     assert _accuracy(single) == _accuracy(double)
     # and the result records agree: same metrics, same steps
     from mimbench.results import read_record
-    one_rec, = [read_record(p) for p in (tmp_path / 'one' / 'results').glob('*.json')]
-    two_rec, = [read_record(p) for p in (tmp_path / 'two' / 'results').glob('*.json')]
+
+    (one_rec,) = [read_record(p) for p in (tmp_path / 'one' / 'results').glob('*.json')]
+    (two_rec,) = [read_record(p) for p in (tmp_path / 'two' / 'results').glob('*.json')]
     assert one_rec.metrics == two_rec.metrics and one_rec.iters == two_rec.iters
 
 
@@ -92,10 +116,34 @@ def test_evaluate_runs_a_task_under_torchrun(tmp_path):
     from mimbench.cli import main
     from mimbench.datasets.synthetic import make_all
     from mimbench.results import read_record
+
     make_all(tmp_path / 'data', tasks=('in1k',))
-    assert main(['evaluate', '--checkpoint', 'none', '--backbone', 'vit-smoke', '--scale', 'smoke',
-                 '--tasks', 'in1k', '--launcher', 'pytorch', '--gpus', '2', '--data-root', str(tmp_path / 'data'),
-                 '--work-dir', str(tmp_path / 'ev'), '--leaderboard-dir', str(tmp_path / 'lb')]) == 0
-    record, = [read_record(p) for p in (tmp_path / 'ev').glob('**/results/*.json')]
+    assert (
+        main(
+            [
+                'evaluate',
+                '--checkpoint',
+                'none',
+                '--backbone',
+                'vit-smoke',
+                '--scale',
+                'smoke',
+                '--tasks',
+                'in1k',
+                '--launcher',
+                'pytorch',
+                '--gpus',
+                '2',
+                '--data-root',
+                str(tmp_path / 'data'),
+                '--work-dir',
+                str(tmp_path / 'ev'),
+                '--leaderboard-dir',
+                str(tmp_path / 'lb'),
+            ]
+        )
+        == 0
+    )
+    (record,) = [read_record(p) for p in (tmp_path / 'ev').glob('**/results/*.json')]
     assert record.task == 'in1k' and record.method == 'random' and 'top1' in record.metrics
     assert "'launcher': 'pytorch'" in record.resolved_config

@@ -1,5 +1,6 @@
 """`mimbench pretrain`: configs are found by method × backbone × scale, bad names list the valid ones, and a
 smoke pre-training run writes a checkpoint that `mimbench evaluate` identifies (backbone and method)."""
+
 import pytest
 
 from mimbench.pretrain import PretrainError, find_config, methods
@@ -7,8 +8,14 @@ from mimbench.pretrain import PretrainError, find_config, methods
 
 def test_every_method_has_a_smoke_config_per_demo_family():
     assert set(methods()) >= {'mae', 'simmim', 'cim', 'mixmim'}
-    for method, backbone in (('mae', 'vit-smoke'), ('simmim', 'swin-smoke'), ('simmim', 'vit-smoke'),
-                             ('cim', 'vit-smoke'), ('cim', 'resnet-smoke'), ('mixmim', 'mixmim-smoke')):
+    for method, backbone in (
+        ('mae', 'vit-smoke'),
+        ('simmim', 'swin-smoke'),
+        ('simmim', 'vit-smoke'),
+        ('cim', 'vit-smoke'),
+        ('cim', 'resnet-smoke'),
+        ('mixmim', 'mixmim-smoke'),
+    ):
         path = find_config(method, backbone, 'smoke')
         assert path.stem.endswith('_smoke') and path.parent.name == method
 
@@ -18,12 +25,15 @@ def test_full_recipes_by_backbone():
     assert 'vit-huge' in find_config('mae', 'vit-h', 'full').stem
 
 
-@pytest.mark.parametrize('method,backbone,message', [
-    ('byol', 'vit-b', "unknown pre-training method 'byol'; valid methods:"),
-    ('mae', 'swin-b', 'no full mae config for backbone'),
-    ('mae', 'convnext-smoke', "unknown backbone 'convnext-smoke'"),
-    ('mixmim', 'mixmim-b', 'several mixmim recipes for mixmim-b'),
-])
+@pytest.mark.parametrize(
+    'method,backbone,message',
+    [
+        ('byol', 'vit-b', "unknown pre-training method 'byol'; valid methods:"),
+        ('mae', 'swin-b', 'no full mae config for backbone'),
+        ('mae', 'convnext-smoke', "unknown backbone 'convnext-smoke'"),
+        ('mixmim', 'mixmim-b', 'several mixmim recipes for mixmim-b'),
+    ],
+)
 def test_bad_choices_are_explained(method, backbone, message):
     with pytest.raises(PretrainError, match=message.replace('(', r'\(')):
         find_config(method, backbone, 'full')
@@ -31,11 +41,16 @@ def test_bad_choices_are_explained(method, backbone, message):
 
 def test_smoke_pretraining_checkpoint_is_identified(tmp_path):
     from mimbench.datasets.synthetic import make_imagenet
-    from mimbench.evaluate import identify_backbone, pretraining_method
+    from mimbench.checkpoints.identify import identify_backbone, pretraining_method
     from mimbench.pretrain import run_pretrain
+
     make_imagenet(tmp_path / 'in1k')
-    ckpt = run_pretrain(find_config('mae', 'vit-smoke', 'smoke'), tmp_path / 'work', tmp_path / 'in1k',
-                        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'})
+    ckpt = run_pretrain(
+        find_config('mae', 'vit-smoke', 'smoke'),
+        tmp_path / 'work',
+        tmp_path / 'in1k',
+        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'},
+    )
     assert ckpt.exists()
     assert identify_backbone(str(ckpt)) == 'vit-smoke'
     assert pretraining_method(str(ckpt)) == 'mae'
@@ -43,13 +58,46 @@ def test_smoke_pretraining_checkpoint_is_identified(tmp_path):
 
 def test_launchers_dry_run(capsys):
     from mimbench.cli import main
-    assert main(['pretrain', 'mae', '--backbone', 'vit-b', '--launcher', 'pytorch', '--gpus', '8',
-                 '--data-root', '/data/imagenet', '--dry-run']) == 0
+
+    assert (
+        main(
+            [
+                'pretrain',
+                'mae',
+                '--backbone',
+                'vit-b',
+                '--launcher',
+                'pytorch',
+                '--gpus',
+                '8',
+                '--data-root',
+                '/data/imagenet',
+                '--dry-run',
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert 'torch.distributed.run --standalone --nproc_per_node=8 -m mimbench.train' in out
     assert 'mae_vit-base-p16_8xb512-coslr-1600e_in1k.py' in out and '--launcher pytorch' in out
     assert 'train_dataloader.dataset.data_root=/data/imagenet' in out
-    assert main(['pretrain', 'simmim', '--backbone', 'swin-smoke', '--launcher', 'slurm', '--gpus', '4',
-                 '--partition', 'a100', '--dry-run']) == 0
+    assert (
+        main(
+            [
+                'pretrain',
+                'simmim',
+                '--backbone',
+                'swin-smoke',
+                '--launcher',
+                'slurm',
+                '--gpus',
+                '4',
+                '--partition',
+                'a100',
+                '--dry-run',
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith('srun --partition=a100') and '--launcher slurm' in out

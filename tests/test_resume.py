@@ -1,5 +1,6 @@
 """Resuming works on torch >= 2.6 with weights-only loading (mimbench.compat), and reaches the same weights
 as an uninterrupted run; a checkpoint that smuggles code is still refused."""
+
 import pickle
 
 import pytest
@@ -29,6 +30,7 @@ class InterruptAfterEpoch(Hook):
 def _images(root, n_classes=4, per_class=4):
     import numpy as np
     from PIL import Image
+
     rng = np.random.default_rng(0)
     for c in range(n_classes):
         (root / f'class{c}').mkdir(parents=True, exist_ok=True)
@@ -39,29 +41,43 @@ def _images(root, n_classes=4, per_class=4):
 
 
 def _cfg(data_root):
-    return Config(dict(
-        default_scope='mmpretrain',
-        model=dict(type='mmpretrain.ImageClassifier',
-                   data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor', num_classes=4,
-                                          mean=[127.5] * 3, std=[127.5] * 3),
-                   backbone=dict(type='mmpretrain.ResNet', depth=18, norm_cfg=dict(type='BN')),
-                   neck=dict(type='mmpretrain.GlobalAveragePooling'),
-                   head=dict(type='mmpretrain.LinearClsHead', num_classes=4, in_channels=512,
-                             loss=dict(type='mmpretrain.CrossEntropyLoss'))),
-        train_dataloader=dict(
-            batch_size=4, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
-            dataset=dict(type='mmpretrain.CustomDataset', data_root=str(data_root),
-                         pipeline=[dict(type='mmpretrain.LoadImageFromFile'),
-                                   dict(type='mmpretrain.PackInputs')])),
-        train_cfg=dict(by_epoch=True, max_epochs=3),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4)),
-        param_scheduler=[dict(type='MultiStepLR', milestones=[2], gamma=0.1, by_epoch=True)],
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
-                           logger=dict(type='LoggerHook', interval=1)),
-        randomness=dict(seed=0, deterministic=False),
-        log_level='WARNING',
-    ))
+    return Config(
+        dict(
+            default_scope='mmpretrain',
+            model=dict(
+                type='mmpretrain.ImageClassifier',
+                data_preprocessor=dict(
+                    type='mmpretrain.ClsDataPreprocessor', num_classes=4, mean=[127.5] * 3, std=[127.5] * 3
+                ),
+                backbone=dict(type='mmpretrain.ResNet', depth=18, norm_cfg=dict(type='BN')),
+                neck=dict(type='mmpretrain.GlobalAveragePooling'),
+                head=dict(
+                    type='mmpretrain.LinearClsHead',
+                    num_classes=4,
+                    in_channels=512,
+                    loss=dict(type='mmpretrain.CrossEntropyLoss'),
+                ),
+            ),
+            train_dataloader=dict(
+                batch_size=4,
+                num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
+                dataset=dict(
+                    type='mmpretrain.CustomDataset',
+                    data_root=str(data_root),
+                    pipeline=[dict(type='mmpretrain.LoadImageFromFile'), dict(type='mmpretrain.PackInputs')],
+                ),
+            ),
+            train_cfg=dict(by_epoch=True, max_epochs=3),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4)),
+            param_scheduler=[dict(type='MultiStepLR', milestones=[2], gamma=0.1, by_epoch=True)],
+            default_hooks=dict(
+                checkpoint=dict(type='CheckpointHook', interval=1), logger=dict(type='LoggerHook', interval=1)
+            ),
+            randomness=dict(seed=0, deterministic=False),
+            log_level='WARNING',
+        )
+    )
 
 
 def _weights(runner):
@@ -109,6 +125,7 @@ class _Evil:
 
 def test_code_smuggling_checkpoint_is_refused(tmp_path, monkeypatch):
     from mmengine.runner.checkpoint import _load_checkpoint
+
     monkeypatch.chdir(tmp_path)
     path = tmp_path / 'evil.pth'
     with open(path, 'wb') as f:

@@ -4,6 +4,7 @@ prediction (mmdet), an UperNet train step (mmseg), an mmpretrain classifier step
 Models are built from the toolboxes' own configs through ``mmdet::``/``mmseg::``/``mmpretrain::``
 inheritance (which needs pkg_resources, i.e. setuptools < 82), shrunk to CPU size.
 """
+
 import textwrap
 
 import pytest
@@ -28,9 +29,10 @@ def _sgd(model):
 def test_mmcv_ops_compiled():
     from mimbench.info import mmcv_ops_status
     from mmcv.ops import RoIAlign
+
     assert mmcv_ops_status().startswith('compiled'), mmcv_ops_status()
-    feats = torch.arange(16.).reshape(1, 1, 4, 4)
-    rois = torch.tensor([[0., 0., 0., 4., 4.]])
+    feats = torch.arange(16.0).reshape(1, 1, 4, 4)
+    rois = torch.tensor([[0.0, 0.0, 0.0, 4.0, 4.0]])
     out = RoIAlign((2, 2), spatial_scale=1.0, sampling_ratio=2, aligned=False)(feats, rois)
     assert out.shape == (1, 1, 2, 2)
     assert torch.all(out[0, 0, 1, 1] > out[0, 0, 0, 0])  # bottom-right is larger in an arange grid
@@ -40,15 +42,22 @@ def _det_inputs(n=2, size=64):
     from mmdet.structures import DetDataSample
     from mmdet.structures.mask import BitmapMasks
     from mmengine.structures import InstanceData
+
     gen = torch.Generator().manual_seed(0)
     inputs, samples = [], []
     for _ in range(n):
         inputs.append(torch.randint(0, 255, (3, size, size), generator=gen).float())
-        sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                                             pad_shape=(size, size), scale_factor=(1., 1.),
-                                             batch_input_shape=(size, size)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size, size),
+                pad_shape=(size, size),
+                scale_factor=(1.0, 1.0),
+                batch_input_shape=(size, size),
+            )
+        )
         inst = InstanceData()
-        inst.bboxes = torch.tensor([[8., 8., 40., 40.], [20., 16., 60., 56.]])
+        inst.bboxes = torch.tensor([[8.0, 8.0, 40.0, 40.0], [20.0, 16.0, 60.0, 56.0]])
         inst.labels = torch.tensor([0, 1])
         masks = torch.zeros(2, size, size, dtype=torch.uint8)
         masks[0, 8:40, 8:40] = 1
@@ -60,7 +69,9 @@ def _det_inputs(n=2, size=64):
 
 
 def test_mask_rcnn_train_step_and_predict(tmp_path):
-    cfg = _config(tmp_path, """
+    cfg = _config(
+        tmp_path,
+        """
         _base_ = ['mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py']
         model = dict(
             backbone=dict(depth=18, init_cfg=None),
@@ -70,9 +81,11 @@ def test_mask_rcnn_train_step_and_predict(tmp_path):
                           bbox_head=dict(in_channels=32, fc_out_channels=64, num_classes=3),
                           mask_roi_extractor=dict(out_channels=32),
                           mask_head=dict(in_channels=32, conv_out_channels=32, num_classes=3)))
-    """)
+    """,
+    )
     init_default_scope('mmdet')
     from mmdet.registry import MODELS
+
     model = MODELS.build(cfg.model)
     model.init_weights()
     optim = _sgd(model)
@@ -88,7 +101,9 @@ def test_mask_rcnn_train_step_and_predict(tmp_path):
 
 
 def test_upernet_train_step(tmp_path):
-    cfg = _config(tmp_path, """
+    cfg = _config(
+        tmp_path,
+        """
         _base_ = ['mmseg::_base_/models/upernet_r50.py']
         norm_cfg = dict(type='BN', requires_grad=True)
         model = dict(
@@ -97,11 +112,13 @@ def test_upernet_train_step(tmp_path):
             backbone=dict(depth=18, norm_cfg=norm_cfg),
             decode_head=dict(in_channels=[64, 128, 256, 512], channels=32, num_classes=5, norm_cfg=norm_cfg),
             auxiliary_head=dict(in_channels=256, channels=16, num_classes=5, norm_cfg=norm_cfg))
-    """)
+    """,
+    )
     init_default_scope('mmseg')
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+
     model = MODELS.build(cfg.model)
     model.init_weights()
     samples = []
@@ -119,17 +136,22 @@ def test_upernet_train_step(tmp_path):
 
 
 def test_mmpretrain_classifier_step(tmp_path):
-    cfg = _config(tmp_path, """
+    cfg = _config(
+        tmp_path,
+        """
         _base_ = ['mmpretrain::_base_/models/resnet18.py']
         model = dict(head=dict(num_classes=4))
-    """)
+    """,
+    )
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
+
     model = MODELS.build(cfg.model)
     optim = _sgd(model)
-    data = dict(inputs=torch.rand(4, 3, 32, 32),
-                data_samples=[DataSample().set_gt_label(i % 4) for i in range(4)])
+    data = dict(
+        inputs=torch.rand(4, 3, 32, 32), data_samples=[DataSample().set_gt_label(i % 4) for i in range(4)]
+    )
     first = model.train_step(data, optim)['loss'].item()
     for _ in range(5):
         last = model.train_step(data, optim)['loss'].item()
@@ -139,11 +161,22 @@ def test_mmpretrain_classifier_step(tmp_path):
     assert out[0].pred_score.shape == (4,)
 
 
-@pytest.mark.parametrize('scoped', ['mmdet.FPN', 'mmseg.UPerHead', 'mmpretrain.VisionTransformer',
-                                    'mmdet.ResNet', 'mmpretrain.ResNet', 'mmpretrain.MAE', 'mmseg.MAE'])
+@pytest.mark.parametrize(
+    'scoped',
+    [
+        'mmdet.FPN',
+        'mmseg.UPerHead',
+        'mmpretrain.VisionTransformer',
+        'mmdet.ResNet',
+        'mmpretrain.ResNet',
+        'mmpretrain.MAE',
+        'mmseg.MAE',
+    ],
+)
 def test_clashing_names_resolve_by_scope(scoped):
     """The toolboxes register clashing names; an explicit scope reaches each from any default scope."""
     from mmengine.registry import MODELS
+
     scope, name = scoped.split('.')
     for default in ('mmdet', 'mmseg', 'mmpretrain', 'mimbench'):
         init_default_scope(default)
