@@ -39,30 +39,15 @@ def data_root(tmp_path_factory):
     return root
 
 
-def _evaluate(*args):
-    return main(['evaluate', *map(str, args)])
+def _evaluate(command: str, *args) -> int:
+    """Run ``mimbench evaluate`` with ``command`` (split on spaces; tmp paths have none) plus ``args``."""
+    return main(['evaluate', *command.split(), *map(str, args)])
 
 
 def test_dry_run_prints_configs_and_commands(tmp_path, capsys, vit_checkpoint, data_root):
     ckpt, _ = vit_checkpoint
-    assert (
-        _evaluate(
-            '--checkpoint',
-            ckpt,
-            '--method',
-            'mae',
-            '--scale',
-            'smoke',
-            '--tasks',
-            'all',
-            '--data-root',
-            data_root,
-            '--work-dir',
-            tmp_path,
-            '--dry-run',
-        )
-        == 0
-    )
+    cmd = f'--checkpoint {ckpt} --method mae --scale smoke --tasks all --data-root {data_root}'
+    assert _evaluate(cmd, '--work-dir', tmp_path, '--dry-run') == 0
     out = capsys.readouterr().out
     from mimbench.transfer.tasks import TASKS
     from mmengine.config import Config
@@ -83,49 +68,17 @@ def test_launcher_commands(tmp_path, capsys, vit_checkpoint, data_root):
         ('pytorch', 'torch.distributed.run --standalone --nproc_per_node=4'),
         ('slurm', 'srun --partition=gpu'),
     ):
-        assert (
-            _evaluate(
-                '--checkpoint',
-                ckpt,
-                '--scale',
-                'smoke',
-                '--tasks',
-                'coco',
-                '--launcher',
-                launcher,
-                '--gpus',
-                4,
-                '--partition',
-                'gpu',
-                '--work-dir',
-                tmp_path,
-                '--dry-run',
-            )
-            == 0
-        )
+        cmd = f'--checkpoint {ckpt} --scale smoke --tasks coco --launcher {launcher} --gpus 4 --partition gpu'
+        assert _evaluate(cmd, '--work-dir', tmp_path, '--dry-run') == 0
         out = capsys.readouterr().out
         assert expected in out and f'--launcher {launcher}' in out
 
 
 def test_smoke_evaluation_end_to_end_then_resume(tmp_path, capsys, vit_checkpoint, data_root):
     ckpt, state = vit_checkpoint
-    args = (
-        '--checkpoint',
-        ckpt,
-        '--method',
-        'mae',
-        '--scale',
-        'smoke',
-        '--tasks',
-        E2E_TASKS,
-        '--data-root',
-        data_root,
-        '--work-dir',
-        tmp_path / 'ev',
-        '--leaderboard-dir',
-        tmp_path / 'lb',
-    )
-    assert _evaluate(*args) == 0
+    cmd = (f'--checkpoint {ckpt} --method mae --scale smoke --tasks {E2E_TASKS} --data-root {data_root} '
+           f'--work-dir {tmp_path / "ev"} --leaderboard-dir {tmp_path / "lb"}')
+    assert _evaluate(cmd) == 0
     records = sorted((tmp_path / 'ev').glob('**/results/*.json'))
     assert {json.loads(p.read_text())['task'] for p in records} == set(E2E_TASKS.split(','))
     for path in records:
@@ -138,7 +91,7 @@ def test_smoke_evaluation_end_to_end_then_resume(tmp_path, capsys, vit_checkpoin
     capsys.readouterr()
 
     # a second run of the same command skips every finished task and writes no new record
-    assert _evaluate(*args) == 0
+    assert _evaluate(cmd) == 0
     err = capsys.readouterr().err
     assert err.count('finished earlier, skipped') == len(E2E_TASKS.split(','))
     assert sorted((tmp_path / 'ev').glob('**/results/*.json')) == records
@@ -150,42 +103,24 @@ def test_bad_inputs_fail_with_a_message_and_keep_finished_results(
     ckpt, _ = vit_checkpoint
     work = tmp_path / 'ev'
     common = ('--scale', 'smoke', '--work-dir', work, '--leaderboard-dir', tmp_path / 'lb')
-    assert (
-        _evaluate(
-            '--checkpoint', ckpt, '--method', 'mae', '--tasks', 'places205', '--data-root', data_root, *common
-        )
-        == 0
-    )
+    first = f'--checkpoint {ckpt} --method mae --tasks places205 --data-root {data_root}'
+    assert _evaluate(first, *common) == 0
     finished = sorted(work.glob('**/results/*.json'))
     assert len(finished) == 1
     capsys.readouterr()
 
     cases = [
-        (
-            ('--checkpoint', ckpt, '--tasks', 'coco,imagenet21k'),
-            2,
-            'unknown task(s) imagenet21k; valid tasks:',
-        ),
-        (
-            ('--checkpoint', 'none', '--backbone', 'vit-xxl', '--tasks', 'coco'),
-            2,
-            "unknown backbone 'vit-xxl'; valid backbones:",
-        ),
-        (('--checkpoint', tmp_path / 'missing.pth', '--tasks', 'coco'), 2, 'does not exist'),
-        (
-            ('--checkpoint', ckpt, '--tasks', 'coco', '--data-root', tmp_path / 'no-data'),
-            2,
-            'missing annotations/instances_train2017.json',
-        ),
+        (f'--checkpoint {ckpt} --tasks coco,imagenet21k', 2, 'unknown task(s) imagenet21k; valid tasks:'),
+        ('--checkpoint none --backbone vit-xxl --tasks coco', 2,
+         "unknown backbone 'vit-xxl'; valid backbones:"),
+        (f'--checkpoint {tmp_path / "missing.pth"} --tasks coco', 2, 'does not exist'),
+        (f'--checkpoint {ckpt} --tasks coco --data-root {tmp_path / "no-data"}', 2,
+         'missing annotations/instances_train2017.json'),
         # a ViT checkpoint forced into a Swin backbone: the loader lists what does not fit
-        (
-            ('--checkpoint', ckpt, '--backbone', 'swin-smoke', '--tasks', 'in1k', '--data-root', data_root),
-            1,
-            'in1k failed',
-        ),
+        (f'--checkpoint {ckpt} --backbone swin-smoke --tasks in1k --data-root {data_root}', 1, 'in1k failed'),
     ]
     for extra, code, message in cases:
-        assert _evaluate(*extra, *common) == code, extra
+        assert _evaluate(extra, *common) == code, extra
         captured = capsys.readouterr()
         assert message in ' '.join((captured.out + captured.err).split()), (extra, captured.err[-2000:])
     assert sorted(work.glob('**/results/*.json')) == finished  # finished results survive every failure
@@ -203,22 +138,8 @@ def test_foreign_backbones_timm_and_config_file(tmp_path, capsys, data_root):
     timm_ckpt = tmp_path / 'resnet18_timm.pth'
     torch.save(timm.create_model('resnet18').state_dict(), timm_ckpt)
     common = ('--scale', 'smoke', '--data-root', data_root, '--leaderboard-dir', tmp_path / 'lb')
-    assert (
-        _evaluate(
-            '--checkpoint',
-            timm_ckpt,
-            '--backbone',
-            'timm:resnet18',
-            '--method',
-            'supervised',
-            '--tasks',
-            'coco,in1k',
-            '--work-dir',
-            tmp_path / 'ev',
-            *common,
-        )
-        == 0
-    )
+    cmd = f'--checkpoint {timm_ckpt} --backbone timm:resnet18 --method supervised --tasks coco,in1k'
+    assert _evaluate(cmd, '--work-dir', tmp_path / 'ev', *common) == 0
     records = [json.loads(p.read_text()) for p in (tmp_path / 'ev').glob('**/results/*.json')]
     assert sorted(r['task'] for r in records) == ['coco', 'in1k']
     assert {r['backbone'] for r in records} == {'timm-resnet18'} and all(
@@ -238,20 +159,8 @@ def test_foreign_backbones_timm_and_config_file(tmp_path, capsys, data_root):
     wrong = tmp_path / 'resnet34.pth'
     torch.save(timm.create_model('resnet34').state_dict(), wrong)
     capsys.readouterr()
-    assert (
-        _evaluate(
-            '--checkpoint',
-            wrong,
-            '--backbone',
-            'timm:resnet18',
-            '--tasks',
-            'in1k',
-            '--work-dir',
-            tmp_path / 'ev2',
-            *common,
-        )
-        == 1
-    )
+    cmd = f'--checkpoint {wrong} --backbone timm:resnet18 --tasks in1k'
+    assert _evaluate(cmd, '--work-dir', tmp_path / 'ev2', *common) == 1
     assert 'does not fit' in ' '.join(capsys.readouterr().err.split())
 
     # any registered backbone through a config file: a 4-stage ConvNeXt into UperNet
@@ -260,18 +169,6 @@ def test_foreign_backbones_timm_and_config_file(tmp_path, capsys, data_root):
         "backbone = dict(type='mmpretrain.ConvNeXt', arch=dict(depths=[1, 1, 1, 1], "
         'channels=[16, 32, 64, 128]), out_indices=(0, 1, 2, 3), gap_before_final_norm=False)\n'
     )
-    assert (
-        _evaluate(
-            '--checkpoint',
-            'none',
-            '--backbone',
-            spec,
-            '--tasks',
-            'ade20k',
-            '--work-dir',
-            tmp_path / 'ev3',
-            *common,
-        )
-        == 0
-    )
+    cmd = f'--checkpoint none --backbone {spec} --tasks ade20k'
+    assert _evaluate(cmd, '--work-dir', tmp_path / 'ev3', *common) == 0
     assert len(list((tmp_path / 'ev3').glob('**/results/*.json'))) == 1
