@@ -77,26 +77,10 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     single = _run(
         [sys.executable, '-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'one')], tmp_path
     )
-    double = _run(
-        [
-            sys.executable,
-            '-m',
-            'torch.distributed.run',
-            '--standalone',
-            '--nproc_per_node',
-            '2',
-            '-m',
-            'mimbench.train',
-            str(cfg),
-            '--work-dir',
-            str(tmp_path / 'two'),
-            '--launcher',
-            'pytorch',
-            '--cfg-options',
-            'train_dataloader.batch_size=4',
-        ],
-        tmp_path,
-    )
+    torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']
+    train = ['-m', 'mimbench.train', str(cfg), '--work-dir', str(tmp_path / 'two'), '--launcher', 'pytorch']
+    # same global batch: 2 processes x 4 images
+    double = _run([*torchrun, *train, '--cfg-options', 'train_dataloader.batch_size=4'], tmp_path)
     assert 'Distributed training: True' in double and 'Distributed training: False' in single
     one = torch.load(tmp_path / 'one' / 'epoch_2.pth', weights_only=True)['state_dict']
     two = torch.load(tmp_path / 'two' / 'epoch_2.pth', weights_only=True)['state_dict']
