@@ -13,10 +13,15 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 import mimbench  # noqa: F401  (weights-only loading of mmengine checkpoints)
+
+# the torchrun runs share one pytest-xdist worker (tools/test.sh uses --dist loadgroup): two gloo jobs
+# starting at once on a 2-core machine only compete for the cores
+pytestmark = pytest.mark.xdist_group('torchrun')
 
 CONFIG = """
 default_scope = 'mmpretrain'

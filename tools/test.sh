@@ -8,4 +8,5 @@ bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} PYTHONHASHSEED=0
 # -p no:cacheprovider keeps a read-only checkout clean; -n 2 uses both cores of a CI machine.
-exec "$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -n "${MIMBENCH_TEST_WORKERS:-2}" --durations=15 "$@"
+exec "$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -n "${MIMBENCH_TEST_WORKERS:-2}" --dist loadgroup \
+  --durations=15 "$@"
