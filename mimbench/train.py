@@ -91,7 +91,20 @@ def run(args: argparse.Namespace) -> int:
         cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=args.cfg_options
     )
     runner.train()
+    _shutdown_distributed()
     return 0
+
+
+def _shutdown_distributed() -> None:
+    """Leave the process group together before exiting.
+
+    mmengine never destroys it; a rank that reaches interpreter exit while gloo's threads still serve the
+    other rank can abort ('terminate called without an active exception'), failing a finished run.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def register(subparsers) -> None:
