@@ -24,45 +24,20 @@ DEMO_PRETRAINING = (
 
 
 def _evaluate_encoder(
-    method: str,
-    backbone: str,
-    checkpoint: str | None,
-    work_dir: Path,
-    data_root: Path,
-    tasks: str,
-    console,
-    progress=None,
-    bar=None,
+    label: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path, tasks: str, console,
+    advance=None,
 ) -> list[str]:
-    """Evaluate one encoder on the smoke variant of ``tasks``; the method id of a pre-trained one is read
-    from its checkpoint (e.g. ``cim-respix``), ``method`` only labels the progress lines."""
-    from mimbench.evaluate import plan, run_task
+    """Evaluate one encoder on the smoke variant of ``tasks`` (``mimbench evaluate``'s planning and loop);
+    the method id of a pre-trained one is read from its checkpoint (e.g. ``cim-respix``)."""
+    from mimbench.evaluate import plan, run_tasks
 
     args = argparse.Namespace(
-        checkpoint=checkpoint or 'none',
-        backbone=backbone,
-        method=None if checkpoint else 'random',
-        tasks=tasks,
-        scale='smoke',
-        data_root=str(data_root),
-        launcher='none',
-        gpus=1,
-        partition=None,
+        checkpoint=checkpoint or 'none', backbone=backbone, method=None if checkpoint else 'random',
+        tasks=tasks, scale='smoke', data_root=str(data_root), launcher='none', gpus=1, partition=None,
         work_dir=str(work_dir),
     )
-    failed = []
-    for run in plan(args):
-        start = time.time()
-        try:
-            if not run.finished():
-                run_task(run, 'none')
-                console.print(f'  {method:>8} {backbone:<13} {run.task:<10} {time.time() - start:5.1f}s')
-        except Exception as err:  # noqa: BLE001 - report and go on; the summary says what failed
-            failed.append(f'{method}/{backbone}/{run.task}')
-            console.print(f'[red]{method} {backbone} {run.task} failed: {type(err).__name__}: {err}[/red]')
-        if progress is not None:
-            progress.advance(bar)
-    return failed
+    failed = run_tasks(plan(args), 'none', console, label=f'{label} {backbone} ', advance=advance)
+    return [f'{label}/{backbone}/{task}' for task in failed]
 
 
 def pretrained_vs_random(records):
@@ -131,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         for method, backbone in DEMO_PRETRAINING:
             for name, ckpt in ((method, str(checkpoints[method])), ('random', None)):
                 failed += _evaluate_encoder(
-                    name, backbone, ckpt, evals, data_root, args.tasks, progress.console, progress, bar
+                    name, backbone, ckpt, evals, data_root, args.tasks, progress.console,
+                    advance=lambda: progress.advance(bar),
                 )
     console.rule('4/4 leaderboards')
     record_files = sorted(evals.glob('**/results/*.json'))

@@ -264,6 +264,34 @@ def _method_of(checkpoint: str) -> str:
     return pretraining_method(checkpoint) or 'unknown'
 
 
+def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', advance=None) -> list[str]:
+    """Run every unfinished task of ``runs`` in order; return the ids of those that failed.
+
+    One failing task does not stop the others; an :class:`EvaluateError` (a bad input) does. ``label``
+    prefixes the progress lines, ``advance()`` is called after each task (a progress bar).
+    """
+    failures = []
+    for i, run in enumerate(runs, 1):
+        head = f'[{i}/{len(runs)}] {label}{run.task}'
+        if run.finished():
+            console.print(f'{head}: finished earlier, skipped ({run.done_file})')
+        else:
+            console.print(f'{head}: training {run.config}')
+            start = time.time()
+            try:
+                record = run_task(run, launcher)
+                console.print(f'{head}: done in {time.time() - start:.0f}s, record {record}')
+            except EvaluateError:
+                raise
+            except Exception as err:  # noqa: BLE001 - one failing task must not stop the suite
+                failures.append(run.task)
+                console.print(f'[red]{head} failed: {type(err).__name__}: {err}[/red]')
+                console.print(f'  (log in {run.work_dir})')
+        if advance is not None:
+            advance()
+    return failures
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -290,25 +318,11 @@ def evaluate(args: argparse.Namespace) -> int:
     except EvaluateError as err:
         console.print(f'[red]mimbench evaluate: {err}[/red]')
         return 2
-    failures = []
-    for i, run in enumerate(runs, 1):
-        if run.finished():
-            console.print(f'[{i}/{len(runs)}] {run.task}: finished earlier, skipped ({run.done_file})')
-            continue
-        console.print(f'[{i}/{len(runs)}] {run.task}: training {run.config}')
-        start = time.time()
-        try:
-            record = run_task(run, args.launcher)
-        except EvaluateError as err:
-            console.print(f'[red]mimbench evaluate: {err}[/red]')
-            return 2
-        except Exception as err:  # noqa: BLE001 - one failing task must not stop the suite
-            failures.append(run.task)
-            console.print(
-                f'[red]{run.task} failed: {type(err).__name__}: {err}[/red] (log in {run.work_dir})'
-            )
-            continue
-        console.print(f'[{i}/{len(runs)}] {run.task}: done in {time.time() - start:.0f}s, record {record}')
+    try:
+        failures = run_tasks(runs, args.launcher, console)
+    except EvaluateError as err:
+        console.print(f'[red]mimbench evaluate: {err}[/red]')
+        return 2
     console.print(f'records: {Path(args.work_dir).resolve()}/**/results/*.json')
     try:
         written = _leaderboards(Path(args.work_dir), Path(args.leaderboard_dir))
