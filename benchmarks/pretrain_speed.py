@@ -2,7 +2,7 @@
 
 For each pre-training config (default: every non-smoke config under configs/pretrain/ whose name contains
 ``base``, so CiM and MixMIM are included as their configs land) the script times full training steps
-(forward, backward, AdamW step) of:
+(forward, backward and the config's own optimizer step: AdamW with its parameter groups, clipping, fused) of:
 
 - ``mimbench``: the algorithm as the config builds it;
 - ``mmpretrain``: mmpretrain's implementation of the same method with the same sizes, where one exists
@@ -93,6 +93,22 @@ COMPARISONS = {
 }
 
 
+WEIGHT_FILES = ('encoder_path', 'decoder_path', 'checkpoint')
+
+
+def without_tokenizer_weights(model: dict) -> tuple[dict, bool]:
+    """CiM's frozen tokenizer with random weights (same architecture, same FLOPs, so the same speed): the
+    DALL-E files / a trained VQ checkpoint are not needed to time a step. Returns (model, changed)."""
+    tokenizer = model.get('tokenizer')
+    if not isinstance(tokenizer, dict) or not any(tokenizer.get(k) for k in WEIGHT_FILES):
+        return model, False
+    model = copy.deepcopy(model)
+    for key in WEIGHT_FILES:
+        if key in model['tokenizer']:
+            model['tokenizer'][key] = None
+    return model, True
+
+
 def variants_of(model: dict) -> list[tuple[str, dict]]:
     """The config's model and its comparison baselines (those that exist for it)."""
     out = [('mimbench', model)]
@@ -101,6 +117,24 @@ def variants_of(model: dict) -> list[tuple[str, dict]]:
         if other is not None:
             out.append((name, other))
     return out
+
+
+def resize_model(cfg, scale: float) -> None:
+    """Rescale every ``img_size`` (and the token counts that follow from it) in a model config, in place,
+    so ``--size`` changes the input resolution of backbone, neck and generator alike."""
+    if isinstance(cfg, dict):
+        for key, value in cfg.items():
+            if key == 'img_size' and isinstance(value, int):
+                cfg[key] = round(value * scale)
+            elif key == 'num_patches' and isinstance(value, int):
+                cfg[key] = round(value * scale ** 2)
+            elif key == 'num_masked' and isinstance(value, (list, tuple)):   # CiM's masked-count range
+                cfg[key] = type(value)(max(1, round(v * scale ** 2)) for v in value)
+            else:
+                resize_model(value, scale)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            resize_model(value, scale)
 
 
 def discover(pattern: str) -> list[Path]:
@@ -125,11 +159,23 @@ def fake_batch(model, batch_size: int, size: int, device):
     return images, samples
 
 
-def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str,
+def optimizer_of(cfg) -> dict:
+    """The config's ``optim_wrapper`` as a plain ``OptimWrapper``: same optimizer, parameter groups (decay
+    rules), gradient clipping and ``fused`` setting as training; mixed precision is the benchmark's own
+    ``--dtype`` (mmengine's AmpOptimWrapper refuses CPUs)."""
+    optim = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    for key in ('dtype', 'loss_scale'):
+        optim.pop(key, None)
+    optim['type'] = 'OptimWrapper'
+    return optim
+
+
+def prepare(model_cfg: dict, optim_cfg: dict, size: int, batch_size: int, device: str, dtype: str,
             count: bool = True) -> dict:
-    """Build one variant with its AdamW optimizer and a fixed batch; return its ``step`` and (if ``count``)
-    its forward FLOPs per image."""
+    """Build one variant with the config's optimizer and a fixed batch; return its ``step`` and (if
+    ``count``) its forward FLOPs per image."""
     import torch
+    from mmengine.optim import build_optim_wrapper
 
     import mimbench  # noqa: F401
     from mimbench.models.complexity import _LossForward, count_flops
@@ -143,16 +189,14 @@ def prepare(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str
         with torch.no_grad():
             flops = count_flops(_LossForward(model.eval(), one_sample), one_image)  # multiply-adds per image
     model.train().to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
+    optim_wrapper = build_optim_wrapper(model, copy.deepcopy(optim_cfg))
     use_bf16 = dtype == 'bf16' or (dtype == 'auto' and device == 'cuda' and torch.cuda.is_bf16_supported())
     images, samples = fake_batch(model, batch_size, size, device)
 
     def step():
-        optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
             losses = model.loss(images, samples)
-        sum(v for k, v in losses.items() if 'loss' in k).backward()
-        optimizer.step()
+        optim_wrapper.update_params(sum(v for k, v in losses.items() if 'loss' in k))  # backward, clip, step
 
     return {'step': step, 'fwd_GMACs_per_img': flops / 1e9, 'bf16': use_bf16}
 
@@ -189,14 +233,15 @@ def peak_rss_gib() -> float:
     raise RuntimeError('no VmHWM in /proc/self/status: CPU peak memory needs Linux')
 
 
-def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype: str) -> float:
+def peak_memory(model_cfg: dict, optim_cfg: dict, size: int, batch_size: int, device: str,
+                dtype: str) -> float:
     """Peak memory (GiB) of two training steps of one variant: CUDA max allocated, or on CPU the growth of
     this process's peak RSS over what it held before building the model. Run it in a fresh process."""
     import torch
 
     import mimbench  # noqa: F401  (imported before the baseline so it is not counted)
     base = current_rss_gib()
-    variant = prepare(model_cfg, size, batch_size, device, dtype, count=False)
+    variant = prepare(model_cfg, optim_cfg, size, batch_size, device, dtype, count=False)
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     time_steps(variant, 2, device)
@@ -205,10 +250,10 @@ def peak_memory(model_cfg: dict, size: int, batch_size: int, device: str, dtype:
     return peak_rss_gib() - base
 
 
-def peak_memory_isolated(model_cfg: dict, args) -> float | str:
+def peak_memory_isolated(model_cfg: dict, optim_cfg: dict, dtype: str, args) -> float | str:
     """``peak_memory`` in a fresh Python process (clean peak; a crash cannot stop the sweep)."""
-    job = dict(model_cfg=model_cfg, size=args.size_of, batch_size=args.batch_size, device=args.device,
-               dtype=args.dtype)
+    job = dict(model_cfg=model_cfg, optim_cfg=optim_cfg, size=args.size_of, batch_size=args.batch_size,
+               device=args.device, dtype=dtype)
     result = subprocess.run([sys.executable, __file__, '--worker', json.dumps(job)], capture_output=True,
                             text=True)
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{')]
@@ -217,7 +262,7 @@ def peak_memory_isolated(model_cfg: dict, args) -> float | str:
     return json.loads(lines[-1])['peak_mem_GiB']
 
 
-def measure_config(model: dict, args) -> dict[str, dict]:
+def measure_config(model: dict, optim: dict, args) -> dict[str, dict]:
     """All variants of one config: memory (isolated) and throughput timed in interleaved rounds.
 
     Rounds alternate between the variants (A B C A B C ...) and the median round counts, so load from other
@@ -225,27 +270,31 @@ def measure_config(model: dict, args) -> dict[str, dict]:
     """
     import statistics
     results, prepared = {}, {}
-    for name, cfg in variants_of(model):
-        if args.variants and name != 'mimbench' and name not in args.variants:
+    variants = [(name, cfg, args.dtype) for name, cfg in variants_of(model)]
+    if args.dtype_variant:   # the same model under the other precision, e.g. bf16 autocast on a CPU
+        variants.insert(1, (f'mimbench {args.dtype_variant}', model, args.dtype_variant))
+    for name, cfg, dtype in variants:
+        if args.variants and dtype == args.dtype and name != 'mimbench' and name not in args.variants:
             continue
         try:
-            prepared[name] = prepare(cfg, args.size_of, args.batch_size, args.device, args.dtype)
+            prepared[name] = prepare(cfg, optim, args.size_of, args.batch_size, args.device, dtype)
             for _ in range(args.warmup):
                 prepared[name]['step']()
             results[name] = {'fwd_GMACs_per_img': prepared[name]['fwd_GMACs_per_img'],
                              'bf16': prepared[name]['bf16']}
             if args.isolate:
-                results[name]['peak_mem_GiB'] = peak_memory_isolated(cfg, args)
+                results[name]['peak_mem_GiB'] = peak_memory_isolated(cfg, optim, dtype, args)
         except Exception as error:  # noqa: BLE001  (report it and go on with the other variants)
             prepared.pop(name, None)
             results[name] = {'error': f'{type(error).__name__}: {error}'.splitlines()[0]}
     seconds = {name: [] for name in prepared}
     names = list(prepared)
-    for r in range(args.rounds):
+    for r in range(args.rounds if names else 0):
         for name in names[r % len(names):] + names[:r % len(names)]:   # rotate who goes first
             seconds[name].append(time_steps(prepared[name], args.steps, args.device))
     for name in prepared:
         results[name]['img_per_s'] = args.steps * args.batch_size / statistics.median(seconds[name])
+        results[name]['round_spread'] = max(seconds[name]) / min(seconds[name])   # 1.0: no timing noise
     return results
 
 
@@ -279,11 +328,17 @@ def run(args) -> list[dict]:
         args.size_of = args.size or image_size_of(cfg)
         model = cfg.model.to_dict()
         if args.size:
-            model['backbone']['img_size'] = args.size
-        results = measure_config(model, args)
+            resize_model(model, args.size_of / image_size_of(cfg))
+        model, random_tokenizer = without_tokenizer_weights(model)
+        optim = optimizer_of(cfg)
+        if args.unfused:
+            optim['optimizer']['fused'] = False
+        results = measure_config(model, optim, args)
         ours = results['mimbench']
         for name, this in results.items():
             row = {'config': config.stem, 'variant': name, **this}
+            if random_tokenizer:
+                row['note'] = 'tokenizer with random weights (same architecture and speed)'
             valid = 'img_per_s' in ours and 'img_per_s' in this
             if name != 'mimbench' and valid:
                 row['speed_ratio'] = ours['img_per_s'] / this['img_per_s']            # >1: mimbench faster
@@ -291,8 +346,10 @@ def run(args) -> list[dict]:
                 mems = (this.get('peak_mem_GiB'), ours.get('peak_mem_GiB'))
                 if all(isinstance(m, float) for m in mems):
                     row['mem_ratio'] = mems[0] / mems[1]
-            if peak and 'img_per_s' in this:
-                row['MFU'] = 6 * this['fwd_GMACs_per_img'] * 1e9 * this['img_per_s'] / (peak * 1e12)
+            if 'img_per_s' in this:   # training FLOP/s: 2 FLOPs per MAC, backward ~ 2x forward
+                row['train_TFLOP_per_s'] = 6 * this['fwd_GMACs_per_img'] * this['img_per_s'] / 1e3
+                if peak:
+                    row['MFU'] = row['train_TFLOP_per_s'] / peak
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows
@@ -308,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--dtype', default='auto', choices=['auto', 'fp32', 'bf16'],
                         help='auto: bf16 autocast on CUDA devices that support it, fp32 otherwise')
+    parser.add_argument('--dtype-variant', choices=['fp32', 'bf16'],
+                        help="also time the config's model under this precision (e.g. bf16 autocast on a CPU "
+                             "with AVX512-BF16/AMX); its speed_ratio is mimbench's img/s over this variant's")
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--size', type=int,
                         help="override the configs' input size (e.g. 112 for quick CPU runs)")
@@ -315,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--rounds', type=int, default=3, help='interleaved timing rounds (median counts)')
     parser.add_argument('--warmup', type=int, default=1, help='untimed steps per variant first')
     parser.add_argument('--peak-tflops', type=float, help='device peak (dense bf16 TFLOP/s) for MFU')
+    parser.add_argument('--unfused', action='store_true',
+                        help="run the configs' optimizer with fused=False (torch's per-op loop on CPU)")
     parser.add_argument('--no-isolate', dest='isolate', action='store_false',
                         help='skip the per-variant subprocesses that measure peak memory')
     parser.add_argument('--out', help='folder for speed.jsonl, speed.csv and speed.md')

@@ -188,7 +188,7 @@ def test_speed_benchmark_one_tiny_iteration(tmp_path):
                        '--batch-size', '2', '--no-isolate', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in (tmp_path / 'speed.jsonl').read_text().splitlines()]
     assert [r['variant'] for r in rows] == ['mimbench', 'mmpretrain', 'mask-token encoder']
-    assert all(r['img_per_s'] > 0 for r in rows)
+    assert all(r['img_per_s'] > 0 and r['train_TFLOP_per_s'] > 0 and r['round_spread'] == 1.0 for r in rows)
     assert rows[1]['flop_ratio'] == pytest.approx(1.0)                  # same method, same FLOPs
     assert rows[2]['flop_ratio'] > 1.5                                               # mask tokens cost FLOPs
 

@@ -1,0 +1,45 @@
+"""Helpers of benchmarks/pretrain_speed.py: the optimizer it times is the config's, ``--size`` rescales every
+token count, CiM is timed without the DALL-E files. (Speed itself is never asserted.)"""
+import importlib.util
+
+from mmengine.config import Config
+
+ROOT = 'configs/pretrain'
+CIM = f'{ROOT}/cim/cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py'
+
+
+def bench():
+    spec = importlib.util.spec_from_file_location('pretrain_speed', 'benchmarks/pretrain_speed.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_optimizer_is_the_configs_without_amp():
+    cfg = Config.fromfile(CIM)
+    cfg.optim_wrapper.update(type='AmpOptimWrapper', dtype='bfloat16')       # as users switch it on for GPUs
+    optim = bench().optimizer_of(cfg)
+    assert optim['type'] == 'OptimWrapper' and 'dtype' not in optim          # AMP is the benchmark's --dtype
+    assert optim['optimizer'] == cfg.optim_wrapper.optimizer.to_dict()      # lr, betas, wd, fused
+    assert optim['clip_grad'] == dict(max_norm=3.0)                      # cim.txt Table 9, timed too
+
+
+def test_resize_scales_every_token_count():
+    mae = Config.fromfile(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py').model.to_dict()
+    bench().resize_model(mae, 112 / 224)
+    assert mae['backbone']['img_size'] == 112 and mae['neck']['num_patches'] == 49
+    cim = Config.fromfile(CIM).model.to_dict()
+    lo, hi = cim['num_masked']
+    bench().resize_model(cim, 0.5)
+    assert cim['num_masked'] == (round(lo / 4), round(hi / 4)) and cim['generator']['img_size'] == 112
+
+
+def test_cim_timed_with_a_random_tokenizer():
+    b = bench()
+    cim = Config.fromfile(CIM).model.to_dict()
+    timed, changed = b.without_tokenizer_weights(cim)
+    assert changed and timed['tokenizer']['encoder_path'] is None
+    assert timed['tokenizer']['decoder_path'] is None
+    assert cim['tokenizer']['encoder_path']                                  # the config itself is untouched
+    mae = Config.fromfile(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py').model.to_dict()
+    assert b.without_tokenizer_weights(mae) == (mae, False)
