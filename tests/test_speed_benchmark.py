@@ -43,3 +43,12 @@ def test_cim_timed_with_a_random_tokenizer():
     assert cim['tokenizer']['encoder_path']                                  # the config itself is untouched
     mae = Config.fromfile(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py').model.to_dict()
     assert b.without_tokenizer_weights(mae) == (mae, False)
+
+
+def test_optimizer_benchmark_one_tiny_round():
+    spec = importlib.util.spec_from_file_location('optimizer_speed', 'benchmarks/optimizer_speed.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.time_optimizers(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py', 1, 1)
+    assert [r['optimizer'] for r in rows] == ['fused', 'foreach', 'per-op loop']
+    assert all(r['s_per_step'] > 0 for r in rows) and rows[0]['vs_fused'] == 1.0
