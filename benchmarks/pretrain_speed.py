@@ -15,13 +15,14 @@ counted by ``mimbench.models.complexity``; backward ~ 2x forward, so the step ra
 ratio). For ViT-B with the 8x512 decoder MAE can be at most ~2.4x faster than the mask-token variant, for
 ViT-L ~3.2x. Throughput is timed in interleaved rounds (A B C A B C ..., median round), so load from other
 processes hits all variants alike. Peak memory is measured per variant in its own subprocess (skipped with
-``--no-isolate``): CUDA's max allocated, or on CPU the growth of the process's max RSS. On CUDA: bf16
-autocast where supported, the
-fused attention mmpretrain selects (``F.scaled_dot_product_attention``), and MFU = achieved FLOP/s
-(2 x 3 x forward MACs x img/s) / the device's dense bf16 peak.
+``--no-isolate``): CUDA's max allocated, or on CPU the growth of the process's max RSS. Attention is the
+fused ``F.scaled_dot_product_attention`` mmpretrain selects (its flash kernel on CPUs too). Precision:
+bf16 autocast on CUDA devices that support it, fp32 on CPUs unless ``--dtype bf16``; ``--dtype-variant``
+times the config's model under the other precision as well. Every row reports achieved training FLOP/s
+(2 x 3 x forward MACs x img/s) and, on GPUs, MFU = that / the device's dense bf16 peak.
 
     python benchmarks/pretrain_speed.py --device cuda --batch-size 64 --out work_dirs/speed
-    OMP_NUM_THREADS=2 python benchmarks/pretrain_speed.py --device cpu --batch-size 8 --rounds 3
+    OMP_NUM_THREADS=2 python benchmarks/pretrain_speed.py --batch-size 8 --rounds 3 --dtype-variant bf16
 """
 from __future__ import annotations
 

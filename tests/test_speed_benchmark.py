@@ -52,3 +52,15 @@ def test_optimizer_benchmark_one_tiny_round():
     rows = module.time_optimizers(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py', 1, 1)
     assert [r['optimizer'] for r in rows] == ['fused', 'foreach', 'per-op loop']
     assert all(r['s_per_step'] > 0 for r in rows) and rows[0]['vs_fused'] == 1.0
+
+
+def test_bf16_variant_is_timed_next_to_fp32(tmp_path):
+    import json
+    smoke = f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py'
+    assert bench().main(['--configs', smoke, '--variants', 'mmpretrain', '--dtype-variant', 'bf16',
+                         '--steps', '1', '--rounds', '1', '--warmup', '0', '--batch-size', '2',
+                         '--no-isolate', '--out', str(tmp_path)]) == 0
+    rows = {r['variant']: r for r in map(json.loads, (tmp_path / 'speed.jsonl').read_text().splitlines())}
+    assert list(rows) == ['mimbench', 'mimbench bf16', 'mmpretrain']      # the filter keeps the dtype variant
+    assert rows['mimbench bf16']['bf16'] and not rows['mimbench']['bf16'] and not rows['mmpretrain']['bf16']
+    assert rows['mimbench bf16']['flop_ratio'] == 1.0 and rows['mimbench bf16']['speed_ratio'] > 0
