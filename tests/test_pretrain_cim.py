@@ -276,15 +276,11 @@ def test_every_config_builds(path):
 
 
 def test_smoke_config_trains_with_the_runner(tmp_path):
-    import numpy as np
     from PIL import Image
 
+    from mimbench.datasets.synthetic import make_imagenet
     from mimbench.runner import build_runner
-    data = tmp_path / 'images'
-    (data / 'train').mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for i in range(8):
-        Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(data / 'train' / f'{i}.png')
+    data = make_imagenet(tmp_path / 'images', num_classes=2, images_per_class=4)   # 8 training images
     config = CONFIG_DIR / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k_smoke.py'
     cfg = Config.fromfile(str(config))
     cfg.train_dataloader.dataset.data_root = str(data)

@@ -211,15 +211,9 @@ def test_every_config_builds(path):
 
 
 def test_smoke_config_trains_with_the_runner(tmp_path):
-    import numpy as np
-    from PIL import Image
-
+    from mimbench.datasets.synthetic import make_imagenet
     from mimbench.runner import build_runner
-    data = tmp_path / 'images'
-    (data / 'train').mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for i in range(8):
-        Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(data / 'train' / f'{i}.png')
+    data = make_imagenet(tmp_path / 'images', num_classes=2, images_per_class=4)   # 8 training images
     cfg = Config.fromfile(str(CONFIG_DIR / 'mixmim_mixmim-base_8xb128-coslr-600e_in1k_smoke.py'))
     cfg.train_dataloader.dataset.data_root = str(data)
     cfg.log_level = 'WARNING'
