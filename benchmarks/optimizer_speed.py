@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / 'benchmarks'):      # mimbench, and pretrain_speed next to this file
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 # name -> AdamW keyword arguments; foreach=False is what torch picks on CPU when nothing is set
 IMPLEMENTATIONS = {'fused': dict(fused=True), 'foreach': dict(fused=False, foreach=True),
@@ -32,6 +33,7 @@ def time_optimizers(config: str, rounds: int, steps: int) -> list[dict]:
 
     import mimbench  # noqa: F401
     from mimbench.registry import MODELS
+    from pretrain_speed import optimizer_of
     cfg = Config.fromfile(config)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -40,8 +42,7 @@ def time_optimizers(config: str, rounds: int, steps: int) -> list[dict]:
         p.grad = torch.randn_like(p) * 1e-3
     wrappers = {}
     for name, kwargs in IMPLEMENTATIONS.items():
-        optim = cfg.optim_wrapper.to_dict()
-        optim.update(type='OptimWrapper')
+        optim = optimizer_of(cfg)                                      # as pretrain_speed times it
         optim.pop('clip_grad', None)                                   # the optimizer step alone
         optim['optimizer'].update(kwargs)
         wrappers[name] = build_optim_wrapper(model, optim)

@@ -8,8 +8,8 @@ ROOT = 'configs/pretrain'
 CIM = f'{ROOT}/cim/cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py'
 
 
-def bench():
-    spec = importlib.util.spec_from_file_location('pretrain_speed', 'benchmarks/pretrain_speed.py')
+def bench(name: str = 'pretrain_speed'):
+    spec = importlib.util.spec_from_file_location(name, f'benchmarks/{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -46,10 +46,7 @@ def test_cim_timed_with_a_random_tokenizer():
 
 
 def test_optimizer_benchmark_one_tiny_round():
-    spec = importlib.util.spec_from_file_location('optimizer_speed', 'benchmarks/optimizer_speed.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    rows = module.time_optimizers(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py', 1, 1)
+    rows = bench('optimizer_speed').time_optimizers(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py', 1, 1)
     assert [r['optimizer'] for r in rows] == ['fused', 'foreach', 'per-op loop']
     assert all(r['s_per_step'] > 0 for r in rows) and rows[0]['vs_fused'] == 1.0
 
