@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     import mimbench  # noqa: F401  (compat fixes, registrations)
     from mimbench.runner import build_runner
 
+    if args.launcher != 'none':
+        _report_fatal_signals()
     cfg = Config.fromfile(args.config)
     runner = build_runner(
         cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=args.cfg_options
@@ -93,6 +95,17 @@ def run(args: argparse.Namespace) -> int:
     runner.train()
     _shutdown_distributed()
     return 0
+
+
+def _report_fatal_signals() -> None:
+    """On SIGABRT/SIGSEGV print every thread's Python stack to stderr (``faulthandler``).
+
+    A rank killed by a C++ abort (e.g. gloo's 'terminate called without an active exception', seen rarely on
+    CPU under load) otherwise leaves only torchrun's 'Signal 6' in the log, with nothing saying where it was.
+    """
+    import faulthandler
+    if not faulthandler.is_enabled():
+        faulthandler.enable(all_threads=True)
 
 
 def _shutdown_distributed() -> None:

@@ -136,3 +136,12 @@ def test_evaluate_runs_a_task_under_torchrun(tmp_path):
     (record,) = [read_record(p) for p in (tmp_path / 'ev').glob('**/results/*.json')]
     assert record.task == 'in1k' and record.method == 'random' and 'top1' in record.metrics
     assert "'launcher': 'pytorch'" in record.resolved_config
+
+
+def test_a_rank_that_aborts_shows_where():
+    """`mimbench train` under a launcher turns on faulthandler: a C++ abort in a rank prints the Python stack
+    of every thread instead of leaving only torchrun's 'Signal 6'."""
+    code = 'from mimbench.train import _report_fatal_signals; _report_fatal_signals(); import os; os.abort()'
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.returncode == -6
+    assert 'Fatal Python error: Aborted' in result.stderr and 'line 1' in result.stderr, result.stderr
