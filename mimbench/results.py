@@ -4,7 +4,7 @@ A record is written by every transfer run (mimbench.transfer) and read by the ag
 (mimbench.leaderboard). One file per (checkpoint, task, seed, run): files are written atomically
 (temporary file + ``os.replace``) under unique names, so concurrent writers never lose each other's results.
 
-Schema (``SCHEMA_VERSION`` 1); metric values are in percent, as the papers print them::
+Schema (``SCHEMA_VERSION`` 2; version-1 records, which lack the last four fields, are still read); metric values are in percent, as the papers print them::
 
     {
       "schema_version": 1,
@@ -23,7 +23,11 @@ Schema (``SCHEMA_VERSION`` 1); metric values are in percent, as the papers print
       "hardware": {...}, "versions": {...}, "code_version": "git hash", "date": "ISO 8601 UTC",
       "note": "",
       "resolution": 224 | null,       # fine-tuning input size when not the task's default (e.g. 448)
-      "variant": "name" | null        # a named deviation from the default recipe (ablations)
+      "variant": "name" | null,       # a named deviation from the default recipe (ablations)
+      "recipe": "mae.txt Table 9" | null,   # the paper recipe the run used (another paper's when its own has none)
+      "samples": {"path": "...", "sha256": "...", "kind": "..."} | null,  # per-sample outcomes sidecar
+      "cost": {...},                  # wall-clock, devices, device-hours, peak memory, images/s, pre-training FLOPs
+      "probe": {...}                  # intermediate-layer probing protocol (block, pooling, norm, selection split)
     }
 
 Records are gathered with ``collect_records(paths)``, which reads results folders and mmengine work dirs and
@@ -43,11 +47,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)
 PAPERS = ('simmim', 'mae', 'cim', 'mixmim')
 TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365')
 METRICS = ('top1', 'ap_box', 'ap_mask', 'miou', 'linear')
 REQUIRED = ('task', 'method', 'backbone', 'metrics')
+# metrics where a smaller value is better (every other metric is higher-is-better)
+LOWER_IS_BETTER: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -76,6 +83,10 @@ class ResultRecord:
     note: str = ''
     resolution: int | None = None
     variant: str | None = None
+    recipe: str | None = None
+    samples: dict[str, Any] | None = None
+    cost: dict[str, Any] = field(default_factory=dict)
+    probe: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def validate(self) -> None:
@@ -89,8 +100,9 @@ class ResultRecord:
                 raise ValueError(f'unknown metric {name!r}; expected one of {", ".join(METRICS)}')
             if not isinstance(value, (int, float)) or value != value:
                 raise ValueError(f'metric {name!r} is not a number: {value!r}')
-        if self.schema_version != SCHEMA_VERSION:
-            raise ValueError(f'schema_version {self.schema_version} is not {SCHEMA_VERSION}')
+        if self.schema_version not in READABLE_SCHEMA_VERSIONS:
+            raise ValueError(f'schema_version {self.schema_version!r} is not one of '
+                             f'{", ".join(map(str, READABLE_SCHEMA_VERSIONS))}')
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> 'ResultRecord':

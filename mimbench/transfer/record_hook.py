@@ -8,7 +8,8 @@ Every transfer config (mmdet, mmseg, mmpretrain) adds this hook and a top-level 
                     checkpoint=None,    # default model.backbone.init_cfg.checkpoint
                     protocol='finetune' | 'linear' | 'partial', layer_decay_rule=None, note='',
                     variant=None,       # a named non-default recipe, e.g. CiM's 'linear-160k' head
-                    resolution=None)    # fine-tuning input size when not the task's default
+                    resolution=None,    # fine-tuning input size when not the task's default
+                    recipe=None)        # the paper recipe used, e.g. 'mae.txt Table 9'
 
 The hook collects every validation (``history``), and after training writes the record of the *final*
 evaluation as ``metrics`` and the best value of each metric over all evaluations as ``best_metrics``
@@ -37,7 +38,7 @@ METRIC_IDS = {
 }
 PROTOCOLS = ('finetune', 'linear', 'partial')
 RECORD_FIELDS = ('task', 'method', 'backbone', 'scale', 'results_dir', 'checkpoint', 'protocol',
-                 'layer_decay_rule', 'note', 'pretrain', 'variant', 'resolution')
+                 'layer_decay_rule', 'note', 'pretrain', 'variant', 'resolution', 'recipe')
 
 
 def map_metrics(metrics: dict[str, Any], protocol: str = 'finetune') -> dict[str, float]:
@@ -184,7 +185,8 @@ class ResultRecordHook(Hook):
             checkpoint=str(checkpoint) if checkpoint else None, checkpoint_sha256=sha,
             config=cfg.filename, resolved_config=resolved, layer_decay_rule=self._rule(fields, runner),
             pretrain=dict(fields.get('pretrain') or {}), note='; '.join(notes),
-            variant=fields.get('variant') or None, resolution=fields.get('resolution') or None)
+            variant=fields.get('variant') or None, resolution=fields.get('resolution') or None,
+            recipe=fields.get('recipe') or None)
         results_dir = fields.get('results_dir') or osp.join(runner.work_dir, 'results')
         path = write_record(record, results_dir)
         self.written.append(str(path))
