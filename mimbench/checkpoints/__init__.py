@@ -2,10 +2,12 @@
 
 ``formats`` tells a checkpoint's format, ``convert`` renames keys into mmpretrain backbone layouts,
 ``interpolate`` resizes position tensors, ``load`` loads strictly and reports, ``init`` registers the
-``mimbench.Pretrained`` init_cfg type, ``hashing`` gives the sha256 for result records, ``cli`` the
-``mimbench convert-checkpoint`` command.
+``mimbench.Pretrained`` init_cfg type, ``hashing`` gives the sha256 for result records, ``provenance`` the
+plain-data meta mimbench writes into its pre-training checkpoints, ``cli`` the ``mimbench convert-checkpoint``
+command.
 """
-from mimbench.checkpoints import convert, formats, hashing, init, interpolate, load  # noqa: F401
+from mimbench.checkpoints import (  # noqa: F401
+    convert, formats, hashing, init, interpolate, load, provenance)
 from mimbench.checkpoints.hashing import checkpoint_sha256  # noqa: F401
 from mimbench.checkpoints.load import (  # noqa: F401
     CheckpointMismatchError, LoadReport, load_backbone_checkpoint)

@@ -25,19 +25,43 @@ _RESNET_IDS = {(False, (2, 2, 2, 2)): 'resnet-smoke', (True, (3, 4, 6, 3)): 'res
 
 
 def identify_backbone(checkpoint: str) -> str:
-    """Read the backbone id off a checkpoint's encoder tensors (any supported format).
+    """Read the backbone id off a checkpoint file's encoder tensors (any supported format).
 
     Raises ValueError naming what was found when it is none of the known sizes.
     """
-    import re
-
-    from mimbench.checkpoints.convert import convert_state_dict, infer_family
-    from mimbench.checkpoints.formats import detect_format, read_checkpoint, unwrap
+    from mimbench.checkpoints.formats import detect_format, read_checkpoint
 
     raw = read_checkpoint(checkpoint)
-    fmt = detect_format(raw)
+    try:
+        return backbone_id_of(raw, detect_format(raw))
+    except ValueError as err:
+        raise ValueError(f'checkpoint {checkpoint} {err}') from err
+
+
+def backbone_id_of(raw: dict, fmt: str) -> str:
+    """The backbone id of a loaded checkpoint container of format ``fmt`` (see :func:`identify_backbone`)."""
+    from mimbench.checkpoints.convert import convert_state_dict, infer_family
+    from mimbench.checkpoints.formats import unwrap
+
     encoder, _ = convert_state_dict(unwrap(raw), fmt)
-    family = infer_family(encoder, fmt)
+    return backbone_id_from_encoder(encoder, infer_family(encoder, fmt))
+
+
+def backbone_id_of_model(model) -> str:
+    """The backbone id of the encoder inside a built model (what a record must be labelled with).
+
+    Raises TypeError when the model holds no backbone mimbench knows, ValueError for an unknown size.
+    """
+    from mimbench.checkpoints.load import find_encoder
+
+    _, encoder, family = find_encoder(model)
+    return backbone_id_from_encoder(encoder.state_dict(), family)
+
+
+def backbone_id_from_encoder(encoder: dict, family: str) -> str:
+    """The backbone id of an encoder state dict in mmpretrain layout of ``family``."""
+    import re
+
     if family == 'resnet':
         blocks = tuple(
             len({k.split('.')[1] for k in encoder if k.startswith(f'layer{i}.')}) for i in range(1, 5)
@@ -53,26 +77,33 @@ def identify_backbone(checkpoint: str) -> str:
             found, table = (family, width), _HIERARCHICAL_IDS
     if found not in table:
         raise ValueError(
-            f'checkpoint {checkpoint} holds a {family} encoder of shape {found}, which is none of the '
+            f'holds a {family} encoder of shape {found}, which is none of the '
             f'known backbones ({", ".join(sorted(set(table.values())))})'
         )
     return table[found]
 
 
 def pretraining_method(checkpoint: str) -> str | None:
-    """The method id a mimbench pre-training checkpoint was made with (from its stored config), else None."""
-    from mmengine.config import Config
+    """The method id a mimbench pre-training checkpoint was made with, else None.
 
+    Read from the plain-data provenance the checkpoint carries (:mod:`.provenance`), or, for checkpoints
+    written before it existed, from the stored config text parsed as literal data
+    (:func:`mimbench.config_data.parse_config_text`). Stored text is never executed: a config that is not
+    plain data tells us nothing.
+    """
     from mimbench.checkpoints.formats import read_checkpoint
+    from mimbench.checkpoints.provenance import method_from_model_cfg, read_provenance
+    from mimbench.config_data import ConfigTextError, parse_config_text
 
-    text = (read_checkpoint(checkpoint).get('meta') or {}).get('cfg')
+    raw = read_checkpoint(checkpoint)
+    provenance = read_provenance(raw)
+    if provenance and provenance.get('method'):
+        return str(provenance['method'])
+    text = (raw.get('meta') or {}).get('cfg') if isinstance(raw.get('meta'), dict) else None
     if not isinstance(text, str):
         return None
     try:
-        cfg = Config.fromstring(text, '.py')
-    except Exception:  # noqa: BLE001 - a config we cannot parse simply tells us nothing
+        cfg = parse_config_text(text, source=f'{checkpoint} meta.cfg')
+    except ConfigTextError:
         return None
-    algorithm = str(cfg.get('model', {}).get('type', '')).split('.')[-1].lower()
-    if algorithm == 'cim':
-        return f'cim-{cfg.model.get("objective", "respix")}'
-    return algorithm if algorithm in ('mae', 'simmim', 'mixmim') else None
+    return method_from_model_cfg(cfg.get('model'))

@@ -9,6 +9,9 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
+# method, backbone, epochs and recipe variant written into every checkpoint as plain data
+# (mimbench/checkpoints/provenance.py), so evaluation never runs the config text stored beside them
+custom_hooks = [dict(type='mimbench.PretrainProvenanceHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,
