@@ -20,6 +20,10 @@ edited.
    installed, and that code breaks with current transformers releases, so ``import mmpretrain`` fails in
    many research environments. mimbench uses none of it: while mmpretrain is first imported, its
    dependency probe is told that transformers is absent, which selects mmpretrain's own placeholder path.
+4. Images that fail to decode during training. mmcv's ``LoadImageFromFile`` (used by mmpretrain, mmdet and
+   mmseg) names the file only when the decoder returns None; an empty or corrupt file that makes the decoder
+   raise surfaces as a bare cv2/PIL error from a dataloader worker. The transform is wrapped so that any
+   failure raises :class:`ImageDecodeError` naming the file.
 """
 
 from __future__ import annotations
@@ -127,6 +131,30 @@ def _mmpretrain_without_multimodal() -> None:
         importlib_metadata.distribution = original
 
 
+class ImageDecodeError(RuntimeError):
+    """An image of a dataset could not be read or decoded; the message names the file."""
+
+
+def _name_undecodable_images() -> None:
+    from mmcv.transforms import LoadImageFromFile
+
+    original = LoadImageFromFile.transform
+
+    def transform(self, results):
+        try:
+            return original(self, results)
+        except ImageDecodeError:
+            raise
+        except Exception as err:  # noqa: BLE001 - cv2/PIL/turbojpeg raise their own types
+            path = results.get('img_path', '<unknown file>')
+            raise ImageDecodeError(
+                f'could not read or decode image {path}: {type(err).__name__}: {err}. Check the file '
+                '(`mimbench data check --task TASK --root ROOT --full` lists every bad image)') from err
+
+    transform.__wrapped__ = original
+    LoadImageFromFile.transform = transform
+
+
 def apply() -> None:
     """Apply every fix once (idempotent)."""
     global _APPLIED
@@ -135,4 +163,5 @@ def apply() -> None:
     _mmpretrain_without_multimodal()
     _allow_mmengine_checkpoints()
     _cpu_safe_pytorch_launcher()
+    _name_undecodable_images()
     _APPLIED = True

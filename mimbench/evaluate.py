@@ -12,7 +12,6 @@ others; the exit code says whether all succeeded.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import shutil
 import subprocess
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from mimbench.models.foreign import foreign_label, foreign_options, is_foreign
 
-DONE = 'DONE.json'
 
 
 class EvaluateError(Exception):
@@ -38,11 +36,34 @@ class TaskRun:
     command: list[str] = field(default_factory=list)
 
     @property
-    def done_file(self) -> Path:
-        return self.work_dir / DONE
+    def results_dir(self) -> Path:
+        return self.work_dir / 'results'
+
+    def record(self) -> Path | None:
+        """The run's result record, if it finished: the record itself is the completion marker.
+
+        A record is written atomically at the very end of a run, so a run killed at any point either has
+        one (finished) or not (resume it); there is no second marker to get out of step with it.
+        """
+        from mimbench.results import read_record
+
+        for path in sorted(self.results_dir.glob('*.json'), reverse=True):
+            try:
+                record = read_record(path)
+            except ValueError:
+                continue
+            if record.task == self.task:
+                return path
+        return None
 
     def finished(self) -> bool:
-        return self.done_file.exists()
+        return self.record() is not None
+
+    def remove_stale_writes(self) -> None:
+        """Delete temporary files of a record write cut short by a kill (never a record: those are renamed
+        into place whole), so they do not linger as problem lines on the leaderboard."""
+        for stale in self.results_dir.glob('.tmp-*'):
+            stale.unlink(missing_ok=True)
 
 
 def parse_tasks(text: str) -> list[str]:
@@ -154,7 +175,10 @@ def derive_config(
             backbone=foreign_label(backbone), note=f'foreign backbone {backbone}; no layer-wise lr decay'
         )
     else:
-        template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
+        try:
+            template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
+        except ValueError as err:
+            raise EvaluateError(str(err)) from err
         options = {
             'model.backbone.init_cfg': dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt)
             if ckpt
@@ -175,15 +199,24 @@ def derive_config(
     return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
 
 
-def check_data(run: TaskRun) -> None:
-    """Fail early, naming the expected files, when a task's dataset root is missing or incomplete."""
+def check_data(run: TaskRun, device: bool = True) -> None:
+    """Fail early, naming the expected files, when a task's dataset root is missing or incomplete, or (with
+    ``device``) when its recipe needs a GPU this machine lacks."""
     from mmengine.config import Config
 
-    from mimbench.datasets.checks import DatasetRootError, require_root
+    from mimbench.datasets.checks import DatasetRootError, check_root
 
-    root = Config.fromfile(str(run.config)).train_dataloader.dataset.get('data_root')
+    from mimbench.runner import RunnerSetupError, check_device
+
+    cfg = Config.fromfile(str(run.config))
     try:
-        require_root(run.task, root)
+        if device:
+            check_device(cfg)
+    except RunnerSetupError as err:
+        raise EvaluateError(f'{run.task}: {err}') from err
+    root = cfg.train_dataloader.dataset.get('data_root')
+    try:
+        check_root(run.task, root, sample=16)  # the same checks as `mimbench data check`, on a sample
     except DatasetRootError as err:
         raise EvaluateError(
             f'{run.task}: {err}\nWith `mimbench evaluate`, --data-root DIR makes every task read '
@@ -199,8 +232,8 @@ def launch_command(run: TaskRun, launcher: str, gpus: int, partition: str | None
 
 
 def run_task(run: TaskRun, launcher: str) -> Path:
-    """Train and evaluate one task; return the result record's path (also written to ``DONE.json``)."""
-    before = set(run.work_dir.glob('results/*.json'))
+    """Train and evaluate one task; return the path of the result record it wrote."""
+    before = set(run.results_dir.glob('*.json'))
     if launcher == 'none':
         import mimbench  # noqa: F401
         from mmengine.config import Config
@@ -220,20 +253,58 @@ def run_task(run: TaskRun, launcher: str) -> Path:
 
 
 def _record_written(run: TaskRun, before: set[Path]) -> Path:
-    from mimbench.results import read_record
-
-    new = sorted(set(run.work_dir.glob('results/*.json')) - before, key=lambda p: p.stat().st_mtime)
+    new = sorted(set(run.results_dir.glob('*.json')) - before, key=lambda p: p.stat().st_mtime)
     if not new:
         raise RuntimeError(
             f'task {run.task} finished without writing a result record under '
-            f'{run.work_dir / "results"}; is ResultRecordHook in its config?'
+            f'{run.results_dir}; is ResultRecordHook in its config?'
         )
-    record = read_record(new[-1])
-    run.done_file.write_text(json.dumps({'record': str(new[-1]), 'metrics': record.metrics}, indent=1))
     return new[-1]
 
 
+def check_method(method: str, new_method: bool = False) -> str:
+    """A method id that is safe to put in file names and known to the leaderboards (or declared new).
+
+    ``mae/800ep`` would become a folder in the record's file name; ``maee`` would put a typo on a leaderboard
+    row of its own. Unknown ids need ``--new-method`` (your own pre-training method).
+    """
+    import difflib
+
+    from mimbench.leaderboard.ids import METHODS
+    from mimbench.results import id_problem
+
+    problem = id_problem('method', method)
+    if problem:
+        raise EvaluateError(f'--method: {problem}. Name a variant of a method with its own id '
+                            '(e.g. the pre-training epochs are read from the checkpoint, not the method id)')
+    if method not in METHODS and method != 'unknown' and not new_method:
+        close = difflib.get_close_matches(method, METHODS, n=3)
+        hint = f'did you mean {" or ".join(close)}? ' if close else ''
+        raise EvaluateError(f'unknown method {method!r}: {hint}known methods: {", ".join(sorted(METHODS))}. '
+                            'For a pre-training method of your own, add --new-method to use this id as is')
+    return method
+
+
+def check_scale(backbone: str, scale: str) -> None:
+    """Smoke runs build the family's smoke size, full runs a real size: the backbone id must say the same."""
+    if is_foreign(backbone):
+        return
+    smoke_id = backbone.endswith('-smoke')
+    if scale == 'full' and smoke_id:
+        raise EvaluateError(f'--scale full runs the papers\' recipes at real size, but {backbone!r} is a smoke '
+                            'size: use --scale smoke for it, or a real backbone (e.g. vit-b) for full runs')
+    if scale == 'smoke' and not smoke_id:
+        family = backbone.split('-')[0]
+        raise EvaluateError(f'--scale smoke builds the smoke size of each family ({family}-smoke), so a '
+                            f'{backbone} checkpoint cannot be loaded into it and the record would be '
+                            f'mislabelled: pass --scale full for {backbone}, or a {family}-smoke checkpoint')
+
+
 def plan(args: argparse.Namespace) -> list[TaskRun]:
+    if getattr(args, 'gpus', 1) < 1:
+        raise EvaluateError(f'--gpus {args.gpus}: expected the number of processes per task (1 or more)')
+    if args.method:
+        check_method(args.method, getattr(args, 'new_method', False))
     if args.checkpoint and args.checkpoint != 'none' and not Path(args.checkpoint).is_file():
         raise EvaluateError(
             f'checkpoint {args.checkpoint!r} does not exist; give the path of a local '
@@ -243,6 +314,7 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
     checkpoint = None if args.checkpoint in (None, 'none') else args.checkpoint
     task_ids = parse_tasks(args.tasks)
     backbone = resolve_backbone(checkpoint, args.backbone)
+    check_scale(backbone, args.scale)
     method = args.method or ('random' if checkpoint is None else _method_of(checkpoint))
     root = Path(args.work_dir).resolve()
     runs = []
@@ -273,8 +345,10 @@ def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', adva
     failures = []
     for i, run in enumerate(runs, 1):
         head = f'[{i}/{len(runs)}] {label}{run.task}'
-        if run.finished():
-            console.print(f'{head}: finished earlier, skipped ({run.done_file})')
+        run.remove_stale_writes()
+        done = run.record()
+        if done is not None:
+            console.print(f'{head}: finished earlier, skipped ({done})')
         else:
             console.print(f'{head}: training {run.config}')
             start = time.time()
@@ -313,8 +387,10 @@ def evaluate(args: argparse.Namespace) -> int:
         return 0
     try:
         for run in runs:
-            if not run.finished():
+            if not run.finished() and args.launcher == 'none':
                 check_data(run)
+            elif not run.finished():
+                check_data(run, device=False)  # the launcher's nodes have the GPUs this one may lack
     except EvaluateError as err:
         console.print(f'[red]mimbench evaluate: {err}[/red]')
         return 2
@@ -349,6 +425,17 @@ def _leaderboards(work_dir: Path, out: Path) -> dict:
     return build_leaderboards(dirs, out)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (``--gpus 0`` and ``--gpus -2`` are refused with a message)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number of processes, got {text!r}') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'expected 1 or more processes, got {value}')
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--checkpoint', help="encoder checkpoint (any supported format), or 'none' for random init"
@@ -359,11 +446,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='pre-training method id for the records (read from a mimbench '
         "checkpoint if omitted; 'random' without a checkpoint)",
     )
+    parser.add_argument('--new-method', action='store_true',
+                        help='accept a --method id that is not one of the known methods (your own method)')
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
     parser.add_argument('--data-root', help="root holding the datasets (default: the configs' data roots)")
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--gpus', type=int, default=1, help='processes per task under torchrun/Slurm')
+    parser.add_argument('--gpus', type=positive_int, default=1, help='processes per task under torchrun/Slurm')
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--work-dir', default='work_dirs/evaluate')
     parser.add_argument('--leaderboard-dir', default='work_dirs/evaluate/leaderboards')

@@ -78,6 +78,7 @@ def run_pretrain(
     data_root: str | None = None,
     launcher: str = 'none',
     cfg_options: dict | None = None,
+    fp32: bool = False,
 ) -> Path:
     """Train ``config`` (resuming if ``work_dir`` holds a checkpoint); return the final checkpoint path."""
     import mimbench  # noqa: F401
@@ -94,6 +95,7 @@ def run_pretrain(
         resume=True,
         launcher=launcher,
         cfg_options=options,
+        fp32=fp32,
     )
     runner.train()
     last = Path(work_dir) / 'last_checkpoint'
@@ -111,16 +113,24 @@ def run(args: argparse.Namespace) -> int:
     except PretrainError as err:
         console.print(f'[red]mimbench pretrain: {err}[/red]')
         return 2
+    from mimbench.train import TrainError, load_config
+
+    options = dict(args.cfg_options)
+    if args.data_root:
+        options.update(data_root_options(args.data_root))
+    try:
+        load_config(str(config), options)  # fail now, with a message, on a bad file or option
+    except TrainError as err:
+        console.print(f'[red]mimbench pretrain: {err}[/red]')
+        return 2
     work_dir = Path(args.work_dir or Path('work_dirs') / 'pretrain' / config.stem)
     if args.launcher != 'none' or args.dry_run:
         import shlex
+        import shutil
         import subprocess
 
         from mimbench.train import launch_command
 
-        options = dict(args.cfg_options)
-        if args.data_root:
-            options.update(data_root_options(args.data_root))
         cmd = launch_command(
             config,
             work_dir,
@@ -131,9 +141,21 @@ def run(args: argparse.Namespace) -> int:
             cfg_options=options,
         )
         print(shlex.join(cmd))
-        return 0 if args.dry_run else subprocess.run(cmd).returncode
+        if args.dry_run:
+            return 0
+        if args.launcher == 'slurm' and shutil.which('srun') is None:
+            console.print('[red]mimbench pretrain: --launcher slurm needs `srun` on PATH (run it on a Slurm '
+                          'login node), or use --dry-run to print the command[/red]')
+            return 2
+        return subprocess.run(cmd).returncode
     console.print(f'pre-training {config} -> {work_dir}')
-    ckpt = run_pretrain(config, work_dir, args.data_root, args.launcher, args.cfg_options)
+    from mimbench.runner import RunnerSetupError
+
+    try:
+        ckpt = run_pretrain(config, work_dir, args.data_root, args.launcher, args.cfg_options, fp32=args.fp32)
+    except RunnerSetupError as err:
+        console.print(f'[red]mimbench pretrain: {err}[/red]')
+        return 2
     console.print(
         f'checkpoint: {ckpt}\nevaluate it: mimbench evaluate --checkpoint {ckpt} --method {args.method}'
     )
@@ -141,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    from mmengine.config import DictAction
+    from mimbench.config_options import add_cfg_options_argument
+    from mimbench.evaluate import positive_int
 
     parser = subparsers.add_parser('pretrain', help='pre-train an encoder with SimMIM, MAE, CiM or MixMIM')
     parser.add_argument('method', help='pre-training method (a folder of configs/pretrain/)')
@@ -157,9 +180,10 @@ def register(subparsers) -> None:
         default='none',
         help='pytorch: start torchrun with --gpus processes; slurm: srun with --gpus tasks',
     )
-    parser.add_argument('--gpus', type=int, default=1)
+    parser.add_argument('--gpus', type=positive_int, default=1, help='processes (GPUs) for the launcher')
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--dry-run', action='store_true', help='print the command, run nothing')
+    parser.add_argument('--fp32', action='store_true', help='train in fp32 where the recipe uses AMP (CPU)')
     parser.add_argument('--work-dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    add_cfg_options_argument(parser)
     parser.set_defaults(func=run)

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
+import re
 import subprocess
 import tempfile
 import uuid
@@ -55,6 +57,47 @@ METRICS = ('top1', 'ap_box', 'ap_mask', 'miou', 'linear')
 REQUIRED = ('task', 'method', 'backbone', 'metrics')
 # metrics where a smaller value is better (every other metric is higher-is-better)
 LOWER_IS_BETTER: frozenset[str] = frozenset()
+
+
+# ids that name files and table rows: lower-case letters, digits and . _ + - (no path separators)
+ID_PATTERN = re.compile(r'^[a-z0-9][a-z0-9._+-]{0,79}$')
+
+
+def id_problem(kind: str, value: Any) -> str | None:
+    """A sentence saying why ``value`` is not a usable ``kind`` id (method, backbone, variant), else None."""
+    if not isinstance(value, str) or not ID_PATTERN.match(value) or '..' in value:
+        return (f'{kind} {value!r} is not a valid id: expected lower-case letters, digits and . _ + - '
+                f'(at most 80, no "/" or spaces), e.g. mae, vit-b, mask-ratio-0.75')
+    return None
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The closed range of valid values of metric ``name``: [0, 100] for percentages (accuracy, AP, mIoU);
+    mean corruption error is a percentage of AlexNet's error and may exceed 100."""
+    return (0.0, math.inf) if name in LOWER_IS_BETTER else (0.0, 100.0)
+
+
+def check_metric(name: Any, value: Any, where: str = 'metrics') -> None:
+    """Raise ValueError unless ``name`` is a known metric and ``value`` a finite number in its range."""
+    if name not in METRICS:
+        raise ValueError(f'{where}: unknown metric {name!r}; expected one of {", ".join(METRICS)}')
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f'{where}: metric {name!r} is {value!r} ({_json_type(value)}); expected a finite '
+                         'number (percent)')
+    low, high = metric_range(name)
+    if not low <= value <= high:
+        raise ValueError(f'{where}: metric {name!r} is {value}, outside its range [{low:g}, {high:g}]')
+
+
+def _json_type(value: Any) -> str:
+    return {bool: 'boolean', str: 'string', type(None): 'null', dict: 'object', list: 'array',
+            int: 'number', float: 'number'}.get(type(value), type(value).__name__)
+
+
+def _is_instance(value: Any, kinds: tuple) -> bool:
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # JSON true/false is not a number
+    return isinstance(value, kinds)
 
 
 @dataclass
@@ -90,19 +133,39 @@ class ResultRecord:
     schema_version: int = SCHEMA_VERSION
 
     def validate(self) -> None:
-        """Raise ValueError naming what is wrong, so the aggregator can report and skip it."""
-        if self.task not in TASKS:
-            raise ValueError(f'unknown task {self.task!r}; expected one of {", ".join(TASKS)}')
-        if not self.metrics:
-            raise ValueError('record has no metrics')
-        for name, value in {**self.metrics, **(self.best_metrics or {})}.items():
-            if name not in METRICS:
-                raise ValueError(f'unknown metric {name!r}; expected one of {", ".join(METRICS)}')
-            if not isinstance(value, (int, float)) or value != value:
-                raise ValueError(f'metric {name!r} is not a number: {value!r}')
-        if self.schema_version not in READABLE_SCHEMA_VERSIONS:
+        """Raise ValueError naming the first thing wrong, so the aggregator can report and skip the record.
+
+        Every field is checked for its type (a record is a user file: ``"37.5"``, ``true``, ``null``, NaN and
+        inf are not metric values), ids are checked to be file-name safe, metric values to be finite numbers
+        in their range (:func:`metric_range`).
+        """
+        if self.schema_version not in READABLE_SCHEMA_VERSIONS or isinstance(self.schema_version, bool):
             raise ValueError(f'schema_version {self.schema_version!r} is not one of '
                              f'{", ".join(map(str, READABLE_SCHEMA_VERSIONS))}')
+        for name, kinds in _FIELD_TYPES.items():
+            value = getattr(self, name)
+            if not _is_instance(value, kinds):
+                expected = ' or '.join('null' if k is type(None) else k.__name__ for k in kinds)
+                raise ValueError(f'field {name!r} is {value!r} ({_json_type(value)}); expected {expected}')
+        if self.task not in TASKS:
+            raise ValueError(f'unknown task {self.task!r}; expected one of {", ".join(TASKS)}')
+        for name in ('method', 'backbone'):
+            problem = id_problem(name, getattr(self, name))
+            if problem:
+                raise ValueError(problem)
+        if self.variant is not None and id_problem('variant', self.variant):
+            raise ValueError(id_problem('variant', self.variant))
+        if self.scale not in ('smoke', 'full'):
+            raise ValueError(f"scale {self.scale!r} is not 'smoke' or 'full'")
+        if not self.metrics:
+            raise ValueError('record has no metrics')
+        for where, values in (('metrics', self.metrics), ('best_metrics', self.best_metrics or {})):
+            for name, value in values.items():
+                check_metric(name, value, where)
+        for name in ('epochs', 'iters', 'resolution'):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f'field {name!r} is {value}; expected a non-negative integer or null')
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> 'ResultRecord':
@@ -116,6 +179,18 @@ class ResultRecord:
         record = cls(**data)
         record.validate()
         return record
+
+
+_STR, _OPT_STR, _DICT = (str,), (str, type(None)), (dict,)
+_FIELD_TYPES = {
+    'task': _STR, 'method': _STR, 'backbone': _STR, 'metrics': _DICT, 'best_metrics': (dict, type(None)),
+    'history': (list,), 'scale': _STR, 'seed': (int,), 'epochs': (int, type(None)), 'iters': (int, type(None)),
+    'checkpoint': _OPT_STR, 'checkpoint_sha256': _OPT_STR, 'config': _OPT_STR, 'resolved_config': _OPT_STR,
+    'layer_decay_rule': _OPT_STR, 'pretrain': _DICT, 'hardware': _DICT, 'versions': _DICT,
+    'code_version': _OPT_STR, 'date': _OPT_STR, 'note': _STR, 'resolution': (int, type(None)),
+    'variant': _OPT_STR, 'recipe': _OPT_STR, 'samples': (dict, type(None)), 'cost': _DICT, 'probe': _DICT,
+}
+assert set(_FIELD_TYPES) | {'schema_version'} == set(ResultRecord.__dataclass_fields__)
 
 
 def environment_facts() -> dict[str, Any]:
@@ -157,12 +232,27 @@ def write_record(record: ResultRecord, results_dir: str | os.PathLike) -> Path:
             json.dump(asdict(record), f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a shared results folder must be readable
         final = out / f'{stem}.json'
         os.replace(tmp, final)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return final
+
+
+def _umask() -> int:
+    """The process umask, from /proc where possible (``os.umask`` can only read it by setting it)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class NotARecord(ValueError):
@@ -245,6 +335,39 @@ def _json_files(root: str) -> list[str]:
     return sorted(found)
 
 
+# what makes two records the same run: a re-run after a crash, or a copied file, must not count twice
+RUN_IDENTITY = ('task', 'method', 'backbone', 'scale', 'seed', 'checkpoint_sha256', 'variant', 'recipe',
+                'resolution', 'epochs', 'iters', 'note')
+
+
+def run_identity(record: ResultRecord) -> tuple:
+    """The fields that identify one run (:data:`RUN_IDENTITY`, plus the protocol and pre-training facts).
+
+    Runs of one setting with different seeds are different runs; the same seed twice is one run repeated.
+    """
+    facts = json.dumps({'pretrain': record.pretrain, 'probe': record.probe}, sort_keys=True, default=str)
+    return tuple(getattr(record, name) for name in RUN_IDENTITY) + (facts,)
+
+
+def deduplicate_runs(records: list[ResultRecord], paths: list[str]) -> tuple[list[ResultRecord], list[str]]:
+    """Keep one record per run (:func:`run_identity`): the latest by ``date``, then by path.
+
+    Returns ``(records, notes)``: one note per run that had several records, naming the files set aside.
+    """
+    groups: dict[tuple, list[tuple[ResultRecord, str]]] = {}
+    for record, path in zip(records, paths):
+        groups.setdefault(run_identity(record), []).append((record, path))
+    kept, notes = [], []
+    for items in groups.values():
+        items.sort(key=lambda item: (item[0].date or '', item[1]))
+        kept.append(items[-1][0])
+        if len(items) > 1:
+            dropped = ', '.join(path for _, path in items[:-1])
+            notes.append(f'{items[-1][1]}: {len(items)} records of the same run (task, method, backbone, '
+                         f'seed, checkpoint, recipe); counted once, this one (the latest). Set aside: {dropped}')
+    return kept, notes
+
+
 def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultRecord], list[str]]:
     """Read every record under ``paths`` (record files, results folders or mmengine work dirs).
 
@@ -252,10 +375,12 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
     objects that are plainly something else (no ``schema_version``/``task``/``method``/``backbone``, e.g. the
     ``DONE.json`` markers of ``mimbench evaluate``). Returns ``(records, problems)``: each unreadable,
     partial or invalid file, each leftover temporary file of an unfinished write and each missing path is
-    one problem line naming the file and the fault; the caller reports them. Files are read in sorted order
+    one problem line naming the file and the fault; the caller reports them. Several records of the same run
+(a re-run after a crash, a copied file) count once (:func:`deduplicate_runs`), with a line saying so. Files are read in sorted order
     so the result does not depend on the file system; a file reached through several paths is read once.
     """
     records: list[ResultRecord] = []
+    record_paths: list[str] = []
     problems: list[str] = []
     seen: set[str] = set()  # a file reached through two paths (a work dir and its results/) counts once
     for root in paths:
@@ -277,9 +402,11 @@ def collect_records(paths: Iterable[str | os.PathLike]) -> tuple[list[ResultReco
                 continue
             try:
                 records.append(read_record(path))
+                record_paths.append(path)
             except NotARecord as err:
                 if path == root:  # a file named explicitly must be a record
                     problems.append(f'{err}; skipped')
             except ValueError as err:
                 problems.append(f'{err}; skipped')
-    return records, problems
+    records, notes = deduplicate_runs(records, record_paths)
+    return records, problems + notes

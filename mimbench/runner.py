@@ -19,6 +19,37 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 
+class RunnerSetupError(RuntimeError):
+    """The config cannot run on this machine as it is; the message says why and what to do."""
+
+
+def check_device(cfg: Config) -> None:
+    """Refuse, with a message, a config that needs a GPU on a machine without CUDA.
+
+    mmengine's ``AmpOptimWrapper`` (the papers' mixed-precision recipes) asserts CUDA deep inside the runner
+    ('AmpOptimizerWrapper is only available training on gpu'); say it before anything is built.
+    """
+    optim = cfg.get('optim_wrapper', None) or {}
+    if str(optim.get('type', '')).split('.')[-1] == 'AmpOptimWrapper' and not torch.cuda.is_available():
+        raise RunnerSetupError(
+            f'{cfg.filename or "this config"} trains with mixed precision (AmpOptimWrapper, dtype '
+            f'{optim.get("dtype", "float16")}), which mmengine runs only on a GPU, and this machine has no CUDA '
+            'device. Run it on a GPU machine; to try the recipe on CPU anyway (fp32, not the paper\'s '
+            'numerics) pass --fp32 to `mimbench train`/`mimbench pretrain`, or use --scale smoke.')
+
+
+def to_fp32(cfg: Config) -> None:
+    """Train in fp32: ``AmpOptimWrapper`` becomes ``OptimWrapper`` (its ``dtype``/``loss_scale`` dropped)."""
+    optim = cfg.get('optim_wrapper', None)
+    if optim and str(optim.get('type', '')).split('.')[-1] == 'AmpOptimWrapper':
+        optim['type'] = 'OptimWrapper'
+        for key in ('dtype', 'loss_scale'):
+            optim.pop(key, None)
+        note = cfg.get('mimbench', None)
+        if isinstance(note, dict):
+            note['note'] = '; '.join(n for n in (note.get('note') or '', 'fp32 (recipe AMP off)') if n)
+
+
 def unique_experiment_name(cfg: Config) -> str:
     stem = Path(cfg.filename).stem if cfg.filename else 'mimbench'
     return f'{stem}_{uuid.uuid4().hex[:8]}'
@@ -31,6 +62,7 @@ def build_runner(
     resume: bool | str = False,
     launcher: str = 'none',
     cfg_options: dict | None = None,
+    fp32: bool = False,
 ) -> Runner:
     """Return a ready-to-``train()`` runner for ``cfg`` (a copy is modified, never the caller's).
 
@@ -41,6 +73,10 @@ def build_runner(
             from that checkpoint.
         launcher: 'none', 'pytorch' (torchrun) or 'slurm'.
         cfg_options: dotted overrides, as ``--cfg-options`` on the command line.
+        fp32: train in fp32 even where the recipe uses mixed precision (:func:`to_fp32`).
+
+    Raises:
+        RunnerSetupError: the config needs a GPU and there is none (:func:`check_device`).
     """
     cfg = cfg.copy()
     if cfg_options:
@@ -49,6 +85,9 @@ def build_runner(
         cfg.work_dir = str(work_dir)
     elif cfg.get('work_dir') is None:
         cfg.work_dir = str(Path('work_dirs') / Path(cfg.filename or 'mimbench').stem)
+    if fp32:
+        to_fp32(cfg)
+    check_device(cfg)
     cfg.experiment_name = unique_experiment_name(cfg)
     cfg.launcher = launcher
     if launcher != 'none' and not torch.cuda.is_available():

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+
+from mimbench.config_options import add_cfg_options_argument
 
 
 def launch_command(
@@ -72,26 +74,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='resume from CHECKPOINT, or from the last checkpoint in the work dir if none is given',
     )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='override config values, e.g. model.backbone.init_cfg.checkpoint=PATH',
-    )
+    add_cfg_options_argument(parser)
+    parser.add_argument('--seed', type=int, help='random seed of the run (randomness.seed; recorded)')
+    parser.add_argument('--fp32', action='store_true',
+                        help="train in fp32 where the recipe uses AMP (e.g. a full recipe on CPU; not the "
+                             "paper's numerics, noted in the record)")
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+class TrainError(Exception):
+    """A bad input the user can fix; the message says what was expected, what was found and what to do."""
+
+
+def load_config(path: str, cfg_options: dict | None = None) -> Config:
+    """Read a training config file, checking first that it is one and that ``cfg_options`` fit it."""
+    from pathlib import Path
+
+    from mimbench.config_options import CfgOptionsError, check_cfg_options
+
+    file = Path(path)
+    if not file.exists():
+        raise TrainError(f'config {path!r} does not exist; expected an OpenMMLab Python config file, e.g. '
+                         'configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+    if not file.is_file() or file.suffix != '.py':
+        what = 'a directory' if file.is_dir() else f'a {file.suffix or "suffix-less"} file'
+        raise TrainError(f'config {path!r} is {what}; expected an OpenMMLab Python config file (.py)'
+                         + (f'; configs in it: {", ".join(sorted(p.name for p in file.glob("*.py"))[:8])}'
+                            if file.is_dir() else ''))
+    try:
+        cfg = Config.fromfile(str(file))
+    except Exception as err:  # noqa: BLE001 - a broken config is the user's to fix: say where
+        raise TrainError(f'config {path} could not be read: {type(err).__name__}: {err}') from err
+    try:
+        check_cfg_options(cfg, cfg_options or {}, source=str(file))
+    except CfgOptionsError as err:
+        raise TrainError(str(err)) from err
+    return cfg
 
 
 def run(args: argparse.Namespace) -> int:
     import mimbench  # noqa: F401  (compat fixes, registrations)
-    from mimbench.runner import build_runner
+    from mimbench.runner import RunnerSetupError, build_runner
 
     if args.launcher != 'none':
         _report_fatal_signals()
-    cfg = Config.fromfile(args.config)
-    runner = build_runner(
-        cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=args.cfg_options
-    )
+    options = dict(args.cfg_options)
+    if getattr(args, 'seed', None) is not None:
+        options['randomness.seed'] = args.seed
+    try:
+        cfg = load_config(args.config, options)
+        runner = build_runner(
+            cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=options,
+            fp32=getattr(args, 'fp32', False),
+        )
+    except (TrainError, RunnerSetupError) as err:
+        print(f'mimbench train: {err}', file=sys.stderr)
+        return 2
     runner.train()
     _shutdown_distributed()
     return 0

@@ -127,28 +127,119 @@ def _sample(items: list, count: int) -> list:
     """``count`` items spread evenly over ``items`` (first and last included): cheap but representative."""
     if len(items) <= count:
         return items
+    if count <= 1:
+        return items[:count]
     step = (len(items) - 1) / (count - 1)
     return [items[round(i * step)] for i in range(count)]
 
 
-def _ade_label_problems(path: Path) -> list[str]:
-    """ADE20K labels are single-channel PNGs with values 0 ("other") .. 150; anything else is a wrong
-    convention (e.g. colour-coded full ADE20K masks, or labels already shifted by reduce_zero_label)."""
+def image_problem(path: Path) -> str | None:
+    """Why the image at ``path`` cannot be used (missing, empty, truncated, not an image), else None.
+
+    Decodes the whole file (``Image.load``), which is what a training pipeline will do: a header that opens
+    is not enough (a truncated JPEG opens and fails later, in the middle of a run).
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return f'image {path} is missing'
+    if size == 0:
+        return f'{path} is an empty file (0 bytes)'
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except Exception as err:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... per codec
+        return f'{path} ({size} bytes) cannot be decoded: {type(err).__name__}: {err}'
+    return None
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except Exception:  # noqa: BLE001 - reported by image_problem
+        return None
+
+
+def _decode_problems(paths: list[Path], sample: int | None, split: str) -> list[str]:
+    """Decode ``sample`` images spread over ``paths`` (every one when ``sample`` is None)."""
+    chosen = paths if sample is None else _sample(paths, sample)
+    return [f'{split}: {problem}' for p in chosen if (problem := image_problem(p))]
+
+
+def _ade_label_problems(path: Path, image: Path | None = None) -> list[str]:
+    """ADE20K labels are single-channel PNGs with values 0 ("other") .. 150, the size of their image;
+    anything else is a wrong convention (e.g. colour-coded full ADE20K masks, or labels already shifted by
+    reduce_zero_label) or a mismatched pair."""
+    problem = image_problem(path)
+    if problem:
+        return [problem]
     label = Image.open(path)
     if label.mode not in ('L', 'P'):
         return [f'{path} is a {label.mode} image; expected single-channel class ids (mode L or P)']
     top = int(np.asarray(label).max())
     if top > 150:
         return [f'{path} holds class id {top}; expected 0 ("other") to 150 (ADEChallengeData2016 convention)']
+    size = _image_size(image) if image is not None else None
+    if size is not None and size != label.size:
+        return [f'{path} is {label.size[0]}x{label.size[1]} but its image {image.name} is {size[0]}x{size[1]}; '
+                'a label map must have the size of its image']
     return []
 
 
-def check_root(task: str, root, sample: int = 32) -> dict:
-    """Validate a dataset root beyond file presence: parse its annotations, look for sampled images.
+def _coco_problems(ann: dict, ann_path: Path, image_dir: Path, sample: int | None) -> list[str]:
+    """Annotation consistency of a COCO-style file: ids, categories, boxes inside their images."""
+    problems = []
+    images = {im.get('id'): im for im in ann['images']}
+    categories = {c.get('id') for c in ann['categories']}
+    bad_cat, bad_image, bad_box = [], [], []
+    for a in ann['annotations']:
+        if a.get('category_id') not in categories:
+            bad_cat.append(a)
+        image = images.get(a.get('image_id'))
+        if image is None:
+            bad_image.append(a)
+            continue
+        box = a.get('bbox')
+        if box is None:
+            continue  # classification-style files (iNat) have no boxes
+        width, height = image.get('width'), image.get('height')
+        if (not isinstance(box, list) or len(box) != 4 or box[2] <= 0 or box[3] <= 0 or box[0] < 0 or box[1] < 0
+                or (width and box[0] + box[2] > width + 1) or (height and box[1] + box[3] > height + 1)):
+            bad_box.append((a, width, height))
+    name = ann_path.name
+    if bad_cat:
+        a = bad_cat[0]
+        problems.append(f'{name}: {len(bad_cat)} annotation(s) name a category_id not in "categories" (e.g. '
+                        f'annotation {a.get("id")} has category_id {a.get("category_id")!r}; categories: '
+                        f'{sorted(categories)[:10]}{"..." if len(categories) > 10 else ""})')
+    if bad_image:
+        a = bad_image[0]
+        problems.append(f'{name}: {len(bad_image)} annotation(s) name an image_id not in "images" (e.g. '
+                        f'annotation {a.get("id")} has image_id {a.get("image_id")!r})')
+    if bad_box:
+        a, width, height = bad_box[0]
+        problems.append(f'{name}: {len(bad_box)} box(es) are empty or outside their image (e.g. annotation '
+                        f'{a.get("id")}: bbox {a.get("bbox")} [x, y, w, h] in a {width}x{height} image)')
+    chosen = ann['images'] if sample is None else _sample(ann['images'], sample)
+    for im in chosen:
+        path = image_dir / im['file_name']
+        size = _image_size(path)
+        if size is not None and im.get('width') and (im['width'], im['height']) != size:
+            problems.append(f'{name}: image {im["file_name"]} is {size[0]}x{size[1]} on disk but '
+                            f'{im["width"]}x{im["height"]} in the annotations')
+    return problems
 
-    Returns ``{'task', 'root', 'splits': {split: {'images': n, 'classes': k}}, 'warnings': [...]}``;
-    raises ``DatasetRootError`` listing every problem found. Size differences from the official release
-    (``OFFICIAL_COUNTS``) are warnings, not errors, so synthetic and subset roots pass.
+
+def check_root(task: str, root, sample: int | None = 32) -> dict:
+    """Validate a dataset root beyond file presence: parse its annotations, decode images, check consistency.
+
+    ``sample`` images per split are decoded (``None``: every image, ``mimbench data check --full``);
+    annotations are always checked in full (ids, categories, boxes inside images, label-map sizes of the
+    sampled ADE20K pairs). Returns ``{'task', 'root', 'splits': {split: {'images': n, 'classes': k}},
+    'warnings': [...]}``; raises ``DatasetRootError`` listing every problem found. Size differences from the
+    official release (``OFFICIAL_COUNTS``) are warnings, not errors, so synthetic and subset roots pass; an
+    empty split is an error.
     """
     root = Path(root)
     require_root(task, root)
@@ -161,9 +252,13 @@ def check_root(task: str, root, sample: int = 32) -> dict:
                 layout = places_layout(int(task[6:]))
                 list_path, image_dir = root / layout[f'{split}_list'], root / layout[f'{split}_dir']
             rows = _read_list(list_path)
-            absent = [p for p, _ in _sample(rows, sample) if not (image_dir / p.lstrip('/')).is_file()]
-            problems += [f'{split}: image {image_dir / p.lstrip("/")} listed in {list_path.name} is missing'
-                         for p in absent[:5]]
+            if not rows:
+                problems.append(f'{split}: {list_path} lists no images (empty split)')
+            paths = [image_dir / p.lstrip('/') for p, _ in rows]
+            problems += _decode_problems(paths, sample, split)[:10]
+            negative = [label for _, label in rows if label < 0]
+            if negative:
+                problems.append(f'{split}: {list_path.name} has {len(negative)} negative label(s)')
             splits[split] = {'images': len(rows), 'classes': len({label for _, label in rows})}
     elif task == 'coco' or task.startswith('inat'):
         names = expected_files(task)
@@ -171,18 +266,20 @@ def check_root(task: str, root, sample: int = 32) -> dict:
             ann_path = root / names[f'{split} annotations']
             try:
                 ann = json.loads(ann_path.read_text())
-            except json.JSONDecodeError as err:
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 problems.append(f'{ann_path} is not valid JSON ({err})')
                 continue
-            lacking = [k for k in ('images', 'annotations', 'categories') if k not in ann]
+            lacking = [k for k in ('images', 'annotations', 'categories')
+                       if not isinstance(ann, dict) or not isinstance(ann.get(k), list)]
             if lacking:
-                problems.append(f'{ann_path} lacks the keys {lacking}; expected a COCO-style file')
+                problems.append(f'{ann_path} lacks the lists {lacking}; expected a COCO-style file')
                 continue
+            if not ann['images']:
+                problems.append(f'{split}: {ann_path.name} lists no images (empty split)')
             image_dir = root / (f'{split}2017' if task == 'coco' else '')
-            absent = [im['file_name'] for im in _sample(ann['images'], sample)
-                      if not (image_dir / im['file_name']).is_file()]
-            problems += [f'{split}: image {image_dir / f} named in {ann_path.name} is missing'
-                         for f in absent[:5]]
+            paths = [image_dir / im['file_name'] for im in ann['images']]
+            problems += _decode_problems(paths, sample, split)[:10]
+            problems += _coco_problems(ann, ann_path, image_dir, sample)
             splits[split] = {'images': len(ann['images']), 'classes': len(ann['categories']),
                              'annotations': len(ann['annotations'])}
     elif task == 'ade20k':
@@ -193,9 +290,13 @@ def check_root(task: str, root, sample: int = 32) -> dict:
             problems += [f'{split}: images/{folder}/{s}.jpg has no annotations/{folder}/{s}.png'
                          for s in unmatched[:5]]
             if not images:
-                problems.append(f'{split}: no .jpg images in images/{folder}')
-            for stem in _sample([s for s in images if s in labels], min(sample, 8)):
-                problems += _ade_label_problems(root / 'annotations' / folder / f'{stem}.png')
+                problems.append(f'{split}: no .jpg images in images/{folder} (empty split)')
+            pairs = [s for s in images if s in labels]
+            problems += _decode_problems([root / 'images' / folder / f'{s}.jpg' for s in pairs], sample,
+                                         split)[:10]
+            for stem in (pairs if sample is None else _sample(pairs, sample)):
+                problems += _ade_label_problems(root / 'annotations' / folder / f'{stem}.png',
+                                                root / 'images' / folder / f'{stem}.jpg')
             splits[split] = {'images': len(images), 'classes': 150}
     if problems:
         raise root_error(task, root, problems)

@@ -129,11 +129,38 @@ class ResultRecordHook(Hook):
             raise ValueError(f'mimbench.method is "random" but checkpoint {loaded} was loaded into the '
                              'encoder; set mimbench.method to the pre-training method (e.g. --cfg-options '
                              'mimbench.method=mae)')
+        self._check_backbone(fields, model)
         if fields['method'] != 'random' and not has_report:
             raise ValueError(f'mimbench.method is {fields["method"]!r} but no checkpoint was loaded into the '
                              'encoder (model.backbone.init_cfg is not mimbench.Pretrained with a '
                              'checkpoint); pass --cfg-options model.backbone.init_cfg.checkpoint=PATH, or '
                              'set mimbench.method=random for a randomly initialised encoder')
+
+    @staticmethod
+    def _check_backbone(fields: dict[str, Any], model) -> None:
+        """The record's backbone must be the one built (issue 10: a vit-smoke model recorded as vit-l)."""
+        from mimbench.checkpoints.identify import backbone_id_of_model
+
+        try:
+            built = backbone_id_of_model(model)
+        except (TypeError, ValueError, KeyError):
+            return  # a foreign or unlisted backbone: its label is the user's spec, nothing to compare
+        if built != fields['backbone']:
+            raise ValueError(f'mimbench.backbone is {fields["backbone"]!r} but the model built holds a {built} '
+                             f'encoder; the record would be mislabelled. Use the config for {fields["backbone"]} '
+                             f'(or set mimbench.backbone={built} if {built} is what you meant to train)')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the evaluations so far in the checkpoint (plain data), so a resumed run's record has them."""
+        checkpoint.setdefault('meta', {})['mimbench_record_history'] = [
+            dict(step=int(h['step']), epoch=int(h['epoch']), metrics=dict(h['metrics'])) for h in self.history]
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if not runner.cfg.get('resume', False):
+            return  # load_from another run's weights: its evaluations are not this run's
+        history = (checkpoint.get('meta') or {}).get('mimbench_record_history')
+        if isinstance(history, list):
+            self.history = [h for h in history if isinstance(h, dict) and isinstance(h.get('metrics'), dict)]
 
     def after_val_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if not metrics:
@@ -143,12 +170,23 @@ class ResultRecordHook(Hook):
         self.history.append(dict(step=runner.iter, epoch=runner.epoch, metrics=mapped))
 
     def after_train(self, runner) -> None:
+        if (not self.history or self.history[-1]['step'] != runner.iter) and self._can_validate(runner):
+            # a run resumed from its last checkpoint after being killed during (or after) the final
+            # evaluation: the checkpoint predates that evaluation, so run it again rather than lose the record
+            runner.val_loop.run()
         if not self.history:
             print_log('ResultRecordHook: training ended without any evaluation; no record written '
                       '(set val_interval so that the last iteration/epoch is evaluated)', logger='current',
                       level=30)
             return
         self._write(runner, self.history[-1]['metrics'], best_of(self.history))
+
+    @staticmethod
+    def _can_validate(runner) -> bool:
+        try:
+            return runner.val_loop is not None and runner.val_dataloader is not None
+        except Exception:  # noqa: BLE001 - mmengine raises when no val loop is configured
+            return False
 
     def after_test_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if metrics:
