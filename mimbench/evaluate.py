@@ -179,6 +179,9 @@ def derive_config(
             template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
         except ValueError as err:
             raise EvaluateError(str(err)) from err
+        borrowed = tasks.recipe_note(task, backbone, method=method) if scale == 'full' else None
+        if borrowed:   # another paper's recipe: the record says so next to its `recipe`
+            meta['note'] = borrowed
         options = {
             'model.backbone.init_cfg': dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt)
             if ckpt

@@ -59,6 +59,27 @@ def test_vit_in_mmpretrain_classifier_mae_rule():
     assert len(got) == len(list(model.parameters()))
 
 
+def test_beit_vit_with_per_block_relative_position_bias_simmim_rule():
+    """SimMIM's released ViT-B layout (mmpretrain BEiTViT: per-block relative position bias, layer scale, no
+    absolute position embedding): block tensors take the block's id (SimMIM get_vit_layer), bias tables and
+    layer scales get no weight decay."""
+    beit = dict(type='BEiTViT', img_size=64, patch_size=16, use_abs_pos_emb=False, use_rel_pos_bias=True,
+                use_shared_rel_pos_bias=False, layer_scale_init_value=0.1, out_type='avg_featmap',
+                final_norm=False, arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384))
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    model = MODELS.build(dict(type='ImageClassifier', backbone=beit,
+                              head=dict(type='LinearClsHead', num_classes=5, in_channels=96)))
+    wrapper = build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, rule='simmim'))
+    got = lr_and_wd(wrapper, model)
+    assert got['backbone.patch_embed.projection.weight'] == (R ** 5, 0.05)
+    assert got['backbone.layers.0.attn.relative_position_bias_table'] == (R ** 4, 0.0)
+    assert got['backbone.layers.3.gamma_1'] == (R ** 1, 0.0)
+    assert got['backbone.layers.3.ffn.layers.0.0.weight'] == (R ** 1, 0.05)
+    assert got['head.fc.weight'] == (1.0, 0.05)
+    assert len(got) == len(list(model.parameters()))
+
+
 def test_vit_mixmim_rule_scales_head_by_rate():
     model = classifier(dict(VIT, out_type='cls_token'), 96)
     got = lr_and_wd(build_optim_wrapper(model, optim_cfg(layer_decay_rate=R, rule='mixmim')), model)

@@ -64,7 +64,7 @@ DEFAULT_RULE_BY_METHOD = {'mae': 'mae', 'simmim': 'simmim', 'mixmim': 'mixmim',
 DEFAULT_RULE_BY_FAMILY = {'vit': 'mae', 'swin': 'simmim', 'mixmim': 'mixmim', 'resnet': 'mae'}
 NO_DECAY_NAMES = ('pos_embed', 'absolute_pos_embed', 'cls_token', 'mask_token', 'dist_token')
 _FAMILY_BY_TYPE = {'VisionTransformer': 'vit', 'SwinTransformer': 'swin', 'MixMIMTransformer': 'mixmim',
-                   'ResNet': 'resnet', 'MixMIMMultiScale': 'mixmim'}
+                   'ResNet': 'resnet', 'MixMIMMultiScale': 'mixmim', 'BEiTViT': 'vit'}
 
 
 def resolve_rule(family: str, rule: str | None = None, method: str | None = None) -> str:
@@ -134,7 +134,7 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
     backbones fall back to their own mmpretrain ``get_layer_depth()`` (rule ``'get_layer_depth'``).
     """
     try:
-        prefix, encoder, family = find_encoder(model)
+        prefix, encoder, family = _find_encoder(model)
     except TypeError:
         return _table_from_get_layer_depth(model, rate, rule, method)
     rule = resolve_rule(family, rule, method)
@@ -158,6 +158,20 @@ def layer_decay_table(model: nn.Module, rate: float, rule: str | None = None,
     summary = dict(rule=rule, rate=rate, family=family, encoder=prefix or '<model>', num_layers=top + 1,
                    encoder_type=type(encoder).__name__)
     return table, summary
+
+
+def _find_encoder(model: nn.Module) -> tuple[str, nn.Module, str]:
+    """``find_encoder``, plus mmpretrain's BEiTViT (a ViT with per-block relative position bias and layer
+    scale, SimMIM's released ViT-B layout; not a VisionTransformer subclass in mmpretrain 1.2): its blocks are
+    ``layers.<i>`` and its embeddings ``patch_embed``/``cls_token``/``pos_embed``, so the ViT ids apply."""
+    try:
+        return find_encoder(model)
+    except TypeError:
+        from mmpretrain.models import BEiTViT
+        found = next(((n, m) for n, m in model.named_modules() if isinstance(m, BEiTViT)), None)
+        if found is None:
+            raise
+        return found[0], found[1], 'vit'
 
 
 def _takes_prefix(method) -> bool:

@@ -33,10 +33,17 @@ PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-he
 class Task:
     """One downstream task.
 
-    ``full`` maps (backbone id, protocol) to the default full paper recipe for that backbone; ``variants``
-    maps (backbone id, protocol, method) to another paper's recipe for the same backbone (e.g. CiM's ViT-B
-    ImageNet fine-tuning next to MAE's); ``smoke`` maps (family, protocol) to a smoke config. Paths are
-    relative to ``configs/transfer``.
+    Full recipes, by who may use them (paths relative to ``configs/transfer``):
+
+    - ``variants`` maps (backbone id, protocol, method) to that method's own default recipe (its paper's,
+      or its official release where that produced the paper's number);
+    - ``alternates`` maps (backbone id, protocol, method, name) to a method's other recipes for the same
+      backbone: the paper-text recipe where the release differs (``'paper'``), an ablation schedule, another
+      resolution (``'448px'``), another length (``'100e'``);
+    - ``full`` maps (backbone id, protocol) to the recipe a method without one of its own is fine-tuned
+      with (another paper's; the record's ``recipe`` and ``note`` then say so, see :func:`recipe_note`).
+
+    ``smoke`` maps (family, protocol) to a smoke config.
     """
     id: str
     scope: str                      # toolbox that runs it: mmdet | mmseg | mmpretrain
@@ -49,64 +56,129 @@ class Task:
     variants: dict = field(default_factory=dict)
     higher_is_better: bool = True
     version: int = 1
+    alternates: dict = field(default_factory=dict)
 
 
 def _cls_smoke(task: str) -> dict:
     return {(fam, 'finetune'): f'{task}/finetune_{fam}-smoke_{task}_smoke.py' for fam in FAMILIES}
 
 
-_CLS_PAPERS = 'mae.txt Table 6/9 and A.5, mixmim.txt Table 5/12, simmim.txt C.1'
+def _own(task_dir: str, recipes: dict) -> dict:
+    """``{(backbone, protocol, method): file}`` from ``{(backbone, protocol, method): name}`` under a folder."""
+    return {key: f'{task_dir}/{name}' for key, name in recipes.items()}
+
+
+def _mae_cls(task: str) -> dict:
+    """MAE's iNat/Places recipes (mae.txt A.5: the Table 9 setting) for ViT-B/L/H."""
+    return _own(task, {('vit-b', 'finetune', 'mae'): f'finetune_vit-base-p16_mae_8xb128-100e_{task}.py',
+                       ('vit-l', 'finetune', 'mae'): f'finetune_vit-large-p16_mae_8xb128-50e_{task}.py',
+                       ('vit-h', 'finetune', 'mae'): f'finetune_vit-huge-p14_mae_8xb128-50e_{task}.py'})
+
+
+def _mixmim_cls(task: str) -> dict:
+    """MixMIM's iNat/Places recipes (mixmim.txt Sec. 8: the Table 12 setting) for MixMIM-B/L."""
+    return _own(task, {('mixmim-b', 'finetune', 'mixmim'): f'finetune_mixmim-base_mixmim_8xb128-100e_{task}.py',
+                       ('mixmim-l', 'finetune', 'mixmim'): f'finetune_mixmim-large_mixmim_8xb128-50e_{task}.py'})
+
+
+def _cls_task(task: str, mixmim: bool, simmim: dict | None = None) -> Task:
+    variants = {**_mae_cls(task), **(_mixmim_cls(task) if mixmim else {}), **(simmim or {})}
+    return Task(task, 'mmpretrain', ('top1',), 'top1', _CLS_PAPERS, task,
+                full=_fallbacks(variants, {'vit-b': 'mae', 'vit-l': 'mae', 'vit-h': 'mae', 'mixmim-b': 'mixmim',
+                                           'mixmim-l': 'mixmim', 'swin-b': 'simmim'}),
+                variants=variants,
+                alternates={('vit-h', 'finetune', 'mae', '448px'):
+                            f'{task}/finetune_vit-huge-p14_mae_8xb128-50e_{task}-448px.py'},
+                smoke=_cls_smoke(task))
+
+
+def _fallbacks(variants: dict, default_method: dict) -> dict:
+    """``full``: per (backbone, protocol), the recipe of ``default_method[backbone]`` among ``variants``."""
+    return {(b, p): path for (b, p, m), path in variants.items() if default_method.get(b) == m}
+
+
+_CLS_PAPERS = 'mae.txt Table 6 and A.5, mixmim.txt Table 5 and Sec. 8, simmim.txt C.1'
+_DEFAULT_METHOD = {'vit-s': 'cim-respix', 'vit-b': 'mae', 'vit-l': 'mae', 'vit-h': 'mae', 'swin-b': 'simmim',
+                   'swin-l': 'simmim', 'mixmim-b': 'mixmim', 'mixmim-l': 'mixmim', 'mixmim-h': 'mixmim',
+                   'resnet-50': 'cim-revdet'}
+_COCO = _own('coco', {
+    ('vit-b', 'finetune', 'mae'): 'mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py',
+    ('vit-l', 'finetune', 'mae'): 'mask-rcnn_vit-large-p16_mae_8xb8-lsj-100e_coco.py',
+    ('swin-b', 'finetune', 'simmim'): 'mask-rcnn_swin-base-w7_simmim_8xb4-lsj-36e_coco.py',
+    ('swin-l', 'finetune', 'simmim'): 'mask-rcnn_swin-large-w14_simmim_8xb4-lsj-36e_coco.py',
+    ('mixmim-b', 'finetune', 'mixmim'): 'mask-rcnn_mixmim-base_mixmim_8xb8-lsj-55e_coco.py',
+    ('mixmim-l', 'finetune', 'mixmim'): 'mask-rcnn_mixmim-large_mixmim_8xb8-lsj-80e_coco.py'})
+_ADE20K = _own('ade20k', {
+    ('vit-b', 'finetune', 'mae'): 'upernet_vit-base-p16_mae_8xb2-126k_ade20k.py',
+    ('vit-l', 'finetune', 'mae'): 'upernet_vit-large-p16_mae_8xb2-126k_ade20k.py',
+    ('swin-b', 'finetune', 'simmim'): 'upernet_swin-base-w20_simmim_8xb4-80k_ade20k.py',
+    ('swin-l', 'finetune', 'simmim'): 'upernet_swin-large-w20_simmim_8xb4-80k_ade20k.py',
+    ('mixmim-b', 'finetune', 'mixmim'): 'upernet_mixmim-base_mixmim_8xb2-16k_ade20k.py',
+    ('mixmim-l', 'finetune', 'mixmim'): 'upernet_mixmim-large_mixmim_8xb2-16k_ade20k.py',
+    ('vit-b', 'linear-head', 'cim-respix'): 'linear_vit-base-p16_cim-respix_8xb2-160k_ade20k.py',
+    **{('resnet-50', protocol, method): f'fcn_resnet-50-d8_cim-revdet_8xb2-{length}_ade20k.py'
+       for method in ('cim-revdet', 'cim-respix')
+       for protocol, length in (('finetune', '80k'), ('fcn-head', '80k'), ('fcn-head-160k', '160k'))}})
+_IN1K = _own('in1k', {
+    ('vit-b', 'finetune', 'mae'): 'finetune_vit-base-p16_mae_8xb128-100e_in1k.py',
+    ('vit-l', 'finetune', 'mae'): 'finetune_vit-large-p16_mae_8xb128-50e_in1k.py',
+    ('vit-h', 'finetune', 'mae'): 'finetune_vit-huge-p14_mae_8xb128-50e_in1k.py',
+    ('vit-b', 'linear', 'mae'): 'linear_vit-base-p16_mae_32xb512-90e_in1k.py',
+    ('vit-l', 'linear', 'mae'): 'linear_vit-large-p16_mae_32xb512-90e_in1k.py',
+    ('vit-h', 'linear', 'mae'): 'linear_vit-huge-p14_mae_32xb512-90e_in1k.py',
+    ('vit-l', 'partial', 'mae'): 'partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py',
+    ('vit-b', 'finetune', 'simmim'): 'finetune_vit-base-p16_simmim_8xb256-100e_in1k.py',
+    ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base_simmim_8xb256-100e_in1k.py',
+    ('swin-l', 'finetune', 'simmim'): 'finetune_swin-large_simmim_8xb256-100e_in1k.py',
+    ('mixmim-b', 'finetune', 'mixmim'): 'finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
+    ('mixmim-l', 'finetune', 'mixmim'): 'finetune_mixmim-large_mixmim_8xb128-50e_in1k.py',
+    ('mixmim-h', 'finetune', 'mixmim'): 'finetune_mixmim-huge_mixmim_8xb128-50e_in1k.py',
+    ('vit-b', 'finetune', 'cim-respix'): 'finetune_vit-base-p16_cim-respix_8xb128-100e_in1k.py',
+    ('vit-b', 'finetune', 'cim-revdet'): 'finetune_vit-base-p16_cim-revdet_8xb128-100e_in1k.py',
+    ('vit-s', 'finetune', 'cim-respix'): 'finetune_vit-small-p16_cim-respix_8xb128-200e_in1k.py',
+    ('vit-s', 'finetune', 'cim-revdet'): 'finetune_vit-small-p16_cim-revdet_8xb128-200e_in1k.py',
+    ('resnet-50', 'finetune', 'cim-respix'): 'finetune_resnet-50_cim-respix_8xb256-300e_in1k.py',
+    ('resnet-50', 'finetune', 'cim-revdet'): 'finetune_resnet-50_cim-revdet_8xb256-300e_in1k.py'})
+_IN1K_ALTERNATES = _own('in1k', {
+    **{(b, 'finetune', 'mae', 'paper'): f'finetune_{name}_mae_8xb128-paper-{ep}e_in1k.py'
+       for b, name, ep in (('vit-b', 'vit-base-p16', 100), ('vit-l', 'vit-large-p16', 50),
+                           ('vit-h', 'vit-huge-p14', 50))},
+    ('vit-h', 'finetune', 'mae', '448px'): 'finetune_vit-huge-p14_mae_8xb128-50e_in1k-448px.py',
+    ('vit-b', 'finetune', 'simmim', 'paper'): 'finetune_vit-base-p16_simmim_8xb256-paper-100e_in1k.py',
+    ('swin-b', 'finetune', 'simmim', 'paper'): 'finetune_swin-base_simmim_8xb256-paper-100e_in1k.py',
+    ('swin-l', 'finetune', 'simmim', 'paper'): 'finetune_swin-large_simmim_8xb256-paper-100e_in1k.py',
+    ('swin-b', 'finetune', 'simmim', 'ablation'): 'finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py',
+    ('swin-b', 'finetune', 'simmim', 'ablation-paper'):
+        'finetune_swin-base-w6_simmim_8xb256-paper-100e_in1k-192px.py',
+    ('resnet-50', 'finetune', 'cim-revdet', '100e'): 'finetune_resnet-50_cim-revdet_8xb256-100e_in1k.py',
+    ('resnet-50', 'finetune', 'cim-revdet', '600e'): 'finetune_resnet-50_cim-revdet_8xb256-600e_in1k.py'})
+
 TASK_LIST = (
     Task('coco', 'mmdet', ('ap_box', 'ap_mask'), 'ap_box',
          'mae.txt A.3 / Table 4, simmim.txt C.1 / Table 12, mixmim.txt Sec. 8 / Table 4', 'coco',
-         full={('vit-b', 'finetune'): 'coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py',
-               ('vit-l', 'finetune'): 'coco/mask-rcnn_vit-large-p16_mae_8xb4-lsj-100e_coco.py',
-               ('swin-b', 'finetune'): 'coco/mask-rcnn_swin-base-w7_simmim_8xb4-lsj-36e_coco.py',
-               ('mixmim-b', 'finetune'): 'coco/mask-rcnn_mixmim-base_mixmim_8xb4-lsj-55e_coco.py',
-               ('mixmim-l', 'finetune'): 'coco/mask-rcnn_mixmim-large_mixmim_8xb4-lsj-80e_coco.py'},
+         full=_fallbacks(_COCO, _DEFAULT_METHOD), variants=_COCO,
          smoke={(fam, 'finetune'): f'coco/mask-rcnn_{fam}-smoke_coco_smoke.py' for fam in FAMILIES}),
     Task('ade20k', 'mmseg', ('miou',), 'miou',
          'mae.txt A.4 / Table 5, simmim.txt C.1, mixmim.txt Sec. 8 / Table 4, cim.txt Sec. 3.3 / Table 3',
          'ade20k',
-         full={('vit-b', 'finetune'): 'ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py',
-               ('vit-l', 'finetune'): 'ade20k/upernet_vit-large-p16_mae_8xb2-126k_ade20k.py',
-               ('swin-b', 'finetune'): 'ade20k/upernet_swin-base-w20_simmim_8xb4-80k_ade20k.py',
-               ('mixmim-b', 'finetune'): 'ade20k/upernet_mixmim-base_mixmim_8xb2-16k_ade20k.py',
-               ('mixmim-l', 'finetune'): 'ade20k/upernet_mixmim-large_mixmim_8xb2-16k_ade20k.py',
-               ('vit-b', 'linear-head'): 'ade20k/linear_vit-base-p16_cim_8xb2-160k_ade20k.py',
-               ('resnet-50', 'finetune'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-80k_ade20k.py',
-               ('resnet-50', 'fcn-head'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-80k_ade20k.py',
-               ('resnet-50', 'fcn-head-160k'): 'ade20k/fcn_resnet-50-d8_cim_8xb2-160k_ade20k.py'},
+         full={**_fallbacks(_ADE20K, _DEFAULT_METHOD),
+               **{(b, p): path for (b, p, m), path in _ADE20K.items() if m in ('cim-respix', 'cim-revdet')}},
+         variants=_ADE20K,
          smoke={**{(fam, 'finetune'): f'ade20k/upernet_{fam}-smoke_ade20k_smoke.py' for fam in FAMILIES},
                 ('vit', 'linear-head'): 'ade20k/linear_vit-smoke_ade20k_smoke.py',
                 ('resnet', 'fcn-head'): 'ade20k/fcn_resnet-smoke_ade20k_smoke.py'}),
     Task('in1k', 'mmpretrain', ('top1', 'linear'), 'top1',
-         'mae.txt Tables 9-10 and Sec. 4.3, mixmim.txt Table 12, cim.txt Sec. 3.2', 'in1k',
-         full={('vit-b', 'finetune'): 'in1k/finetune_vit-base-p16_mae_8xb128-100e_in1k.py',
-               ('vit-l', 'finetune'): 'in1k/finetune_vit-large-p16_mae_8xb128-50e_in1k.py',
-               ('vit-h', 'finetune'): 'in1k/finetune_vit-huge-p14_mae_8xb128-50e_in1k.py',
-               ('mixmim-b', 'finetune'): 'in1k/finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
-               ('swin-b', 'finetune'): 'in1k/finetune_swin-base_simmim_8xb256-100e_in1k.py',
-               ('vit-b', 'linear'): 'in1k/linear_vit-base-p16_mae_32xb512-90e_in1k.py',
-               ('vit-l', 'partial'): 'in1k/partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py',
-               ('resnet-50', 'finetune'): 'in1k/finetune_resnet-50_cim_8xb256-100e_in1k.py'},
-         variants={('vit-b', 'finetune', 'cim-respix'): 'in1k/finetune_vit-base-p16_cim_8xb128-100e_in1k.py',
-                   ('vit-b', 'finetune', 'cim-revdet'): 'in1k/finetune_vit-base-p16_cim_8xb128-100e_in1k.py'},
+         'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11', 'in1k',
+         full=_fallbacks(_IN1K, _DEFAULT_METHOD), variants=_IN1K, alternates=_IN1K_ALTERNATES,
          smoke={**_cls_smoke('in1k'),
                 ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
                 ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py'}),
-    *(Task(f'inat{year}', 'mmpretrain', ('top1',), 'top1', _CLS_PAPERS, f'inat{year}',
-           full={('vit-b', 'finetune'): f'inat{year}/finetune_vit-base-p16_mae_8xb128-100e_inat{year}.py',
-                 **({('mixmim-b', 'finetune'):
-                     f'inat{year}/finetune_mixmim-base_mixmim_8xb128-100e_inat{year}.py'}
-                    if year != 2017 else {}),
-                 **({('swin-b', 'finetune'): 'inat2018/finetune_swin-base_simmim_8xb256-100e_inat2018.py'}
-                    if year == 2018 else {})},
-           smoke=_cls_smoke(f'inat{year}')) for year in (2017, 2018, 2019)),
-    *(Task(f'places{v}', 'mmpretrain', ('top1',), 'top1', _CLS_PAPERS, f'places{v}',
-           full={('vit-b', 'finetune'): f'places{v}/finetune_vit-base-p16_mae_8xb128-100e_places{v}.py',
-                 ('mixmim-b', 'finetune'): f'places{v}/finetune_mixmim-base_mixmim_8xb128-100e_places{v}.py'},
-           smoke=_cls_smoke(f'places{v}')) for v in (205, 365)),
+    _cls_task('inat2017', mixmim=False),
+    _cls_task('inat2018', mixmim=True, simmim=_own('inat2018', {
+        ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base-w6_simmim_8xb256-100e_inat2018-192px.py'})),
+    _cls_task('inat2019', mixmim=True),
+    _cls_task('places205', mixmim=True),
+    _cls_task('places365', mixmim=True),
 )
 TASKS = {t.id: t for t in TASK_LIST}
 if set(TASKS) != set(RECORD_TASKS):  # the record schema and this table must name the same tasks
@@ -125,17 +197,19 @@ def family_of(backbone: str) -> str:
 
 
 def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = 'finetune',
-                method: str | None = None) -> str:
+                method: str | None = None, variant: str | None = None) -> str:
     """Path of the config that transfers ``backbone`` (an id like ``vit-b`` or a family) to ``task``.
 
     ``scale='smoke'`` gives the family's smoke config; ``scale='full'`` the paper recipe for that backbone.
     ``protocol`` picks ImageNet's linear probing / partial fine-tuning, or ADE20K's CiM light heads
-    (``linear-head`` for ViT, ``fcn-head`` for ResNet). ``method`` picks that method's own recipe where a
-    paper gives one for the same backbone (``variants``), else the backbone's default recipe.
+    (``linear-head`` for ViT, ``fcn-head`` for ResNet). Full recipes are chosen by (task, backbone, method):
+    ``method``'s own recipe first (``variants``); without one, the backbone's default recipe (``full``,
+    another paper's: :func:`recipe_note` says which). ``variant`` names one of the method's other recipes
+    (``alternates``: ``'paper'``, ``'448px'``, ``'ablation'``...; see :func:`recipe_names`).
 
     Raises:
-        ValueError: unknown task/backbone/scale, or no config for that combination (the message lists the ones
-            that exist).
+        ValueError: unknown task/backbone/scale/variant, or no config for that combination (the message lists
+            the ones that exist).
     """
     if task not in TASKS:
         raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
@@ -148,6 +222,12 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
             raise ValueError(f'full-scale recipes are per backbone size; got {backbone!r}. Pass a '
                              f'backbone id such as {sizes} (or scale="smoke")')
         family_of(backbone)
+        if variant is not None:
+            if (backbone, protocol, method, variant) not in spec.alternates:
+                have = ', '.join(sorted(recipe_names(task, backbone, protocol, method))) or 'none'
+                raise ValueError(f'no recipe {variant!r} for {method} {backbone} on {task} ({protocol}); '
+                                 f'named recipes there: {have}')
+            return str(CONFIG_ROOT / spec.alternates[(backbone, protocol, method, variant)])
         if method is not None and (backbone, protocol, method) in spec.variants:
             return str(CONFIG_ROOT / spec.variants[(backbone, protocol, method)])
         key, table = (backbone, protocol), spec.full
@@ -161,15 +241,38 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
     return str(CONFIG_ROOT / table[key])
 
 
+def recipe_names(task: str, backbone: str, protocol: str = 'finetune', method: str | None = None) -> list[str]:
+    """Names of ``method``'s alternative recipes for ``backbone`` on ``task`` (``variant=`` of task_config)."""
+    return [name for b, p, m, name in TASKS[task].alternates if (b, p, m) == (backbone, protocol, method)]
+
+
+def recipe_note(task: str, backbone: str, protocol: str = 'finetune', method: str | None = None) -> str | None:
+    """Why ``method`` runs another paper's recipe on ``task`` with ``backbone``; None when it has its own.
+
+    The sentence goes into the result record's ``note`` (the record's ``recipe`` names the recipe used), so
+    the leaderboards can tell a method's own recipe from a borrowed one.
+    """
+    spec = TASKS[task]
+    if method is None or method in ('random', 'supervised') or (backbone, protocol, method) in spec.variants:
+        return None
+    owner = next((m for (b, p, m), path in spec.variants.items()
+                  if (b, p) == (backbone, protocol) and path == spec.full.get((backbone, protocol))), None)
+    if owner is None:
+        return None
+    return (f'no {method} recipe for {backbone} on {task} ({protocol}): fine-tuned with the {owner} recipe '
+            f'({Path(spec.full[(backbone, protocol)]).name})')
+
+
 def all_configs(scale: str | None = None) -> list[str]:
-    """Every config path in the table (``scale`` 'full' / 'smoke' / None for both), for tests and listing."""
+    """Every config path in the table (``scale`` 'full' / 'smoke' / None for both), each once."""
     paths = []
     for spec in TASK_LIST:
         if scale in (None, 'full'):
-            paths += [str(CONFIG_ROOT / p) for p in {**spec.full, **spec.variants}.values()]
+            paths += [str(CONFIG_ROOT / p) for p in (*spec.full.values(), *spec.variants.values(),
+                                                     *spec.alternates.values())]
         if scale in (None, 'smoke'):
             paths += [str(CONFIG_ROOT / p) for p in spec.smoke.values()]
-    return paths
+    return list(dict.fromkeys(paths))
 
 
 def data_root_overrides(task: str, data_root: str) -> list[str]:

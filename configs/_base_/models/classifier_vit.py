@@ -1,5 +1,6 @@
 # Image classifier for end-to-end fine-tuning (mmpretrain): ViT-B/16 with global average pooling and a norm after
-# pooling (MAE's fc_norm, mae.txt A.1 "we use global average pooling"), linear head with label smoothing 0.1
+# pooling (fc_norm), as MAE's release fine-tunes (FINETUNE.md --global_pool; mae.txt A.1 trains the classifier on
+# the class token and notes average pooling works similarly), linear head with label smoothing 0.1
 # (mae.txt Table 9, mixmim.txt Table 12, simmim.txt C.1). Mixup/CutMix come from the dataset base's
 # data_preprocessor. Task configs swap in Swin / MixMIM / ResNet and set num_classes and drop path.
 # The encoder checkpoint is injected at launch: --cfg-options model.backbone.init_cfg.checkpoint=PATH
@@ -11,7 +12,7 @@ model = dict(
     backbone=dict(
         type='mmpretrain.VisionTransformer', patch_size=16, img_size=224,
         arch=dict(embed_dims=768, num_layers=12, num_heads=12, feedforward_channels=3072),   # ViT-B
-        out_type='avg_featmap', final_norm=False,     # global pool + fc_norm (mae.txt A.1)
+        out_type='avg_featmap', final_norm=False,     # global pool + fc_norm (MAE release --global_pool)
         drop_path_rate=0.1,                           # mae.txt Table 9 (B/L)
         init_cfg=dict(type='mimbench.Pretrained', checkpoint=None)),
     head=dict(

@@ -8,7 +8,8 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=base_lr, betas=(0.9, 0.999),   # simmim.txt Sec. 4.1.1
                    weight_decay=0.05,                               # simmim.txt Sec. 4.1.1
                    fused=True),     # not a recipe value: same update, one pass per tensor (benchmarks/)
-    # the paper clips no gradients; the official code clips at norm 5 (add clip_grad=dict(max_norm=5.0))
+    # gradient clipping is not in simmim.txt: the release clips at norm 5 (config.py TRAIN.CLIP_GRAD)
+    clip_grad=dict(max_norm=5.0),
     # no decay on norms, biases, position embeddings/bias tables and the mask token (official code)
     paramwise_cfg=dict(
         norm_decay_mult=0.0, bias_decay_mult=0.0,

@@ -13,3 +13,5 @@ model = dict(
         out_indices=(3,)),                   # stage 4, [N, 2048, 7, 7] at 224 px
     generator=dict(embed_dims=384, num_heads=6, feedforward_channels=1536),   # cim.txt Table 9 "384 (ResNet)"
     head=dict(in_channels=2048, stride=32))  # one linear layer per stride-32 location
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-respix', backbone='resnet-50')

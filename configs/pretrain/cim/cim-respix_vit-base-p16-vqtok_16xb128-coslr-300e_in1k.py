@@ -10,3 +10,5 @@ model = dict(
         type='mimbench.VQTokenizer',       # same geometry as DALL-E: one token per 8x8 pixels
         vocab_size=1024, code_dims=64, channels=128, num_res_blocks=2,   # as the tokenizer config
         checkpoint='work_dirs/vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k/epoch_100.pth'))
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-respix', backbone='vit-b')

@@ -75,5 +75,7 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),   # cim.txt Table 9 "Cosine Decay"
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-respix', backbone='vit-b')
 # The paper states the peak lr at batch 2048 without a scaling rule; `--auto-scale-lr` scales it linearly.
 auto_scale_lr = dict(base_batch_size=batch_size, enable=False)

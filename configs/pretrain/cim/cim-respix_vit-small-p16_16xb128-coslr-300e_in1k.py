@@ -7,3 +7,5 @@ model = dict(
     backbone=dict(arch='deit-small'),        # ViT-S/16 of Touvron et al. 2021a: 384-d, 12 layers, 6 heads (Table 1)
     generator=dict(embed_dims=384, num_heads=6, feedforward_channels=1536),   # "same to the enhancer" (Table 9)
     head=dict(in_channels=384))
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-respix', backbone='vit-s')

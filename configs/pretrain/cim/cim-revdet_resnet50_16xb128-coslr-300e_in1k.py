@@ -16,3 +16,5 @@ model = dict(
     generator=dict(embed_dims=384, num_heads=6, feedforward_channels=1536),   # cim.txt Table 9 "384 (ResNet)"
     head=dict(_delete_=True, type='mimbench.CiMTokenDetectionHead', in_channels=2048, stride=32,
               token_size=16))              # 2x2 token logits per stride-32 location
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-revdet', backbone='resnet-50')

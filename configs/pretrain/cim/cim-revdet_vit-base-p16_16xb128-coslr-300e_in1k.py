@@ -7,3 +7,5 @@ model = dict(
     enhancer_loss_weight=1.0,                # cim.txt Table 9 "1 for REVDET"
     head=dict(_delete_=True, type='mimbench.CiMTokenDetectionHead', in_channels=768, stride=16,
               token_size=16))                # one logit per 16x16 visual token
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='cim.txt Table 9', method='cim-revdet', backbone='vit-b')

@@ -40,3 +40,4 @@ param_scheduler = [
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=512, enable=False)
+mimbench = dict(recipe=None, note='not a paper recipe: a tokenizer for CiM runs without the DALL-E files')

@@ -20,3 +20,5 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),   # mae.txt Table 8 "cosine decay"
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='mae.txt Table 8', method='mae', backbone='vit-l')

@@ -10,3 +10,5 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='mixmim.txt Sec. 5', method='mixmim', backbone='mixmim-b')

@@ -58,4 +58,6 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),  # cosine, mixmim.txt Table 11
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='mixmim.txt Table 11', method='mixmim', backbone='mixmim-b')
 auto_scale_lr = dict(base_batch_size=batch_size, enable=False)   # `--auto-scale-lr`: same linear rule

@@ -5,3 +5,5 @@ _base_ = './mixmim_mixmim-base_8xb128-coslr-600e_in1k.py'
 model = dict(
     backbone=dict(arch='huge'),    # C=(352,704,1408,2816) H=(11,22,44,88) B=(2,2,18,2), mixmim.txt Sec. 2.2
     neck=dict(embed_dim=2816))     # stage-4 width of MixMIM-H; linear 2816 -> 512 (mixmim.txt Sec. 2.2)
+# which recipe of configs/recipes.csv this is (checked by tests/test_recipes.py)
+mimbench = dict(recipe='mixmim.txt Table 11', method='mixmim', backbone='mixmim-h')

@@ -26,4 +26,4 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, begin=0, end=36, milestones=[27, 33], gamma=0.1),
 ]
 auto_scale_lr = dict(base_batch_size=32)
-mimbench = dict(task='coco', method='simmim', backbone='swin-b', scale='full')
+mimbench = dict(task='coco', method='simmim', backbone='swin-b', scale='full', recipe='simmim.txt C.1')
