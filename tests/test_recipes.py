@@ -200,3 +200,16 @@ def test_cards_pick_the_row_s_own_setting(all_cards):
     assert request({'metric': 'miou', 'variant': 'fcn-160k', 'method': 'cim-revdet', 'backbone': 'resnet-50',
                     'task': 'ade20k', 'resolution': float('nan'), 'pretrain_epochs': 300.0,
                     'finetune_epochs': float('nan')}) == ('fcn-head-160k', None)
+
+
+def test_a_borrowed_recipe_is_its_own_labelled_setting_on_the_leaderboard():
+    from mimbench.leaderboard.records import setting_variant
+    from mimbench.recipes.table import borrowed_recipe
+    from mimbench.results import ResultRecord
+    assert borrowed_recipe('mixmim', 'mae FINETUNE.md') == 'mae FINETUNE.md'
+    assert borrowed_recipe('mae', 'mae FINETUNE.md') is None and borrowed_recipe('random', 'mae.txt A.3') is None
+    record = ResultRecord(task='in1k', method='mixmim', backbone='vit-b', metrics={'top1': 80.0},
+                          recipe='mae FINETUNE.md')
+    assert setting_variant(record) == 'mae FINETUNE.md recipe'
+    record.recipe = 'mixmim.txt Table 12'
+    assert setting_variant(record) is None

@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from mimbench.recipes.table import borrowed_recipe
 from mimbench.results import ResultRecord
 
 # fields that identify one experimental setting; runs that share them (e.g. seeds) are averaged
@@ -24,9 +25,13 @@ def _number(value):
 
 def setting_variant(record: ResultRecord) -> str | None:
     """The record's variant; partial fine-tuning (mae.txt Sec. 4.3, written by mimbench.transfer with the note
-    ``protocol=partial``) is its own setting so it never mixes with full fine-tuning top-1."""
+    ``protocol=partial``) is its own setting so it never mixes with full fine-tuning top-1, and so is a run
+    of a paper's method with another paper's recipe (``'<recipe> recipe'``, e.g. MixMIM ViT-B with MAE's)."""
     if record.variant:
         return record.variant
+    borrowed = borrowed_recipe(record.method, getattr(record, 'recipe', None))
+    if borrowed:   # another paper's recipe: its own setting, labelled (mimbench.transfer.tasks.recipe_note)
+        return f'{borrowed} recipe'
     if 'protocol=partial' in (record.note or ''):
         return 'partial-finetune'
     return None

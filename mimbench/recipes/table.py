@@ -102,3 +102,16 @@ def fmt(value) -> str:
     if isinstance(value, float):
         return f'{value:g}'
     return str(value)
+
+
+# the paper each pre-training method's own recipes come from (recipe names start with it)
+OWN_PAPER = {'mae': 'mae', 'simmim': 'simmim', 'cim-respix': 'cim', 'cim-revdet': 'cim', 'mixmim': 'mixmim'}
+
+
+def borrowed_recipe(method: str | None, recipe: str | None) -> str | None:
+    """``recipe`` when a paper's method was fine-tuned with another paper's recipe (e.g. MixMIM on ViT-B with
+    ``mae FINETUNE.md``), else None; baselines (random, supervised, other methods) never borrow."""
+    paper = OWN_PAPER.get(method or '')
+    if paper and recipe and not recipe.startswith(paper):
+        return recipe
+    return None
