@@ -1,4 +1,4 @@
-"""mimbench.LARS: MAE's linear-probing update (util/lars.py) -- 1-D tensors get no weight decay or trust ratio."""
+"""mimbench.LARS, the update of MAE's linear probing (util/lars.py): 1-D tensors skip decay and trust."""
 import pytest
 import torch
 

@@ -65,7 +65,8 @@ def test_beit_vit_with_per_block_relative_position_bias_simmim_rule():
     layer scales get no weight decay."""
     beit = dict(type='BEiTViT', img_size=64, patch_size=16, use_abs_pos_emb=False, use_rel_pos_bias=True,
                 use_shared_rel_pos_bias=False, layer_scale_init_value=0.1, out_type='avg_featmap',
-                final_norm=False, arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384))
+                final_norm=False,
+                arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384))
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
     model = MODELS.build(dict(type='ImageClassifier', backbone=beit,

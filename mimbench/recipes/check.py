@@ -106,8 +106,8 @@ def check_config(path, cfg=None, table=None) -> CheckResult:
     for key in REQUIRED[kind_of(cfg, who)]:
         if not stated & set(key.split('|')) and not (key == 'drop_path' and values.get('drop_path', 0) == 0):
             result.problems.append(f'recipe {who["recipe"]!r} does not state {key} for {who["backbone"]} on '
-                                   f'{who["task"]}: add a row (status open with the chosen value if the paper '
-                                   'leaves it open)')
+                                   f'{who["task"]}: add a row (status open with the chosen value if the '
+                                   'paper leaves it open)')
     if 'window_size' in values and 'window_size' not in stated:
         result.problems.append(f'recipe {who["recipe"]!r} does not state the window size')
     length = values.get('epochs', values.get('iters'))

@@ -18,7 +18,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         'recipes', help='the config and recipe values behind every paper result, checked against the papers',
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--paper', action='append', choices=PAPERS, help='only this paper\'s rows (repeatable)')
+    parser.add_argument('--paper', action='append', choices=PAPERS,
+                        help='only this paper\'s rows (repeatable)')
     parser.add_argument('--task', choices=TASKS, help='only rows of this task')
     parser.add_argument('--method', help='only rows of this method (e.g. mae, cim-revdet)')
     parser.add_argument('--backbone', help='only rows of this backbone (e.g. vit-l)')
@@ -35,7 +36,8 @@ def full_configs() -> list[str]:
     from mimbench.recipes.effective import CONFIG_ROOT
     from mimbench.transfer import tasks
 
-    pretrain = [str(p) for p in sorted((CONFIG_ROOT / 'pretrain').rglob('*.py')) if not p.stem.endswith('_smoke')]
+    pretrain = [str(p) for p in sorted((CONFIG_ROOT / 'pretrain').rglob('*.py'))
+                if not p.stem.endswith('_smoke')]
     return sorted(tasks.all_configs('full')) + pretrain
 
 
@@ -49,8 +51,8 @@ def _show_config(path: str) -> int:
         return 2
     result = check_config(path)
     who = result.identity
-    print(f'{path}\n  recipe {who.get("recipe")}: {who.get("method")} {who.get("backbone")} on {who.get("task")} '
-          f'({who.get("protocol")})')
+    print(f'{path}\n  recipe {who.get("recipe")}: {who.get("method")} {who.get("backbone")} on '
+          f'{who.get("task")} ({who.get("protocol")})')
     rows = result.rows if result.rows is not None else []
     for row in getattr(rows, 'itertuples', lambda: [])():
         found = result.values.get(row.key)
@@ -91,5 +93,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(items))
     missing = sum(1 for c in items if c.reason)
-    print(f'{len(items) - missing} paper rows with a recipe, {missing} without (reason given)', file=sys.stderr)
+    print(f'{len(items) - missing} paper rows with a recipe, {missing} without (reason given)',
+          file=sys.stderr)
     return 0

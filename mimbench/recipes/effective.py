@@ -54,8 +54,9 @@ def gpus_and_batch(path) -> tuple[int, int]:
     """``(gpus, per-GPU batch)`` from a config name's ``<gpus>xb<batch>`` field (OpenMMLab naming)."""
     match = re.search(r'(?:^|[_-])(\d+)xb(\d+)(?:[_-]|$)', Path(path).stem)
     if not match:
-        raise ValueError(f'{Path(path).name}: the name has no <gpus>xb<batch> field, so its total batch is '
-                         'unknown; name full recipes <head>_<backbone>_<method>_<gpus>xb<batch>-..._<task>.py')
+        raise ValueError(f'{Path(path).name}: the name has no <gpus>xb<batch> field, so its total batch '
+                         'is unknown; name full recipes '
+                         '<head>_<backbone>_<method>_<gpus>xb<batch>-<schedule>_<task>.py')
     return int(match.group(1)), int(match.group(2))
 
 
@@ -172,7 +173,8 @@ def _classifier_values(cfg, out: dict) -> None:
     out_type = backbone.get('out_type')
     out['pooling'] = {'cls_token': 'cls', 'avg_featmap': 'avg'}.get(out_type, 'avg')
     loss = head.get('loss') or {}
-    out['label_smoothing'] = float(loss.get('label_smooth_val', 0.0)) if _type(loss) == 'LabelSmoothLoss' else 0.0
+    smoothing = _type(loss) == 'LabelSmoothLoss'
+    out['label_smoothing'] = float(loss.get('label_smooth_val', 0.0)) if smoothing else 0.0
     out['loss'] = 'bce' if loss.get('use_sigmoid') else 'ce'
     preprocessor = model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
     augments = ((preprocessor.get('batch_augments') or {}).get('augments')) or []
@@ -183,7 +185,8 @@ def _classifier_values(cfg, out: dict) -> None:
     crop = _find(pipeline, 'RandomResizedCrop')
     out['resolution'] = float(crop['scale'])
     rand = _find(pipeline, 'RandAugment')
-    out['randaug'] = (float(rand['magnitude_level']), float(rand.get('magnitude_std', 0.0))) if rand else 'none'
+    out['randaug'] = ((float(rand['magnitude_level']), float(rand.get('magnitude_std', 0.0))) if rand
+                      else 'none')
     erase = _find(pipeline, 'RandomErasing')
     out['random_erasing'] = float(erase['erase_prob']) if erase else 0.0
     out['repeated_aug'] = 'yes' if 'RepeatAug' in _type(train.get('sampler')) else 'no'
@@ -229,7 +232,8 @@ def _dense_values(cfg, out: dict, scope: str) -> None:
         chosen = [outputs[i] for i in (index if isinstance(index, (list, tuple)) else [index])]
     else:   # the FPN neck takes every backbone output
         chosen = outputs
-    out['head_reads'] = (f'{word}s ' if len(chosen) > 1 else f'{word} ') + ' '.join(str(i + 1) for i in chosen)
+    words = f'{word}s' if len(chosen) > 1 else word
+    out['head_reads'] = f'{words} ' + ' '.join(str(i + 1) for i in chosen)
 
 
 def _pretrain_values(cfg, out: dict) -> None:

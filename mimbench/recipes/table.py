@@ -1,4 +1,4 @@
-"""``configs/recipes.csv``: the recipe values of the four papers, one row per value, with where each comes from.
+"""``configs/recipes.csv``: the papers' recipe values, one row per value, with where each comes from.
 
 Columns::
 

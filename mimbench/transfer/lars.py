@@ -1,8 +1,8 @@
 """``mimbench.LARS``: the LARS update of MAE's linear probing (mae.txt Table 10), as its release applies it.
 
 LARS (You et al. 2017, mae.txt ref. 62) scales each tensor's step by a trust ratio
-``eta * ||w|| / ||g + wd * w||``. MAE's release (util/lars.py) applies weight decay and the trust ratio only to
-tensors with more than one dimension: biases and norm parameters take the plain momentum step. Its momentum
+``eta * ||w|| / ||g + wd * w||``. MAE's release (util/lars.py) applies weight decay and the trust ratio only
+to tensors with more than one dimension: biases and norm parameters take the plain momentum step. Its momentum
 buffer accumulates the un-scaled update and the current lr multiplies the buffer, so a schedule's lr change
 acts at once (mmpretrain's ``LARS`` folds the lr into the buffer instead, and needs ``lars_exclude`` per
 parameter group to spare biases). Per tensor ``p`` with gradient ``g``::

@@ -64,7 +64,7 @@ def _cls_smoke(task: str) -> dict:
 
 
 def _own(task_dir: str, recipes: dict) -> dict:
-    """``{(backbone, protocol, method): file}`` from ``{(backbone, protocol, method): name}`` under a folder."""
+    """``{key: '<task_dir>/<name>'}`` from ``{(backbone, protocol, method): name}``."""
     return {key: f'{task_dir}/{name}' for key, name in recipes.items()}
 
 
@@ -77,15 +77,15 @@ def _mae_cls(task: str) -> dict:
 
 def _mixmim_cls(task: str) -> dict:
     """MixMIM's iNat/Places recipes (mixmim.txt Sec. 8: the Table 12 setting) for MixMIM-B/L."""
-    return _own(task, {('mixmim-b', 'finetune', 'mixmim'): f'finetune_mixmim-base_mixmim_8xb128-100e_{task}.py',
-                       ('mixmim-l', 'finetune', 'mixmim'): f'finetune_mixmim-large_mixmim_8xb128-50e_{task}.py'})
+    return _own(task, {
+        ('mixmim-b', 'finetune', 'mixmim'): f'finetune_mixmim-base_mixmim_8xb128-100e_{task}.py',
+        ('mixmim-l', 'finetune', 'mixmim'): f'finetune_mixmim-large_mixmim_8xb128-50e_{task}.py'})
 
 
 def _cls_task(task: str, mixmim: bool, simmim: dict | None = None) -> Task:
     variants = {**_mae_cls(task), **(_mixmim_cls(task) if mixmim else {}), **(simmim or {})}
     return Task(task, 'mmpretrain', ('top1',), 'top1', _CLS_PAPERS, task,
-                full=_fallbacks(variants, {'vit-b': 'mae', 'vit-l': 'mae', 'vit-h': 'mae', 'mixmim-b': 'mixmim',
-                                           'mixmim-l': 'mixmim', 'swin-b': 'simmim'}),
+                full=_fallbacks(variants, _DEFAULT_METHOD),
                 variants=variants,
                 alternates={('vit-h', 'finetune', 'mae', '448px'):
                             f'{task}/finetune_vit-huge-p14_mae_8xb128-50e_{task}-448px.py'},
@@ -168,7 +168,8 @@ TASK_LIST = (
                 ('vit', 'linear-head'): 'ade20k/linear_vit-smoke_ade20k_smoke.py',
                 ('resnet', 'fcn-head'): 'ade20k/fcn_resnet-smoke_ade20k_smoke.py'}),
     Task('in1k', 'mmpretrain', ('top1', 'linear'), 'top1',
-         'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11', 'in1k',
+         'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11',
+         'in1k',
          full=_fallbacks(_IN1K, _DEFAULT_METHOD), variants=_IN1K, alternates=_IN1K_ALTERNATES,
          smoke={**_cls_smoke('in1k'),
                 ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
@@ -241,12 +242,14 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
     return str(CONFIG_ROOT / table[key])
 
 
-def recipe_names(task: str, backbone: str, protocol: str = 'finetune', method: str | None = None) -> list[str]:
-    """Names of ``method``'s alternative recipes for ``backbone`` on ``task`` (``variant=`` of task_config)."""
+def recipe_names(task: str, backbone: str, protocol: str = 'finetune',
+                 method: str | None = None) -> list[str]:
+    """Names of ``method``'s other recipes for ``backbone`` on ``task`` (``variant=`` of task_config)."""
     return [name for b, p, m, name in TASKS[task].alternates if (b, p, m) == (backbone, protocol, method)]
 
 
-def recipe_note(task: str, backbone: str, protocol: str = 'finetune', method: str | None = None) -> str | None:
+def recipe_note(task: str, backbone: str, protocol: str = 'finetune',
+                method: str | None = None) -> str | None:
     """Why ``method`` runs another paper's recipe on ``task`` with ``backbone``; None when it has its own.
 
     The sentence goes into the result record's ``note`` (the record's ``recipe`` names the recipe used), so

@@ -1,9 +1,9 @@
-# Image classifier for end-to-end fine-tuning (mmpretrain): ViT-B/16 with global average pooling and a norm after
-# pooling (fc_norm), as MAE's release fine-tunes (FINETUNE.md --global_pool; mae.txt A.1 trains the classifier on
-# the class token and notes average pooling works similarly), linear head with label smoothing 0.1
-# (mae.txt Table 9, mixmim.txt Table 12, simmim.txt C.1). Mixup/CutMix come from the dataset base's
-# data_preprocessor. Task configs swap in Swin / MixMIM / ResNet and set num_classes and drop path.
-# The encoder checkpoint is injected at launch: --cfg-options model.backbone.init_cfg.checkpoint=PATH
+# Image classifier for end-to-end fine-tuning (mmpretrain): ViT-B/16 with global average pooling and a norm
+# after pooling (fc_norm), as MAE's release fine-tunes (FINETUNE.md --global_pool; mae.txt A.1 trains the
+# classifier on the class token and notes average pooling works similarly), linear head with label smoothing
+# 0.1 (mae.txt Table 9, mixmim.txt Table 12, simmim.txt C.1). Mixup/CutMix come from the dataset base's
+# data_preprocessor. Task configs swap in Swin / MixMIM / ResNet and set num_classes and drop path. The
+# encoder checkpoint is injected at launch: --cfg-options model.backbone.init_cfg.checkpoint=PATH
 custom_imports = dict(imports=['mimbench'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 

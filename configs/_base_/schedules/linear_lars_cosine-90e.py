@@ -1,8 +1,8 @@
-# Linear probing schedule and runtime (mmpretrain): mae.txt Table 10 -- LARS, base lr 0.1 (x batch / 256 = 6.4 at
-# batch 16384), weight decay 0, momentum 0.9, cosine decay, 10 warmup epochs, 90 epochs. No layer decay; the encoder
-# is frozen by the task config (backbone.frozen_stages) and only the BN(affine=False) + linear head train.
-# mimbench.LARS is the update of MAE's release (util/lars.py): no weight decay and no trust ratio on 1-D tensors
-# (the head's bias), the lr applied to the momentum buffer; mmpretrain's LARS differs in both.
+# Linear probing schedule and runtime (mmpretrain): mae.txt Table 10 -- LARS, base lr 0.1 (x batch / 256 = 6.4
+# at batch 16384), weight decay 0, momentum 0.9, cosine decay, 10 warmup epochs, 90 epochs. No layer decay;
+# the encoder is frozen by the task config (backbone.frozen_stages) and only the BN(affine=False) + linear
+# head train. mimbench.LARS is the update of MAE's release (util/lars.py): no weight decay and no trust ratio
+# on 1-D tensors (the head's bias), the lr applied to the momentum buffer; mmpretrain's LARS differs in both.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=1)   # mae.txt Table 10
 val_cfg = dict()
 test_cfg = dict()

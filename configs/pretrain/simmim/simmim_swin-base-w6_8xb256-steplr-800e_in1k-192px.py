@@ -25,8 +25,9 @@ warmup_epochs = 10                                  # as the ablation (simmim.tx
 param_scheduler = [   # warm-up from 2e-6: the release's WARMUP_LR 5e-7 x 2048 / 512 (not in the text)
     dict(type='LinearLR', start_factor=2e-6 / 4e-4, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
-    # "lasts for 7/8 of the total training epochs. The learning rate is divided by 10 for the remaining": epoch
-    # 700 (release MULTISTEPS [700]). mmengine counts milestones from `begin`, so begin=0 keeps them absolute.
+    # "lasts for 7/8 of the total training epochs. The learning rate is divided by 10 for the remaining":
+    # epoch 700 (release MULTISTEPS [700]). mmengine counts milestones from `begin`: begin=0 keeps them
+    # absolute (begin=10 would drop at 710).
     dict(type='MultiStepLR', milestones=[max_epochs * 7 // 8], gamma=0.1, by_epoch=True, begin=0,
          end=max_epochs, convert_to_iter_based=True),
 ]

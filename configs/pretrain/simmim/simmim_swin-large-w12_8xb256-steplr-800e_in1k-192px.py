@@ -1,6 +1,6 @@
 # SimMIM Swin-L pre-training of the scaling experiments (simmim.txt Sec. 4.3, Table 7: 85.4 after fine-tuning;
-# Table 12 COCO/ADE20K): the Swin-B 800-epoch recipe (step lr 4e-4 for 7/8 of 800 epochs, then /10; 192 px; batch
-# 2048) with the large encoder, C=192, depths 2/2/18/2, window 12 at 192 px (simmim.txt Table 8; release
+# Table 12 COCO/ADE20K): the Swin-B 800-epoch recipe (step lr 4e-4 for 7/8 of 800 epochs, then /10; 192 px;
+# batch 2048) with the large encoder, C=192, depths 2/2/18/2, window 12 at 192 px (simmim.txt Table 8; release
 # configs/swin_large__800ep/simmim_pretrain__swin_large__img192_window12__800ep.yaml).
 _base_ = './simmim_swin-base-w6_8xb256-steplr-800e_in1k-192px.py'
 model = dict(

@@ -3,8 +3,8 @@
 # text leaves open as the ablation's release config (warm-up from 4e-6, cosine to 4e-5, clipping at 5) and the
 # ViT release config (drop path 0.1). The release's ViT-B run differs from this text: step lr 4e-4 (1e-4 x
 # 2048/512) dropped at epoch 700, 10 warm-up epochs, and a BEiT-style encoder (shared relative position bias,
-# layer scale 0.1, no absolute position embedding) that mimbench.SimMIMViT does not build; the fine-tuning recipe
-# of the released checkpoint is configs/transfer/in1k/finetune_vit-base-p16_simmim_8xb256-100e_in1k.py.
+# layer scale 0.1, no absolute position embedding) that mimbench.SimMIMViT does not build; the fine-tuning
+# recipe of the released checkpoint is configs/transfer/in1k/finetune_vit-base-p16_simmim_8xb256-100e_in1k.py.
 _base_ = [
     '../../_base_/pretrain/imagenet_pretrain.py',
     '../../_base_/pretrain/default_runtime.py',

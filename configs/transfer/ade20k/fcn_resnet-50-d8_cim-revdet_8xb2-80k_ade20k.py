@@ -1,10 +1,11 @@
 # CiM-REVDet ResNet-50 -> FCN on ADE20K (cim.txt Sec. 3.3, Table 3b: 36.2 mIoU at 80k iterations). cim.txt
-# Sec. 3.3: "for ResNet-50 we choose the commonly used FCN as the decoder ... the classic configuration for all
-# methods, i.e., the optimizer is SGD with momentum 0.9, the peak learning rate is 0.01 with a poly decay
-# schedule, and the batch size is 16. The training crop size is set to 512 ... single-scale inference"; 80k (this
-# file) and 160k iterations (fcn_resnet-50-d8_cim-revdet_8xb2-160k_ade20k.py) in Table 3b. The same recipe serves
-# CiM-RESPIX ResNet-50 ("for all methods"). Encoder: the vanilla ResNet-50 CiM pre-trains (mmpretrain.ResNet),
-# dilated to output stride 8 as mmseg's FCN-D8; the FCN head reads stage 4, the auxiliary head stage 3.
+# Sec. 3.3: "for ResNet-50 we choose the commonly used FCN as the decoder ... the classic configuration for
+# all methods, i.e., the optimizer is SGD with momentum 0.9, the peak learning rate is 0.01 with a poly decay
+# schedule, and the batch size is 16. The training crop size is set to 512 ... single-scale inference"; 80k
+# (this file) and 160k iterations (fcn_resnet-50-d8_cim-revdet_8xb2-160k_ade20k.py) in Table 3b. The same
+# recipe serves CiM-RESPIX ResNet-50 ("for all methods"). Encoder: the vanilla ResNet-50 CiM pre-trains
+# (mmpretrain.ResNet), dilated to output stride 8 as mmseg's FCN-D8; the FCN head reads stage 4, the auxiliary
+# head stage 3.
 _base_ = [
     '../../_base_/models/upernet_vit.py',
     '../../_base_/datasets/ade20k_512.py',

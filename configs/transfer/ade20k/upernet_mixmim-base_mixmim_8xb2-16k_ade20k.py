@@ -1,10 +1,9 @@
-# MixMIM-B -> UperNet on ADE20K (mixmim.txt Sec. 8 "Finetuning on ADE20K", Table 4: 50.3 mIoU).
-# mixmim.txt Sec. 8: "We finetune for 16K iterations with a batch size of 16 ... decay ratio to 0.85/0.9 for
-# MixMIM-B/-L. We adopt others settings from BEiT": BEiT's default ADE20K lr is 7e-4 (cim.txt Sec. 3.3: "For BEiT
-# we use the default setting (lr 7e-4 with a decay rate of 0.65)"), wd 0.05, 1500 warm-up iterations and poly
-# decay (BEiT's segmentation code); drop path not printed (Table 12's B value).
-# Window size changed "as mentioned above" (mixmim.txt Sec. 3): 16x16, and 32x32 (global at 512 input) in the 6th,
-# 12th and 18th stage-3 blocks.
+# MixMIM-B -> UperNet on ADE20K (mixmim.txt Sec. 8 "Finetuning on ADE20K", Table 4: 50.3 mIoU). mixmim.txt
+# Sec. 8: "We finetune for 16K iterations with a batch size of 16 ... decay ratio to 0.85/0.9 for MixMIM-B/-L.
+# We adopt others settings from BEiT": BEiT's default ADE20K lr is 7e-4 (cim.txt Sec. 3.3: "For BEiT we use
+# the default setting (lr 7e-4 with a decay rate of 0.65)"), wd 0.05, 1500 warm-up iterations and poly decay
+# (BEiT's segmentation code); drop path not printed (Table 12's B value). Window size changed "as mentioned
+# above" (mixmim.txt Sec. 3): 16x16, and 32x32 (global at 512 input) in the 6th, 12th and 18th stage-3 blocks.
 _base_ = [
     '../../_base_/models/upernet_vit.py',
     '../../_base_/datasets/ade20k_512.py',
@@ -13,7 +12,8 @@ _base_ = [
 model = dict(
     backbone=dict(
         _delete_=True, type='mimbench.MixMIMMultiScale', arch='base', img_size=512,
-        window_size=[16, 16, 16, 16], drop_path_rate=0.1,    # windows: mixmim.txt Sec. 3, 8; drop path: Table 12
+        window_size=[16, 16, 16, 16],                        # mixmim.txt Sec. 3, 8
+        drop_path_rate=0.1,                                  # not printed for ADE20K: Table 12's B value
         block_windows={'2.5': 32, '2.11': 32, '2.17': 32},     # mixmim.txt Sec. 3
         init_cfg=dict(type='mimbench.Pretrained', checkpoint=None)),
     decode_head=dict(in_channels=[128, 256, 512, 1024], channels=512),

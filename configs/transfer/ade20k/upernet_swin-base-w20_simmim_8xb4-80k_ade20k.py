@@ -20,7 +20,7 @@ model = dict(
     auxiliary_head=dict(in_channels=512))
 train_dataloader = dict(batch_size=4)        # x 8 GPUs = 32: simmim.txt C.1
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4, weight_decay=0.05),                  # simmim.txt C.1 (lr from {1e-4, 3e-4}: lower)
+    optimizer=dict(lr=1e-4, weight_decay=0.05),                  # simmim.txt C.1 (lr from {1e-4, 3e-4})
     paramwise_cfg=dict(layer_decay_rate=0.9, rule='simmim'))     # simmim.txt C.1
 train_cfg = dict(max_iters=80000, val_interval=8000)             # simmim.txt C.1
 param_scheduler = [

@@ -1,9 +1,9 @@
-# MAE ViT-B/16 -> UperNet on ADE20K (mae.txt A.4, Table 5: 48.1 mIoU).
-# mae.txt A.4: "We use UperNet following the semantic segmentation code of BEiT. We fine-tune end-to-end for 100
-# epochs with a batch size of 16" -> 100 x 20,210 / 16 = 126,313 iterations. "We turn on relative position bias only
-# during transfer learning, initialized as zero" -> backbone.rel_pos_bias=True. "We search for the optimal lr for
-# each entry" (not printed): lr 1e-4, layer decay 0.65, wd 0.05, 1500 warm-up iterations, poly decay, drop path 0.1
-# as mmsegmentation's MAE ViT-B UperNet config (BEiT's segmentation code, reported at 48.1 there). BEiT's code
+# MAE ViT-B/16 -> UperNet on ADE20K (mae.txt A.4, Table 5: 48.1 mIoU). mae.txt A.4: "We use UperNet following
+# the semantic segmentation code of BEiT. We fine-tune end-to-end for 100 epochs with a batch size of 16" ->
+# 100 x 20,210 / 16 = 126,313 iterations. "We turn on relative position bias only during transfer learning,
+# initialized as zero" -> backbone.rel_pos_bias=True. "We search for the optimal lr for each entry" (not
+# printed): lr 1e-4, layer decay 0.65, wd 0.05, 1500 warm-up iterations, poly decay, drop path 0.1 as
+# mmsegmentation's MAE ViT-B UperNet config (BEiT's segmentation code, reported at 48.1 there). BEiT's code
 # feeds UperNet the outputs of blocks 4, 6, 8 and 12 (out_indices [3, 5, 7, 11]).
 # Run: mim train mmseg configs/transfer/ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py --launcher pytorch \
 #        --gpus 8 --cfg-options model.backbone.init_cfg.checkpoint=PATH      (multi-scale test: mim test ... --tta)

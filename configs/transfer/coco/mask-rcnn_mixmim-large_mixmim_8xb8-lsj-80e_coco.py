@@ -1,7 +1,7 @@
 # MixMIM-L -> Mask R-CNN + FPN on COCO (mixmim.txt Sec. 8: 80 epochs, layer decay 0.9; Table 4).
 _base_ = './mask-rcnn_mixmim-base_mixmim_8xb8-lsj-55e_coco.py'
 model = dict(
-    backbone=dict(arch='large', drop_path_rate=0.2),       # not printed for COCO: mixmim.txt Table 12's L value
+    backbone=dict(arch='large', drop_path_rate=0.2),       # not printed for COCO: Table 12's L value
     neck=dict(in_channels=[192, 384, 768, 1536]))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.9))   # mixmim.txt Sec. 8 (L)
 train_cfg = dict(max_epochs=80, val_interval=5)                  # mixmim.txt Sec. 8 (L)

@@ -1,8 +1,9 @@
 # MixMIM-B end-to-end fine-tuning on ImageNet-1K (mixmim.txt Table 2: 84.6 / 85.1 after 300 / 600 pre-training
-# epochs), recipe mixmim.txt Table 12: AdamW, base lr 5e-4 (x batch / 256, Sec. 8) = 2e-3 at batch 1024, wd 0.05,
-# betas (0.9, 0.999), layer decay 0.7 (swept in {0.7, 0.75, 0.8}, Sec. 3 and 8), cosine, 5 warm-up epochs,
-# 100 epochs (B), RandAug (9, 0.5), label smoothing 0.1, mixup 0.8, cutmix 1.0, drop path 0.1 (B); random erasing
-# 0.25 as the release (Sense-X/MixMIM exp/base_600ep/finetune.sh --reprob 0.25; Table 12 lists none).
+# epochs), recipe mixmim.txt Table 12: AdamW, base lr 5e-4 (x batch / 256, Sec. 8) = 2e-3 at batch 1024, wd
+# 0.05, betas (0.9, 0.999), layer decay 0.7 (swept in {0.7, 0.75, 0.8}, Sec. 3 and 8), cosine, 5 warm-up
+# epochs, 100 epochs (B), RandAug (9, 0.5), label smoothing 0.1, mixup 0.8, cutmix 1.0, drop path 0.1 (B);
+# random erasing 0.25 as the release (Sense-X/MixMIM exp/base_600ep/finetune.sh --reprob 0.25; Table 12 lists
+# none).
 # Run: mim train mmpretrain configs/transfer/in1k/<this file> --launcher pytorch --gpus 8 \
 #        --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [

@@ -1,5 +1,5 @@
-# MixMIM-H end-to-end fine-tuning on ImageNet-1K (mixmim.txt Sec. 4.1: 86.8), mixmim.txt Table 12 with the huge
-# model's values: 50 epochs (L/H), drop path 0.3 (H); else as MixMIM-B.
+# MixMIM-H end-to-end fine-tuning on ImageNet-1K (mixmim.txt Sec. 4.1: 86.8), mixmim.txt Table 12 with the
+# huge model's values: 50 epochs (L/H), drop path 0.3 (H); else as MixMIM-B.
 _base_ = './finetune_mixmim-base_mixmim_8xb128-100e_in1k.py'
 model = dict(backbone=dict(arch='huge', drop_path_rate=0.3),   # mixmim.txt Sec. 2.2; Table 12 drop path (H)
              head=dict(in_channels=2816))                       # MixMIM-H stage-4 width (Sec. 2.2)

@@ -1,5 +1,5 @@
-# MixMIM-L end-to-end fine-tuning on ImageNet-1K (mixmim.txt Sec. 4.1: 85.8), mixmim.txt Table 12 with the large
-# model's values: 50 epochs (L/H), drop path 0.2 (L); else as MixMIM-B.
+# MixMIM-L end-to-end fine-tuning on ImageNet-1K (mixmim.txt Sec. 4.1: 85.8), mixmim.txt Table 12 with the
+# large model's values: 50 epochs (L/H), drop path 0.2 (L); else as MixMIM-B.
 _base_ = './finetune_mixmim-base_mixmim_8xb128-100e_in1k.py'
 model = dict(backbone=dict(arch='large', drop_path_rate=0.2),  # mixmim.txt Sec. 2.2; Table 12 drop path (L)
              head=dict(in_channels=1536))                       # MixMIM-L stage-4 width (Sec. 2.2)

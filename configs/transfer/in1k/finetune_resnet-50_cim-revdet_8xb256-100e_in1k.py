@@ -1,7 +1,7 @@
 # CiM-REVDet ResNet-50 end-to-end fine-tuning on ImageNet-1K for 100 epochs (cim.txt Table 2: 78.6), recipe
-# cim.txt A.3 Table 11 (100-epoch column; "basically follow" RSB A3, Wightman et al. 2021): AdamW, peak lr 12e-3
-# at batch 2048, no layer decay, cosine, binary cross-entropy, 5 warm-up epochs, wd 0.02, train at 160 px and
-# test at 224 with crop ratio 0.95 (resize int(224 / 0.95) = 235 as timm's eval transform), no repeated
+# cim.txt A.3 Table 11 (100-epoch column; "basically follow" RSB A3, Wightman et al. 2021): AdamW, peak lr
+# 12e-3 at batch 2048, no layer decay, cosine, binary cross-entropy, 5 warm-up epochs, wd 0.02, train at 160
+# px and test at 224 with crop ratio 0.95 (resize int(224 / 0.95) = 235 as timm's eval transform), no repeated
 # augmentation, RandAug 6/0.5, mixup 0.1, cutmix 1.0, label smoothing 0.1, no drop path, no dropout. Not in
 # Table 11: betas (AdamW's (0.9, 0.999)), no random erasing (RSB uses none). The 300/600-epoch columns are
 # finetune_resnet-50_cim-revdet_8xb256-{300,600}e_in1k.py; the recipe is the same for RESPIX (Table 2).
@@ -11,7 +11,8 @@ _base_ = [
     '../../_base_/schedules/finetune_adamw_cosine-100e.py',
 ]
 model = dict(
-    backbone=dict(_delete_=True, type='mmpretrain.ResNet', depth=50, drop_path_rate=0.0,   # Table 11: no drop path
+    backbone=dict(_delete_=True, type='mmpretrain.ResNet', depth=50,
+                  drop_path_rate=0.0,                            # cim.txt Table 11: no stochastic depth
                   init_cfg=dict(type='mimbench.Pretrained', checkpoint=None)),
     neck=dict(type='mmpretrain.GlobalAveragePooling'),
     head=dict(num_classes=1000, in_channels=2048,

@@ -3,11 +3,13 @@
 # RepeatAugSampler), RandAug 7/0.5, mixup 0.1, cutmix 1.0, no label smoothing (binary cross-entropy only), no
 # drop path; peak lr 12e-3, batch 2048, 5 warm-up epochs, test 224 at crop ratio 0.95 as the 100-epoch column.
 _base_ = './finetune_resnet-50_cim-revdet_8xb256-100e_in1k.py'
+# binary cross-entropy without label smoothing (x in the 300-epoch column of cim.txt Table 11)
 model = dict(head=dict(loss=dict(_delete_=True, type='mmpretrain.CrossEntropyLoss', use_sigmoid=True,
-                                 loss_weight=1.0)))              # BCE, label smoothing x: cim.txt Table 11 (300 ep)
+                                 loss_weight=1.0)))
 train_pipeline = [
     dict(type='mmpretrain.LoadImageFromFile'),
-    dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),  # Table 11
+    dict(type='mmpretrain.RandomResizedCrop', scale=224,          # train at 224: cim.txt Table 11 (300 ep)
+         backend='pillow', interpolation='bicubic'),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
          magnitude_level=7, magnitude_std=0.5,                   # RandAug 7 / 0.5: cim.txt Table 11

@@ -1,5 +1,5 @@
-# SimMIM Swin-B ablation fine-tuning with the paper's text (simmim.txt Sec. 4.1.1): 10 warm-up epochs; else as the
-# release recipe finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py (the default, 20 warm-up epochs).
+# SimMIM Swin-B ablation fine-tuning with the paper's text (simmim.txt Sec. 4.1.1): 10 warm-up epochs; else as
+# the release recipe finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py (the default, 20 warm-up epochs).
 _base_ = './finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py'
 warmup_epochs = 10                                                 # simmim.txt Sec. 4.1.1
 param_scheduler = [

@@ -6,6 +6,6 @@
 _base_ = './finetune_vit-base-p16_mae_8xb128-100e_in1k.py'
 model = dict(backbone=dict(out_type='cls_token', final_norm=True, drop_path_rate=0.1))   # A.1; Table 9 (B/L)
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-3 * 1024 / 256),                        # mae.txt Table 9 base lr 1e-3 (x batch / 256)
+    optimizer=dict(lr=1e-3 * 1024 / 256),                        # mae.txt Table 9 base lr 1e-3 x batch / 256
     paramwise_cfg=dict(layer_decay_rate=0.75))                   # mae.txt Table 9
 mimbench = dict(recipe='mae.txt Table 9')

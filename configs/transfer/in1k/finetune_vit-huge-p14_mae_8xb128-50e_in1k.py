@@ -10,7 +10,7 @@ model = dict(
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3 * 1024 / 256),                        # FINETUNE.md --blr 1e-3 (x batch / 256)
     paramwise_cfg=dict(layer_decay_rate=0.75))                   # FINETUNE.md --layer_decay 0.75
-train_cfg = dict(max_epochs=50)                                  # FINETUNE.md --epochs 50 (= mae.txt Table 9 L/H)
+train_cfg = dict(max_epochs=50)                                  # FINETUNE.md --epochs 50 (= Table 9 L/H)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=5, end=50, convert_to_iter_based=True),

@@ -1,7 +1,8 @@
 # MAE ViT-B/16 linear probing on ImageNet-1K (mae.txt Table 12: 68.0; recipe Table 10 and A.1): the encoder is
-# frozen, its class token (after the final norm) goes through BatchNorm without affine (mae.txt A.1) and a linear
-# classifier; LARS, base lr 0.1 (x batch/256 = 6.4), wd 0, momentum 0.9, batch 16384, cosine, 10 warmup epochs,
-# 90 epochs; no mixup/cutmix/drop path/colour jitter (mae.txt A.1). Records report top-1 as metric `linear`.
+# frozen, its class token (after the final norm) goes through BatchNorm without affine (mae.txt A.1) and a
+# linear classifier; LARS, base lr 0.1 (x batch/256 = 6.4), wd 0, momentum 0.9, batch 16384, cosine, 10 warmup
+# epochs, 90 epochs; no mixup/cutmix/drop path/colour jitter (mae.txt A.1). Records report top-1 as metric
+# `linear`.
 # Run: mim train mmpretrain THIS --launcher pytorch --gpus 32 --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [
     '../../_base_/models/classifier_vit.py',

@@ -1,5 +1,5 @@
-# MAE ViT-L/16 linear probing on ImageNet-1K (mae.txt Table 12: 75.8), the ViT-B recipe of mae.txt Table 10 with
-# the large encoder frozen (all 24 blocks). FINETUNE.md notes 50 epochs suffice for ViT-L/H
+# MAE ViT-L/16 linear probing on ImageNet-1K (mae.txt Table 12: 75.8), the ViT-B recipe of mae.txt Table 10
+# with the large encoder frozen (all 24 blocks). FINETUNE.md notes 50 epochs suffice for ViT-L/H
 # (--cfg-options train_cfg.max_epochs=50 and the scheduler ends); the paper's Table 10 says 90.
 _base_ = './linear_vit-base-p16_mae_32xb512-90e_in1k.py'
 model = dict(

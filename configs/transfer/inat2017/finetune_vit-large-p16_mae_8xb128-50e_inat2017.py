@@ -1,5 +1,5 @@
-# MAE ViT-L/16 end-to-end fine-tuning on iNaturalist 2017 (mae.txt Table 6: 75.7): mae.txt A.5 -> Table 9 with the large
-# model's values, 50 epochs (L/H) and drop path 0.1 (B/L); else as the ViT-B recipe.
+# MAE ViT-L/16 end-to-end fine-tuning on iNaturalist 2017 (mae.txt Table 6: 75.7): mae.txt A.5 -> Table 9 with
+# the large model's values, 50 epochs (L/H) and drop path 0.1 (B/L); else as the ViT-B recipe.
 _base_ = './finetune_vit-base-p16_mae_8xb128-100e_inat2017.py'
 model = dict(
     backbone=dict(arch=dict(embed_dims=1024, num_layers=24, num_heads=16, feedforward_channels=4096),

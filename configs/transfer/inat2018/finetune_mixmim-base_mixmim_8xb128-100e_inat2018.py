@@ -1,8 +1,9 @@
-# MixMIM-B end-to-end fine-tuning on iNaturalist 2018 (mixmim.txt Table 5: 77.5). mixmim.txt Sec. 8: "We reuse the
-# setting in Table 12. We adjust the drop path rate for each dataset" (the adjusted rates are not printed: Table
-# 12's B value 0.1 is used). Table 12: AdamW, base lr 5e-4 (x batch / 256 = 2e-3 at 1024), wd 0.05, betas (0.9,
-# 0.999), layer decay 0.7, cosine, 5 warm-up epochs, 100 epochs (B), RandAug (9, 0.5), label smoothing 0.1, mixup
-# 0.8, cutmix 1.0; random erasing 0.25 as the release (Sense-X/MixMIM finetune.sh --reprob 0.25).
+# MixMIM-B end-to-end fine-tuning on iNaturalist 2018 (mixmim.txt Table 5: 77.5). mixmim.txt Sec. 8: "We reuse
+# the setting in Table 12. We adjust the drop path rate for each dataset" (the adjusted rates are not printed:
+# Table 12's B value 0.1 is used). Table 12: AdamW, base lr 5e-4 (x batch / 256 = 2e-3 at 1024), wd 0.05,
+# betas (0.9, 0.999), layer decay 0.7, cosine, 5 warm-up epochs, 100 epochs (B), RandAug (9, 0.5), label
+# smoothing 0.1, mixup 0.8, cutmix 1.0; random erasing 0.25 as the release (Sense-X/MixMIM finetune.sh
+# --reprob 0.25).
 # Run: mim train mmpretrain configs/transfer/inat2018/<this file> --launcher pytorch --gpus 8 \
 #        --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [
@@ -20,4 +21,5 @@ model = dict(
 optim_wrapper = dict(
     optimizer=dict(lr=5e-4 * 1024 / 256, weight_decay=0.05),     # mixmim.txt Table 12 (+ Sec. 8 linear scaling)
     paramwise_cfg=dict(layer_decay_rate=0.7, rule='mixmim'))     # mixmim.txt Table 12 / Sec. 8
-mimbench = dict(task='inat2018', method='mixmim', backbone='mixmim-b', scale='full', recipe='mixmim.txt Sec. 8')
+mimbench = dict(task='inat2018', method='mixmim', backbone='mixmim-b', scale='full',
+                recipe='mixmim.txt Sec. 8')

@@ -1,5 +1,6 @@
-# MixMIM-L end-to-end fine-tuning on iNaturalist 2018 (mixmim.txt Table 5: 80.3): mixmim.txt Sec. 8 -> Table 12 with the
-# large model's values, 50 epochs (L/H) and drop path 0.2 (L; Sec. 8 adjusts it per dataset, not printed).
+# MixMIM-L end-to-end fine-tuning on iNaturalist 2018 (mixmim.txt Table 5: 80.3): mixmim.txt Sec. 8 -> Table
+# 12 with the large model's values, 50 epochs (L/H) and drop path 0.2 (L; Sec. 8 adjusts it per dataset, not
+# printed).
 _base_ = './finetune_mixmim-base_mixmim_8xb128-100e_inat2018.py'
 model = dict(backbone=dict(arch='large', drop_path_rate=0.2),  # mixmim.txt Sec. 2.2; Table 12 drop path (L)
              head=dict(in_channels=1536))                       # MixMIM-L stage-4 width (Sec. 2.2)

@@ -1,11 +1,12 @@
 # SimMIM Swin-B fine-tuning on iNaturalist 2018 (simmim.txt C.1; Tables 10-11, e.g. 75.2 for the 100-epoch
-# ablation model). simmim.txt C.1: "AdamW optimizer by 100 epochs ... a batch size of 2048, a base learning rate of
-# 1.6e-2, a weight decay of 0.05, beta1=0.9, beta2=0.999, a stochastic depth ratio of 0.1, and a layer-wise
-# learning rate decay of 0.9" with BEiT's augmentations (RandAug, Mixup, Cutmix, label smoothing, random erasing).
-# The lr is read as the lr at batch 2048, as simmim.txt prints every lr (Sec. 4.1.1's 5e-3 is the release's
-# 1.25e-3 x 2048 / 512). Not printed in C.1, chosen as the ablation's IN-1K fine-tuning (the release config of
-# finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py): 192 px with window 6, 20 warm-up epochs from 1e-6,
-# cosine to 1e-6, gradient clipping at 5, the release's augmentation strengths, SimMIM's layer ids.
+# ablation model). simmim.txt C.1: "AdamW optimizer by 100 epochs ... a batch size of 2048, a base learning
+# rate of 1.6e-2, a weight decay of 0.05, beta1=0.9, beta2=0.999, a stochastic depth ratio of 0.1, and a
+# layer-wise learning rate decay of 0.9" with BEiT's augmentations (RandAug, Mixup, Cutmix, label smoothing,
+# random erasing). The lr is read as the lr at batch 2048, as simmim.txt prints every lr (Sec. 4.1.1's 5e-3 is
+# the release's 1.25e-3 x 2048 / 512). Not printed in C.1, chosen as the ablation's IN-1K fine-tuning (the
+# release config of finetune_swin-base-w6_simmim_8xb256-100e_in1k-192px.py): 192 px with window 6, 20 warm-up
+# epochs from 1e-6, cosine to 1e-6, gradient clipping at 5, the release's augmentation strengths, SimMIM's
+# layer ids.
 _base_ = [
     '../../_base_/models/classifier_vit.py',
     '../../_base_/datasets/inat2018.py',

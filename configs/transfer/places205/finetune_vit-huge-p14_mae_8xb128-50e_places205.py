@@ -1,5 +1,5 @@
-# MAE ViT-H/14 end-to-end fine-tuning on Places205 (mae.txt Table 6: 65.9): mae.txt A.5 -> Table 9 with the huge
-# model's values, 50 epochs (L/H) and drop path 0.2 (H); else as the ViT-B recipe.
+# MAE ViT-H/14 end-to-end fine-tuning on Places205 (mae.txt Table 6: 65.9): mae.txt A.5 -> Table 9 with the
+# huge model's values, 50 epochs (L/H) and drop path 0.2 (H); else as the ViT-B recipe.
 _base_ = './finetune_vit-base-p16_mae_8xb128-100e_places205.py'
 model = dict(
     backbone=dict(arch=dict(embed_dims=1280, num_layers=32, num_heads=16, feedforward_channels=5120),

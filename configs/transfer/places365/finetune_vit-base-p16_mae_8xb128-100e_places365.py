@@ -1,9 +1,10 @@
-# MAE ViT-B/16 end-to-end fine-tuning on Places365 (mae.txt Table 6: 57.9). mae.txt A.5: "We follow the setting in
-# Table 9 for iNaturalist and Places fine-tuning. We adjust the lr and fine-tuning epochs for each individual
-# dataset" -- the adjusted values are not printed, so Table 9's are used: AdamW, base lr 1e-3 (x batch / 256 =
-# 4e-3 at 1024), wd 0.05, layer decay 0.75, cosine, 5 warm-up epochs, 100 epochs (B), RandAug (9, 0.5), label
-# smoothing 0.1, mixup 0.8, cutmix 1.0, drop path 0.1 (B/L). Not in Table 9: global average pooling + fc_norm and
-# random erasing 0.25, as MAE's release fine-tunes (mae.txt A.1: the class token; average pooling works similarly).
+# MAE ViT-B/16 end-to-end fine-tuning on Places365 (mae.txt Table 6: 57.9). mae.txt A.5: "We follow the
+# setting in Table 9 for iNaturalist and Places fine-tuning. We adjust the lr and fine-tuning epochs for each
+# individual dataset" -- the adjusted values are not printed, so Table 9's are used: AdamW, base lr 1e-3 (x
+# batch / 256 = 4e-3 at 1024), wd 0.05, layer decay 0.75, cosine, 5 warm-up epochs, 100 epochs (B), RandAug
+# (9, 0.5), label smoothing 0.1, mixup 0.8, cutmix 1.0, drop path 0.1 (B/L). Not in Table 9: global average
+# pooling + fc_norm and random erasing 0.25, as MAE's release fine-tunes (mae.txt A.1: the class token;
+# average pooling works similarly).
 # Run: mim train mmpretrain configs/transfer/places365/<this file> --launcher pytorch --gpus 8 \
 #        --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [

@@ -1,5 +1,5 @@
-# The fine-tuning pipelines of ./classification_finetune.py at other input sizes, named *_<size> so a recipe can
-# inherit this file next to its 224-px parent and pick one:
+# The fine-tuning pipelines of ./classification_finetune.py at other input sizes, named *_<size> so a recipe
+# can inherit this file next to its 224-px parent and pick one:
 #   train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_448))
 #   val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline_448))
 # Same augmentations as at 224 px; the test resize keeps the 224/256 crop ratio, as MAE's and SimMIM's eval
