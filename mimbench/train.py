@@ -95,7 +95,7 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
     file = Path(path)
     if not file.exists():
         raise TrainError(f'config {path!r} does not exist; expected an OpenMMLab Python config file, e.g. '
-                         'configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+                         'configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py')
     if not file.is_file() or file.suffix != '.py':
         what = 'a directory' if file.is_dir() else f'a {file.suffix or "suffix-less"} file'
         raise TrainError(f'config {path!r} is {what}; expected an OpenMMLab Python config file (.py)'
