@@ -110,6 +110,9 @@ def test_a_schedule_that_stops_early_or_a_mislabelled_batch_fails():
     assert any('schedule ends at 90' in p for p in problems)
     problems = _mutated(SWIN_IN1K, lambda c: c.train_dataloader.update(batch_size=128))
     assert any('the name says 256 images per GPU' in p for p in problems)
+    problems = _mutated('transfer/ade20k/upernet_swin-base-w20_simmim_8xb4-80k_ade20k.py',
+                        lambda c: c.auto_scale_lr.update(base_batch_size=16))   # the old config's base
+    assert any('base_batch_size is 16' in p for p in problems)
 
 
 def test_an_unstated_value_fails_the_check():

@@ -110,6 +110,11 @@ def check_config(path, cfg=None, table=None) -> CheckResult:
                                    'paper leaves it open)')
     if 'window_size' in values and 'window_size' not in stated:
         result.problems.append(f'recipe {who["recipe"]!r} does not state the window size')
+    base = (cfg.get('auto_scale_lr') or {}).get('base_batch_size')
+    if base is not None and base != values['batch']:
+        result.problems.append(f'auto_scale_lr.base_batch_size is {base} but the recipe trains at batch '
+                               f'{fmt(values["batch"])}: enabling auto_scale_lr would rescale an lr that is '
+                               'already the lr at the recipe batch; set base_batch_size to the total batch')
     length = values.get('epochs', values.get('iters'))
     if values.get('schedule_end') is not None and values['schedule_end'] != length:
         result.problems.append(f'the lr schedule ends at {fmt(values["schedule_end"])} but training runs '
