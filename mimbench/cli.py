@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     'mimbench.evaluate',
     'mimbench.train',
     'mimbench.leaderboard.cli',
+    'mimbench.compare',
     'mimbench.recipes.cli',
     'mimbench.datasets.cli',
     'mimbench.checkpoints.cli',

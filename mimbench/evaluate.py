@@ -7,6 +7,11 @@ mmengine's launchers (torchrun, Slurm), and finally regenerates the leaderboards
 A suite that stopped half-way resumes where it stopped: a task whose result record exists is skipped, an
 interrupted task resumes from the last checkpoint in its work dir. One failing task does not stop the
 others; the exit code says whether all succeeded.
+
+``--seeds 0,1,2`` runs every task once per seed (``randomness.seed``), each in its own work dir
+``<task>/seed<N>`` with its own record and resume state; the leaderboards average the seeds and combine their
+spread with the per-image bootstrap (:mod:`mimbench.stats`). Without ``--seeds`` each task runs once, in
+``<task>/``, with its config's seed (0 for every mimbench recipe).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class TaskRun:
     config: Path
     work_dir: Path
     command: list[str] = field(default_factory=list)
+    seed: int | None = None   # randomness.seed of this run; None: the config's own
 
     @property
     def results_dir(self) -> Path:
@@ -145,6 +151,7 @@ def derive_config(
     work_dir: Path,
     results_dir: Path,
     data_root: str | None = None,
+    seed: int | None = None,
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
@@ -189,17 +196,19 @@ def derive_config(
         }
         options.update(_layer_decay_method(template, method))
     options.update({'work_dir': str(work_dir), 'mimbench': meta})
+    if seed is not None:
+        options['randomness.seed'] = seed
     if data_root:
         options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
     body = Config(_nested(options)).pretty_text
     config = work_dir / f'{task}.py'
     config.write_text(
         f'# Derived by `mimbench evaluate`: task {task}, backbone {backbone}, method {method}, '
-        f'scale {scale}.\n'
+        f'scale {scale}' + (f', seed {seed}' if seed is not None else '') + '.\n'
         f'# Re-run by hand: mimbench train {config}\n'
         f'_base_ = [{str(template)!r}]\n\n{body}'
     )
-    return TaskRun(task=task, template=template, config=config, work_dir=work_dir)
+    return TaskRun(task=task, template=template, config=config, work_dir=work_dir, seed=seed)
 
 
 def check_data(run: TaskRun, device: bool = True) -> None:
@@ -320,16 +329,32 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
     check_scale(backbone, args.scale)
     method = args.method or ('random' if checkpoint is None else _method_of(checkpoint))
     root = Path(args.work_dir).resolve()
+    seeds = parse_seeds(getattr(args, 'seeds', None))
     runs = []
     for task in task_ids:
         label = foreign_label(backbone) if is_foreign(backbone) else backbone
-        work = root / f'{method}_{label}' / task
-        run = derive_config(
-            task, backbone, checkpoint, method, args.scale, work, work / 'results', data_root=args.data_root
-        )
-        run.command = launch_command(run, args.launcher, args.gpus, args.partition)
-        runs.append(run)
+        for seed in seeds:
+            work = root / f'{method}_{label}' / task
+            work = work if seed is None else work / f'seed{seed}'
+            run = derive_config(task, backbone, checkpoint, method, args.scale, work, work / 'results',
+                                data_root=args.data_root, seed=seed)
+            run.command = launch_command(run, args.launcher, args.gpus, args.partition)
+            runs.append(run)
     return runs
+
+
+def parse_seeds(text: str | None) -> list[int | None]:
+    """``'0,1,2'`` -> ``[0, 1, 2]``; None or '' -> ``[None]`` (one run with the config's seed)."""
+    if not text:
+        return [None]
+    try:
+        seeds = [int(t) for t in text.split(',') if t.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise EvaluateError(f'--seeds {text!r}: expected distinct non-negative integers separated by commas, '
+                            'e.g. --seeds 0,1,2')
+    return seeds
 
 
 def _method_of(checkpoint: str) -> str:
@@ -347,7 +372,7 @@ def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', adva
     """
     failures = []
     for i, run in enumerate(runs, 1):
-        head = f'[{i}/{len(runs)}] {label}{run.task}'
+        head = f'[{i}/{len(runs)}] {label}{run.task}' + (f' seed {run.seed}' if run.seed is not None else '')
         run.remove_stale_writes()
         done = run.record()
         if done is not None:
@@ -361,7 +386,7 @@ def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', adva
             except EvaluateError:
                 raise
             except Exception as err:  # noqa: BLE001 - one failing task must not stop the suite
-                failures.append(run.task)
+                failures.append(run.task if run.seed is None else f'{run.task} (seed {run.seed})')
                 console.print(f'[red]{head} failed: {type(err).__name__}: {err}[/red]')
                 console.print(f'  (log in {run.work_dir})')
         if advance is not None:
@@ -453,6 +478,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='accept a --method id that is not one of the known methods (your own method)')
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
+    parser.add_argument('--seeds', help='comma-separated seeds, one run of every task per seed (e.g. 0,1,2); '
+                        "default: one run with the config's seed")
     parser.add_argument('--data-root', help="root holding the datasets (default: the configs' data roots)")
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--gpus', type=positive_int, default=1, help='processes per task under torchrun/Slurm')

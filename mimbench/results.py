@@ -131,6 +131,7 @@ class ResultRecord:
     cost: dict[str, Any] = field(default_factory=dict)
     probe: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    path = None   # the file read_record read it from (not a field: never written); finds the sidecar
 
     def validate(self) -> None:
         """Raise ValueError naming the first thing wrong, so the aggregator can report and skip the record.
@@ -166,6 +167,9 @@ class ResultRecord:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f'field {name!r} is {value}; expected a non-negative integer or null')
+        validate_samples(self.samples)
+        from mimbench.cost import validate_cost
+        validate_cost(self.cost)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> 'ResultRecord':
@@ -191,6 +195,24 @@ _FIELD_TYPES = {
     'variant': _OPT_STR, 'recipe': _OPT_STR, 'samples': (dict, type(None)), 'cost': _DICT, 'probe': _DICT,
 }
 assert set(_FIELD_TYPES) | {'schema_version'} == set(ResultRecord.__dataclass_fields__)
+
+
+SAMPLE_KINDS = ('classification', 'segmentation', 'detection')
+
+
+def validate_samples(samples: Any) -> None:
+    """A record's ``samples``: None, or ``{path, sha256, kind}`` naming a file beside the record."""
+    if samples is None:
+        return
+    if not isinstance(samples, dict) or set(samples) != {'path', 'sha256', 'kind'}:
+        raise ValueError(f'samples must be null or {{"path", "sha256", "kind"}}, found {samples!r}')
+    path, sha, kind = samples['path'], samples['sha256'], samples['kind']
+    if not isinstance(path, str) or not path or os.path.isabs(path) or '..' in Path(path).parts or '\\' in path:
+        raise ValueError(f'samples.path {path!r} must be a file name relative to the record, inside its folder')
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in '0123456789abcdef' for c in sha):
+        raise ValueError(f'samples.sha256 {sha!r} is not a lowercase hex sha256')
+    if kind not in SAMPLE_KINDS:
+        raise ValueError(f'samples.kind {kind!r} is not one of {", ".join(SAMPLE_KINDS)}')
 
 
 def environment_facts() -> dict[str, Any]:
@@ -278,9 +300,11 @@ def read_record(path: str | os.PathLike) -> ResultRecord:
         raise NotARecord(f'{path}: JSON object with none of the record fields {", ".join(IDENTIFYING)}; '
                          'not a result record')
     try:
-        return ResultRecord.from_dict(data)
+        record = ResultRecord.from_dict(data)
     except (TypeError, ValueError) as err:
         raise ValueError(f'{path}: {err}') from err
+    record.path = os.fspath(path)
+    return record
 
 
 # mmengine evaluation keys -> (record metric, factor to percent). mmdet's CocoMetric logs fractions;

@@ -4,7 +4,8 @@ Paper side: every value any of the four papers prints for that pair in the defau
 variant, fine-tuning size 224 or unstated); when the papers disagree (different pre-training lengths,
 re-implementations or transcription differences such as MoCo v3 mask AP 42.7 in mae.txt Table 4 vs. 42.9
 in mixmim.txt Table 4) the cell shows the range and no Δ. Reproduced side: mimbench's final evaluations
-(mean over runs, full scale preferred), as in the per-paper tables.
+(mean over runs, full scale preferred), as in the per-paper tables, with its 95% interval where the runs kept
+per-sample outcomes and the paper value's verdict against it (``within`` / ``outside`` / ``no interval``).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from mimbench.leaderboard.ids import BACKBONES, METHODS, METRIC_NAMES, METRICS, TASK_NAMES, TASKS
 from mimbench.leaderboard.tables import tex_escape
+from mimbench.stats import verdict
 
 
 def _default_setting(frame: pd.DataFrame) -> pd.DataFrame:
@@ -52,13 +54,17 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
             'reproduced_best': repro['best'] if repro else math.nan,
             'n_runs': int(repro['n']) if repro else 0, 'scale': repro['scale'] if repro else None,
             'pretrain_epochs': repro['pretrain_epochs'] if repro else math.nan,
+            'ci_low': repro.get('ci_low', math.nan) if repro else math.nan,
+            'ci_high': repro.get('ci_high', math.nan) if repro else math.nan,
         })
     frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'paper_min', 'paper_max',
                                        'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
-                                       'n_runs', 'scale', 'pretrain_epochs'])
+                                       'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high'])
     same = frame['paper_min'] == frame['paper_max']
     comparable = same & (frame['scale'] == 'full')
     frame['delta'] = (frame['reproduced'] - frame['paper_min']).where(comparable).round(2)
+    frame['verdict'] = [verdict(p, lo, hi) if ok else None for p, lo, hi, ok in
+                        zip(frame['paper_min'], frame['ci_low'], frame['ci_high'], comparable)]
     order = {t: i for i, t in enumerate(TASKS)}, {m: i for i, m in enumerate(METRICS)}
     frame['_t'] = frame['task'].map(order[0])
     frame['_m'] = frame['metric'].map(order[1])
@@ -76,10 +82,12 @@ def _cell(row) -> str:
     if math.isnan(row.reproduced):
         return paper
     text = f'{paper} / {row.reproduced:.1f}'
+    if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
+        text += f' [{row.ci_low:.1f}, {row.ci_high:.1f}]'
     if row.scale != 'full':
         return text + ' (smoke)'
     if not math.isnan(row.delta):
-        text += f' ({row.delta:+.1f})'
+        text += f' ({row.delta:+.1f}' + {'within': ' ✓', 'outside': ' ✗'}.get(row.verdict, '') + ')'
     return text
 
 
@@ -101,8 +109,9 @@ def combined_markdown(frame: pd.DataFrame) -> str:
     out = ['## Combined leaderboard: all methods × tasks', '',
            'Cells: value(s) printed by the papers (a range where papers disagree; see the CSV for '
            'which paper printed what), then ` / mimbench (Δ)` where mimbench has results (final '
-           'evaluation; Δ only when the papers agree and the run is full scale). Default settings only '
-           '(no ablation variants, fine-tuning at 224 or unstated).', '',
+           'evaluation; Δ only when the papers agree and the run is full scale; `[a, b]` its 95% interval '
+           'and ✓/✗ whether the paper value lies within it, where the runs kept per-sample outcomes). '
+           'Default settings only (no ablation variants, fine-tuning at 224 or unstated).', '',
            '| ' + ' | '.join(headers) + ' |',
            '|' + '|'.join(['---', '---'] + [':---:'] * (len(headers) - 2)) + '|']
     out += ['| ' + ' | '.join(row) + ' |' for row in rows]

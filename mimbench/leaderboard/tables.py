@@ -5,7 +5,9 @@ Without records a table prints exactly the paper's numbers in the paper's layout
 shown marked ``(smoke)`` and without Δ (a 64-pixel toy run is not comparable to a paper number); full-scale
 results are preferred when both exist. Best values are marked per column (or per row) as the paper does.
 A record fills a cell when it has every field of the cell's key; a record with a ``variant`` (an ablation
-setting, partial fine-tuning) fills only cells that ask for that variant.
+setting, partial fine-tuning) fills only cells that ask for that variant. Where the runs kept per-sample
+outcomes a cell carries a 95% interval (``ci_low``/``ci_high``, :mod:`mimbench.leaderboard.intervals`) and the
+paper value's ``verdict`` against it (within / outside / no interval), shown as ``[low, high]`` and ✓/✗.
 """
 from __future__ import annotations
 
@@ -53,12 +55,24 @@ class Cell:
     scale: str = ''
     paper_best: bool = False
     repro_top: bool = False
+    ci_low: float | None = None          # 95% interval of the reproduced value (mimbench.stats)
+    ci_high: float | None = None
+    ci_method: str | None = None         # 'bootstrap' (one run) or 'bootstrap+seeds'
 
     @property
     def delta(self) -> float | None:
         if self.paper is None or self.repro is None or self.scale != 'full':
             return None
         return round(self.repro - self.paper, 2)
+
+    @property
+    def verdict(self) -> str | None:
+        """Is the paper's value within the reproduced interval? None where no comparison applies (no paper
+        value, nothing reproduced, or a smoke-scale run)."""
+        if self.paper is None or self.repro is None or self.scale != 'full':
+            return None
+        from mimbench.stats import verdict
+        return verdict(self.paper, self.ci_low, self.ci_high)
 
 
 @dataclass
@@ -215,6 +229,8 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                 cell.repro, cell.n, cell.scale = float(chosen['value']), int(chosen['n']), chosen['scale']
                 cell.repro_std = _norm(chosen['std'])
                 cell.repro_best = _norm(chosen['best'])
+                cell.ci_low, cell.ci_high = _norm(chosen.get('ci_low')), _norm(chosen.get('ci_high'))
+                cell.ci_method = chosen.get('ci_method') if cell.ci_low is not None else None
             line.append(cell)
         cells.append(line)
     table = BuiltTable(spec, labels, row_keys, list(spec.columns), cells, extra)
@@ -290,7 +306,9 @@ def cell_text(cell: Cell, style: str = 'md', best: str | None = 'bold') -> str:
     if cell.repro is None:
         return paper
     repro = _fmt(cell.repro)
-    if cell.repro_std is not None and cell.n > 1:
+    if cell.ci_low is not None and cell.ci_high is not None:
+        repro += f' [{cell.ci_low:.1f}, {cell.ci_high:.1f}]'
+    elif cell.repro_std is not None and cell.n > 1:
         repro += f'±{cell.repro_std:.1f}'
     if cell.repro_top:
         repro = mark(repro, 'bold')
@@ -298,7 +316,7 @@ def cell_text(cell: Cell, style: str = 'md', best: str | None = 'bold') -> str:
     if cell.scale != 'full':
         return text + ' (smoke)'
     if cell.delta is not None:
-        text += f' ({cell.delta:+.1f})'
+        text += f' ({cell.delta:+.1f}' + {'within': ' ✓', 'outside': ' ✗'}.get(cell.verdict, '') + ')'
     return text
 
 
@@ -358,8 +376,10 @@ def to_markdown(table: BuiltTable) -> str:
 PAPER_NAMES = {'mae': 'MAE', 'simmim': 'SimMIM', 'cim': 'CiM', 'mixmim': 'MixMIM'}
 LEGEND = ('Cells: paper value, or `paper / mimbench (Δ = mimbench − paper)` where mimbench has results '
           '(final evaluation, mean ± std over runs; best-over-evaluations only in the CSV, labelled '
-          '`reproduced_best`). `?`: number illegible in the paper text; `×`: the paper\'s run diverged. '
-          '`(smoke)`: smoke-scale run, no Δ.')
+          '`reproduced_best`). `[a, b]`: 95% interval of the mimbench value (bootstrap over images combined '
+          'with the spread over seeds, `mimbench.stats`), shown where the runs kept per-sample outcomes; '
+          '✓/✗ after Δ: the paper value lies within/outside it. `?`: number illegible in the paper text; '
+          '`×`: the paper\'s run diverged. `(smoke)`: smoke-scale run, no Δ.')
 
 _TEX = {'×': r'$\times$', '✓': r'\checkmark{}', '✗': r'$\times$', '\\': r'\textbackslash{}',
         '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',
@@ -409,6 +429,8 @@ def to_long_frame(table: BuiltTable) -> pd.DataFrame:
                 'method': key.get('method'), 'backbone': key.get('backbone'), 'task': key.get('task'),
                 'metric': key.get('metric'), 'paper_value': cell.paper, 'reproduced': cell.repro,
                 'reproduced_std': cell.repro_std, 'reproduced_best': cell.repro_best, 'n_runs': cell.n,
+                'ci_low': cell.ci_low, 'ci_high': cell.ci_high, 'ci_method': cell.ci_method,
+                'verdict': cell.verdict,
                 'scale': cell.scale or None, 'delta': cell.delta, 'extra_row': is_extra,
                 'reference': cell.source or None, 'note': cell.note or None})
     return pd.DataFrame(rows)

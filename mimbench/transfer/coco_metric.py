@@ -26,13 +26,15 @@ from mimbench.registry import METRICS
 BACKENDS = ('faster_coco_eval', 'pycocotools')
 
 
-def faster_evaluator(coco_gt, coco_dt, iou_type: str, gt_cache: dict):
+def faster_evaluator(coco_gt, coco_dt, iou_type: str, gt_cache: dict, separate_eval: bool = False):
     """A faster-coco-eval ``COCOeval`` over the same ground truth and detections as pycocotools would see.
 
     ``coco_gt``/``coco_dt`` are the pycocotools-style objects mmdet builds (``coco_dt`` from
     ``coco_gt.loadRes``, so detections carry pycocotools' areas and boxes). Their ``dataset`` dicts are
     re-indexed by faster-coco-eval's ``COCO``; the ground truth is deep-copied once and cached in
     ``gt_cache`` (the evaluator writes fields into annotations; mmdet's object must stay untouched).
+    ``separate_eval=True`` keeps the per-image matching (``_evalImgs_cpp``) for per-sample outcomes
+    (:mod:`mimbench.samples.detection`); the AP is the same.
     """
     from faster_coco_eval import COCO as FastCOCO
     from faster_coco_eval import COCOeval_faster
@@ -42,7 +44,8 @@ def faster_evaluator(coco_gt, coco_dt, iou_type: str, gt_cache: dict):
         gt_cache['fast'] = FastCOCO(coco_gt.dataset, use_deepcopy=True)
     fast_dt = FastCOCO(coco_dt.dataset, use_deepcopy=False)
     logger = MMLogger.get_current_instance()
-    return COCOeval_faster(gt_cache['fast'], fast_dt, iou_type, print_function=logger.info)
+    return COCOeval_faster(gt_cache['fast'], fast_dt, iou_type, print_function=logger.info,
+                           separate_eval=separate_eval)
 
 
 @contextmanager
@@ -60,6 +63,33 @@ def evaluator_swapped(factory):
         yield
     finally:
         mmdet_coco_metric.COCOeval = original
+
+
+@contextmanager
+def recording(metric, evaluators: list):
+    """Append ``(iou_type, evaluator)`` for every COCO evaluator ``metric`` builds inside the block.
+
+    For :class:`FastCocoMetric` (either backend) the metric records them itself, with faster-coco-eval keeping
+    its per-image results; for mmdet's own ``CocoMetric`` the pycocotools evaluator is built through a
+    recording factory. Used by :class:`mimbench.samples.capture.OutcomeCapture`.
+    """
+    if isinstance(metric, FastCocoMetric):
+        metric.recorded = evaluators
+        try:
+            yield
+        finally:
+            metric.recorded = None
+        return
+    with evaluator_swapped(_recording_factory(mmdet_coco_metric.COCOeval, evaluators)):
+        yield
+
+
+def _recording_factory(build, evaluators: list):
+    def factory(coco_gt, coco_dt, iou_type):
+        evaluator = build(coco_gt, coco_dt, iou_type)
+        evaluators.append((iou_type, evaluator))
+        return evaluator
+    return factory
 
 
 def check_ann_file(ann_file) -> None:
@@ -95,14 +125,22 @@ class FastCocoMetric(CocoMetric):
         super().__init__(*args, **kwargs)
         self.backend = backend
         self._fast_gt_cache: dict = {}
+        self.recorded: list | None = None   # set by ``recording``: evaluators built are appended here
 
     def compute_metrics(self, results: list) -> dict[str, float]:
         """mmdet's computation, with the evaluator of ``self.backend``."""
+        recorded = self.recorded
         if self.backend == 'pycocotools':
-            return super().compute_metrics(results)
-
-        def factory(coco_gt, coco_dt, iou_type):
-            return faster_evaluator(coco_gt, coco_dt, iou_type, self._fast_gt_cache)
+            if recorded is None:
+                return super().compute_metrics(results)
+            factory = _recording_factory(mmdet_coco_metric.COCOeval, recorded)
+        else:
+            def factory(coco_gt, coco_dt, iou_type):
+                evaluator = faster_evaluator(coco_gt, coco_dt, iou_type, self._fast_gt_cache,
+                                             separate_eval=recorded is not None)
+                if recorded is not None:
+                    recorded.append((iou_type, evaluator))
+                return evaluator
 
         with evaluator_swapped(factory):
             return super().compute_metrics(results)

@@ -15,18 +15,25 @@ The hook collects every validation (``history``), and after training writes the 
 evaluation as ``metrics`` and the best value of each metric over all evaluations as ``best_metrics``
 (labelled separately: the papers report the final one). A stand-alone test run writes a record of its
 test metrics. Toolbox metric names are mapped to mimbench ids in percent (:data:`METRIC_IDS`).
+
+With the record the hook writes the per-image outcomes of that evaluation as a sidecar
+(:mod:`mimbench.samples`, referenced by the record's ``samples``) and what the run cost (:mod:`mimbench.cost`,
+the record's ``cost``; its totals travel in checkpoints so a resumed run counts all of it).
 """
 from __future__ import annotations
 
 import os.path as osp
+import uuid
 import pprint
 from typing import Any
 
-from mmengine.dist import is_main_process
+from mmengine.dist import all_gather_object, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mimbench.cost import CHECKPOINT_KEY, CostMeter, batch_size, peak_memory_mb, pretrain_cost
 from mimbench.registry import HOOKS
+from mimbench.samples.capture import OutcomeCapture
 from mimbench.results import ResultRecord, write_record
 
 # toolbox metric name -> (mimbench metric id, factor to percent)
@@ -95,6 +102,10 @@ class ResultRecordHook(Hook):
                             f'expected {", ".join(RECORD_FIELDS)}')
         self.overrides = fields
         self.history: list[dict[str, Any]] = []
+        self.cost = CostMeter()
+        self.capture: OutcomeCapture | None = None
+        self.outcomes = None   # per-image outcomes of the last evaluation (main process only)
+        self.evaluated = False  # an evaluation ran in this process (on every rank alike)
         self.written: list[str] = []
 
     def _fields(self, runner) -> dict[str, Any]:
@@ -113,7 +124,28 @@ class ResultRecordHook(Hook):
         return fields
 
     def before_run(self, runner) -> None:
-        self._fields(runner)  # fail at start, not after hours of training
+        fields = self._fields(runner)  # fail at start, not after hours of training
+        self.cost = CostMeter()
+        self.capture = OutcomeCapture({'linear': 'top1'} if fields['protocol'] == 'linear' else None)
+
+    def _attach(self, loop) -> None:
+        if self.capture is not None and getattr(loop, 'evaluator', None) is not None:
+            self.capture.attach(loop.evaluator, getattr(loop.dataloader, 'dataset', None))
+
+    def before_val_epoch(self, runner) -> None:
+        self._attach(runner.val_loop)
+
+    def before_test_epoch(self, runner) -> None:
+        self._attach(runner.test_loop)
+
+    def before_val(self, runner) -> None:
+        self.cost.validation_started()
+
+    def after_val(self, runner) -> None:
+        self.cost.validation_done()
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self.cost.iteration_done(batch_size(data_batch) * get_world_size())
 
     def before_train(self, runner) -> None:
         """After weights are initialised: the record's method must agree with what was loaded.
@@ -122,6 +154,7 @@ class ResultRecordHook(Hook):
         would put random-init numbers on the leaderboard under that method's name (issue 6's worst bug).
         """
         fields = self._fields(runner)
+        self.cost.start_training()
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         loaded, _ = _loaded_checkpoint(model)
         has_report = any(getattr(m, 'mimbench_load_report', None) is not None for m in model.modules())
@@ -154,25 +187,33 @@ class ResultRecordHook(Hook):
         """Keep the evaluations so far in the checkpoint (plain data), so a resumed run's record has them."""
         checkpoint.setdefault('meta', {})['mimbench_record_history'] = [
             dict(step=int(h['step']), epoch=int(h['epoch']), metrics=dict(h['metrics'])) for h in self.history]
+        checkpoint['meta'][CHECKPOINT_KEY] = self.cost.state()   # what the run cost so far
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if not runner.cfg.get('resume', False):
-            return  # load_from another run's weights: its evaluations are not this run's
+            return  # load_from another run's weights: its evaluations (and cost) are not this run's
         history = (checkpoint.get('meta') or {}).get('mimbench_record_history')
         if isinstance(history, list):
             self.history = [h for h in history if isinstance(h, dict) and isinstance(h.get('metrics'), dict)]
+        self.cost.restore((checkpoint.get('meta') or {}).get(CHECKPOINT_KEY))
 
     def after_val_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if not metrics:
             return
         protocol = self._fields(runner)['protocol']
         mapped = map_metrics(metrics, protocol)
+        if self.history and self.history[-1]['step'] == runner.iter:
+            self.history.pop()   # the final evaluation, re-run after a resume for its per-image outcomes
         self.history.append(dict(step=runner.iter, epoch=runner.epoch, metrics=mapped))
+        self.outcomes = self.capture.latest if self.capture is not None else None
+        self.evaluated = True
 
     def after_train(self, runner) -> None:
-        if (not self.history or self.history[-1]['step'] != runner.iter) and self._can_validate(runner):
+        if (not self.history or self.history[-1]['step'] != runner.iter or not self.evaluated) \
+                and self._can_validate(runner):
             # a run resumed from its last checkpoint after being killed during (or after) the final
-            # evaluation: the checkpoint predates that evaluation, so run it again rather than lose the record
+            # evaluation: the checkpoint predates that evaluation (or this process has not seen its per-image
+            # outcomes), so run it again rather than lose the record or its sidecar
             runner.val_loop.run()
         if not self.history:
             print_log('ResultRecordHook: training ended without any evaluation; no record written '
@@ -190,6 +231,7 @@ class ResultRecordHook(Hook):
 
     def after_test_epoch(self, runner, metrics: dict[str, float] | None = None) -> None:
         if metrics:
+            self.outcomes = self.capture.latest if self.capture is not None else None
             protocol = self._fields(runner)['protocol']
             wrappers = (runner.model, getattr(runner.model, 'module', None))   # DDP and TTA models wrap
             tta = any(type(m).__name__.endswith('TTAModel') for m in wrappers)  # e.g. mmseg --tta
@@ -198,6 +240,7 @@ class ResultRecordHook(Hook):
 
     def _write(self, runner, metrics: dict[str, float], best: dict[str, float] | None,
                note: str = '') -> None:
+        peak = max(all_gather_object(peak_memory_mb()))   # every process takes part, only the main one writes
         if not is_main_process():
             return
         fields = self._fields(runner)
@@ -224,8 +267,13 @@ class ResultRecordHook(Hook):
             config=cfg.filename, resolved_config=resolved, layer_decay_rule=self._rule(fields, runner),
             pretrain=dict(fields.get('pretrain') or {}), note='; '.join(notes),
             variant=fields.get('variant') or None, resolution=fields.get('resolution') or None,
-            recipe=fields.get('recipe') or None)
+            recipe=fields.get('recipe') or None,
+            cost=self.cost.summary(get_world_size(), peak, pretrain_cost(checkpoint, fields.get('pretrain'))))
         results_dir = fields.get('results_dir') or osp.join(runner.work_dir, 'results')
+        if self.outcomes is not None:
+            from mimbench.samples import write_sidecar
+            stem = f'{record.task}__{record.method}__{record.backbone}__seed{record.seed}__{uuid.uuid4().hex[:12]}'
+            record.samples = write_sidecar(self.outcomes, results_dir, stem)
         path = write_record(record, results_dir)
         self.written.append(str(path))
         print_log(f'ResultRecordHook: wrote {path} ({record.task} {record.method} {record.backbone}: '
