@@ -136,9 +136,9 @@ class CostMeter:
     def summary(self, world_size: int, peak_mb: float, pretrain: dict | None = None) -> dict[str, Any]:
         """The record's ``cost``; ``peak_mb`` is the maximum over processes, ``pretrain`` the known
         pre-training facts (:func:`pretrain_cost`)."""
-        wall = self.wall_s()
-        cost = {'wall_s': round(wall, 3), 'device': device_name(), 'device_count': int(world_size),
-                'device_hours': round(wall * world_size / 3600, 6), 'peak_memory_mb': round(peak_mb, 1)}
+        wall = round(self.wall_s(), 3)
+        cost = {'wall_s': wall, 'device': device_name(), 'device_count': int(world_size),
+                'device_hours': float(f'{wall * world_size / 3600:.6g}'), 'peak_memory_mb': round(peak_mb, 1)}
         if self.train_images:
             cost['train_images'] = int(self.train_images)
             if self.train_s > 0:

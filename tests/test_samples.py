@@ -2,6 +2,8 @@
 accuracy), on all images and on subsets; sidecars round-trip, are hashed, refuse tampering, and stay small."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -26,26 +28,46 @@ def coco_dicts(seed: int = 0, images: int = 40, cats: int = 5, ties: bool = True
             gts.append(dict(id=aid, image_id=img, category_id=cat, bbox=[x, y, w, h], area=w * h, iscrowd=crowd))
             aid += 1
             for _ in range(rng.integers(0, 3)):
-                jitter = rng.normal(0, 4, 4)
+                jitter = rng.normal(0, 2, 4)
                 dets.append(dict(image_id=img, category_id=cat if rng.random() < 0.85 else int(rng.integers(1, cats + 1)),
                                  bbox=[x + jitter[0], y + jitter[1], max(2, w + jitter[2]), max(2, h + jitter[3])],
-                                 score=float(np.round(rng.random(), 2 if ties else 12))))
+                                 score=float(np.round(0.4 + 0.6 * rng.random(), 2 if ties else 12))))
         for _ in range(rng.integers(0, 4)):
             dets.append(dict(image_id=img, category_id=int(rng.integers(1, cats + 1)),
                              bbox=list(rng.uniform(0, 80, 2)) + list(rng.uniform(5, 30, 2)),
-                             score=float(np.round(rng.random(), 2 if ties else 12))))
+                             score=float(np.round(0.6 * rng.random(), 2 if ties else 12))))
     dataset = dict(images=[dict(id=i, width=128, height=128) for i in range(1, images + 1)],
                    annotations=gts, categories=[dict(id=c, name=str(c)) for c in range(1, cats + 1)])
     return dataset, dets
 
 
-def pycocotools_eval(dataset, dets, img_ids=None):
+def with_masks(dataset, dets):
+    """The same objects as instance masks: ground truth as polygons, detections as RLE (COCO's formats)."""
+    from pycocotools import mask as mask_utils
+
+    def rle(box):
+        m = np.zeros((128, 128), dtype=np.uint8, order='F')
+        x, y, w, h = (int(round(v)) for v in box)
+        m[max(0, y):y + h, max(0, x):x + w] = 1
+        encoded = mask_utils.encode(m)
+        encoded['counts'] = encoded['counts'].decode()
+        return encoded
+
+    anns = [dict(a, segmentation=[[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2], a['bbox'][1],
+                                   a['bbox'][0] + a['bbox'][2], a['bbox'][1] + a['bbox'][3], a['bbox'][0],
+                                   a['bbox'][1] + a['bbox'][3]]]) for a in dataset['annotations']]
+    masked = [dict(image_id=d['image_id'], category_id=d['category_id'], score=d['score'],
+                   segmentation=rle(d['bbox'])) for d in dets]
+    return dict(dataset, annotations=anns), masked
+
+
+def pycocotools_eval(dataset, dets, img_ids=None, iou_type='bbox'):
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
     gt = COCO()
-    gt.dataset = dataset
+    gt.dataset = copy.deepcopy(dataset)        # the evaluator and loadRes write into what they are given
     gt.createIndex()
-    evaluator = COCOeval(gt, gt.loadRes(dets), 'bbox')
+    evaluator = COCOeval(gt, gt.loadRes(copy.deepcopy(dets)), iou_type)
     evaluator.params.maxDets = [100, 300, 1000]   # as mmdet's CocoMetric sets them
     if img_ids is not None:
         evaluator.params.imgIds = list(img_ids)
@@ -55,10 +77,10 @@ def pycocotools_eval(dataset, dets, img_ids=None):
     return evaluator
 
 
-def faster_eval(dataset, dets):
+def faster_eval(dataset, dets, iou_type='bbox'):
     from faster_coco_eval import COCO, COCOeval_faster
-    gt = COCO(dataset)
-    evaluator = COCOeval_faster(gt, gt.loadRes(dets), 'bbox', separate_eval=True, print_function=lambda *a: None)
+    gt = COCO(copy.deepcopy(dataset))
+    evaluator = COCOeval_faster(gt, gt.loadRes(copy.deepcopy(dets)), iou_type, separate_eval=True, print_function=lambda *a: None)
     evaluator.params.maxDets = [100, 300, 1000]
     evaluator.evaluate()
     evaluator.accumulate()
@@ -66,23 +88,27 @@ def faster_eval(dataset, dets):
     return evaluator
 
 
-@pytest.mark.parametrize('seed', [0, 1])
-def test_detection_outcomes_give_cocoeval_ap_exactly_on_all_images_and_subsets(seed):
+@pytest.mark.parametrize('seed, iou_type', [(0, 'bbox'), (1, 'bbox'), (2, 'segm')])
+def test_detection_outcomes_give_cocoeval_ap_exactly_on_all_images_and_subsets(seed, iou_type):
     dataset, dets = coco_dicts(seed)
-    reference = pycocotools_eval(dataset, dets)
+    if iou_type == 'segm':
+        dataset, dets = with_masks(dataset, dets)
+    metric = {'bbox': 'ap_box', 'segm': 'ap_mask'}[iou_type]
+    reference = pycocotools_eval(dataset, dets, iou_type=iou_type)
+    assert reference.stats[0] > 0.1
     evaluated, ids, cat_ids = from_evaluator(reference)
-    outcomes = DetectionOutcomes(sets={'bbox': evaluated}, ids=ids, cat_ids=cat_ids)
-    assert outcomes.ap('ap_box') == reference.stats[0]                 # bit for bit
-    assert outcomes.metric('ap_box') == round(reference.stats[0], 3) * 100
+    outcomes = DetectionOutcomes(sets={iou_type: evaluated}, ids=ids, cat_ids=cat_ids)
+    assert outcomes.ap(metric) == reference.stats[0]                 # bit for bit
+    assert outcomes.metric(metric) == round(reference.stats[0], 3) * 100
     rng = np.random.default_rng(seed)
     for _ in range(3):
         subset = np.sort(rng.choice(len(ids), 25, replace=False))
-        assert outcomes.ap('ap_box', subset) == pycocotools_eval(dataset, dets, ids[subset]).stats[0]
+        assert outcomes.ap(metric, subset) == pycocotools_eval(dataset, dets, ids[subset], iou_type).stats[0]
         mask = np.zeros((1, len(ids)))
         mask[0, subset] = 1
-        assert outcomes.values('ap_box', mask)[0] == pytest.approx(100 * outcomes.ap('ap_box', subset), abs=1e-12)
+        assert outcomes.values(metric, mask)[0] == pytest.approx(100 * outcomes.ap(metric, subset), abs=1e-12)
     # faster-coco-eval's per-image results (separate_eval) hold the same decisions
-    fast, fast_ids, fast_cats = from_evaluator(faster_eval(dataset, dets))
+    fast, fast_ids, fast_cats = from_evaluator(faster_eval(dataset, dets, iou_type))
     assert np.array_equal(fast_ids, ids) and np.array_equal(fast_cats, cat_ids)
     for name in ('img', 'cat', 'score', 'matched', 'ignored', 'gt'):
         assert np.array_equal(getattr(fast, name), getattr(evaluated, name)), name
@@ -234,7 +260,7 @@ def generated_ade20k(n: int = 2000, classes: int = 150) -> SegmentationOutcomes:
 
 
 def test_sidecar_sizes_for_coco_and_ade20k_val():
-    """The byte counts stated in mimbench/samples/sidecar.py (COCO val ~5 MB, ADE20K val ~0.3 MB)."""
+    """The byte counts stated in mimbench/samples/sidecar.py (COCO val 4.9 MB, ADE20K val 0.31 MB)."""
     coco, ade = len(encode(generated_coco())), len(encode(generated_ade20k()))
     print(f'COCO val2017 sidecar {coco} bytes, ADE20K val sidecar {ade} bytes')
     assert 3e6 < coco < 7e6 and 1e5 < ade < 5e5
