@@ -89,7 +89,9 @@ def print_table(frame: pd.DataFrame, confidence: float) -> None:
         table.add_row(r.task + (f' ({r.variant})' if isinstance(r.variant, str) else ''), r.metric, r.scale,
                       f'{r.a:.2f}', f'{r.b:.2f}', f'{r.delta:+.2f}', f'[{r.ci_low:+.2f}, {r.ci_high:+.2f}]',
                       _p(r.p_value), r.test, f'{r.runs_a}/{r.runs_b}', str(r.images))
-    Console(soft_wrap=True).print(table)
+    console = Console()
+    console.width = max(console.width, 150)    # a table piped to a file or a log keeps its rows whole
+    console.print(table)
 
 
 def run(args: argparse.Namespace) -> int:
