@@ -141,3 +141,32 @@ def test_unrounded_stats_and_precision_match(coco_root):
         ref, fast = evaluators
         np.testing.assert_allclose(fast.stats[:12], ref.stats[:12], atol=1e-9, err_msg=iou_type)
         np.testing.assert_allclose(fast.eval['precision'], ref.eval['precision'], atol=1e-9, err_msg=iou_type)
+
+
+@pytest.mark.parametrize('backend', ['faster_coco_eval', 'pycocotools', 'mmdet'])
+def test_captured_per_image_outcomes_reproduce_box_and_mask_ap(coco_root, backend):
+    """mimbench.samples.capture wraps the metric instance; its outcomes give the metric's AP box and AP mask
+    unrounded (>100 detections on one image: the 100-per-image cut is the evaluator's)."""
+    from types import SimpleNamespace
+
+    from mmdet.evaluation import CocoMetric
+
+    from mimbench.samples.capture import OutcomeCapture
+    ann_file = coco_root / 'annotations' / 'instances_val2017.json'
+    results = noisy_detections(COCO(str(ann_file)))
+    if backend == 'mmdet':
+        metric = CocoMetric(ann_file=str(ann_file), metric=['bbox', 'segm'])
+    else:
+        metric = METRICS.build(dict(type='mimbench.FastCocoMetric', ann_file=str(ann_file), metric=['bbox', 'segm'],
+                                    backend=backend))
+    metric.dataset_meta = dict(classes=COCO_CLASSES)
+    capture = OutcomeCapture()
+    capture.attach(SimpleNamespace(metrics=[metric]))
+    toolbox = metric.compute_metrics(results)
+    outcomes = capture.latest
+    assert outcomes is not None, capture.problem
+    assert outcomes.n == 24 and sorted(outcomes.sets) == ['bbox', 'segm']
+    for iou_type, name in (('bbox', 'ap_box'), ('segm', 'ap_mask')):
+        assert outcomes.metric(name) == round(toolbox[f'{iou_type}_mAP'], 3) * 100
+        assert 5 < outcomes.metric(name) < 95
+    assert coco_metric.mmdet_coco_metric.COCOeval.__module__.startswith('pycocotools')   # restored
