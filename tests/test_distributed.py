@@ -98,6 +98,14 @@ def test_torchrun_cpu_matches_single_process(tmp_path):
     (one_rec,) = [read_record(p) for p in (tmp_path / 'one' / 'results').glob('*.json')]
     (two_rec,) = [read_record(p) for p in (tmp_path / 'two' / 'results').glob('*.json')]
     assert one_rec.metrics == two_rec.metrics and one_rec.iters == two_rec.iters
+    # per-image outcomes gathered from both ranks in dataset order, written once, by rank 0
+    from mimbench.samples import record_outcomes
+
+    one_out, two_out = record_outcomes(one_rec), record_outcomes(two_rec)
+    assert np.array_equal(one_out.ids, two_out.ids) and np.array_equal(one_out.topk, two_out.topk)
+    assert len(list((tmp_path / 'two' / 'results').glob('*.samples.npz'))) == 1
+    assert (one_rec.cost['device_count'], two_rec.cost['device_count']) == (1, 2)
+    assert one_rec.cost['train_images'] == two_rec.cost['train_images']
 
 
 def test_evaluate_runs_a_task_under_torchrun(tmp_path):
