@@ -24,6 +24,7 @@ FLOPs follow mmengine's convention (one multiply-add = one FLOP), as ``mimbench.
 """
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import resource
@@ -181,6 +182,17 @@ def _pretrain_config(name: str) -> Path | None:
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=None)
+def _pretrain_gflops(config: str) -> float | None:
+    """Forward GFLOPs of one pre-training loss evaluation on one image of a config of this checkout (counted
+    once per process: evaluate's tasks share their encoder)."""
+    try:
+        from mimbench.models.complexity import config_complexity
+        return config_complexity(config)['pretrain_forward_GFLOPs']
+    except Exception:  # noqa: BLE001 - FLOPs are a fact "where known": a failed count leaves it out
+        return None
+
+
 def pretrain_cost(checkpoint: str | None, config_facts: dict | None = None,
                   with_flops: bool = True) -> dict[str, Any]:
     """``pretrain_*`` cost fields: epochs from the checkpoint's provenance (else ``config_facts['epochs']``),
@@ -195,11 +207,7 @@ def pretrain_cost(checkpoint: str | None, config_facts: dict | None = None,
     gflops = facts.get('pretrain_gflops_per_image')
     config = _pretrain_config(str(provenance.get('config') or ''))
     if gflops is None and config is not None and with_flops:
-        try:
-            from mimbench.models.complexity import config_complexity
-            gflops = config_complexity(config)['pretrain_forward_GFLOPs']
-        except Exception:  # noqa: BLE001 - FLOPs are a fact "where known": a failed count leaves it out
-            gflops = None
+        gflops = _pretrain_gflops(str(config))
     if isinstance(gflops, (int, float)) and gflops > 0:
         out['pretrain_gflops_per_image'] = round(float(gflops), 4)
         in1k = config is not None and '_in1k' in config.stem and not config.stem.endswith('_smoke')
