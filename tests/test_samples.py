@@ -12,6 +12,7 @@ from mimbench.samples import (ClassificationOutcomes, DetectionOutcomes, Segment
                               read_sidecar, write_sidecar)
 from mimbench.samples import capture
 from mimbench.samples.detection import EvaluatedSet, from_evaluator
+from mimbench.results import _umask
 from mimbench.samples.sidecar import decode, encode
 
 
@@ -197,6 +198,7 @@ def test_sidecars_round_trip_and_refuse_tampering(tmp_path):
     det = DetectionOutcomes(sets={'bbox': evaluated, 'segm': evaluated}, ids=ids, cat_ids=cat_ids)
     for outcomes, metric in ((cls, 'linear'), (seg, 'miou'), (det, 'ap_mask')):
         ref = write_sidecar(outcomes, tmp_path, f'run-{outcomes.kind}')
+        assert (tmp_path / ref['path']).stat().st_mode & 0o777 == 0o666 & ~_umask()
         assert ref['kind'] == outcomes.kind and len(ref['sha256']) == 64 and ref['path'].endswith('.samples.npz')
         back = read_sidecar(tmp_path / ref['path'], ref['sha256'], ref['kind'])
         assert back.metric(metric) == outcomes.metric(metric) and np.array_equal(back.ids, outcomes.ids)

@@ -25,6 +25,7 @@ from typing import Union
 
 import numpy as np
 
+from mimbench.results import _umask
 from mimbench.samples.classification import ClassificationOutcomes
 from mimbench.samples.detection import DetectionOutcomes
 from mimbench.samples.segmentation import SegmentationOutcomes
@@ -63,6 +64,7 @@ def write_sidecar(outcomes: Outcomes, folder: str | os.PathLike, stem: str) -> d
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())   # readable like its record (mkstemp makes 0600)
         os.replace(tmp, folder / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
