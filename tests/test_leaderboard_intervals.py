@@ -44,8 +44,9 @@ def test_cells_show_intervals_and_verdicts(tmp_path):
     for seed, acc in enumerate((83.4, 83.5, 83.7)):
         write_run(tmp_path / 'mae', top1_run(acc, seed), seed)
     write_run(tmp_path / 'vit-l', top1_run(70.0, 9), 0, backbone='vit-l')
-    old = json.loads(write_run(tmp_path / 'old', top1_run(80.0, 3), 0, method='simmim', backbone='swin-b',
-                               samples=False).read_text())
+    v2 = write_run(tmp_path / 'old', top1_run(80.0, 3), 0, method='simmim', backbone='swin-b', samples=False)
+    old = json.loads(v2.read_text())
+    v2.unlink()
     old['schema_version'] = 1
     for key in ('recipe', 'samples', 'cost', 'probe'):
         old.pop(key)
