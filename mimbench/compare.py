@@ -53,8 +53,8 @@ def compare(paths_a, paths_b, n_resamples: int = 1000, confidence: float = 0.95
         for name, side in (('A', side_a[key]), ('B', side_b[key])):
             if len(side) > 1:
                 found = ', '.join(f'{m} {b}' for m, b in side)
-                problems.append(f'{name} holds several encoders for {task} {metric} ({found}); give the folder '
-                                'of one encoder per side')
+                problems.append(f'{name} holds several encoders for {task} {metric} ({found}); give the '
+                                'folder of one encoder per side')
             encoders.append(next(iter(side.items())))
         if any(len(side_x) > 1 for side_x in (side_a[key], side_b[key])):
             continue
@@ -67,7 +67,8 @@ def compare(paths_a, paths_b, n_resamples: int = 1000, confidence: float = 0.95
             problems.append(f'{task} {metric}: no paired test ({err})')
             continue
         rows.append({'task': task, 'metric': metric, 'scale': scale, 'variant': variant, 'a': d.a, 'b': d.b,
-                     'delta': d.delta, 'ci_low': d.low, 'ci_high': d.high, 'p_value': d.p_value, 'test': d.test,
+                     'delta': d.delta, 'ci_low': d.low, 'ci_high': d.high, 'p_value': d.p_value,
+                     'test': d.test,
                      'p_bootstrap': d.p_bootstrap, 'runs_a': d.runs_a, 'runs_b': d.runs_b, 'images': d.images,
                      'encoder_a': ' '.join(enc_a), 'encoder_b': ' '.join(enc_b)})
     return pd.DataFrame(rows, columns=COLUMNS), problems
@@ -96,15 +97,16 @@ def print_table(frame: pd.DataFrame, confidence: float) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1 or args.resamples < 10:
-        print('mimbench compare: --confidence must lie in (0, 1) and --resamples be at least 10', file=sys.stderr)
+        print('mimbench compare: --confidence must lie in (0, 1) and --resamples be at least 10',
+              file=sys.stderr)
         return 2
     frame, problems = compare([args.a], [args.b], args.resamples, args.confidence)
     for line in problems:
         print(f'problem: {line}', file=sys.stderr)
     if frame.empty:
-        print('mimbench compare: A and B share no task with per-sample outcomes on both sides; expected record '
-              'folders (or mimbench evaluate work dirs) of two encoders evaluated on the same tasks by a '
-              'mimbench that writes sidecars', file=sys.stderr)
+        print('mimbench compare: A and B share no task with per-sample outcomes on both sides; expected '
+              'record folders (or mimbench evaluate work dirs) of two encoders evaluated on the same tasks '
+              'by a mimbench that writes sidecars', file=sys.stderr)
         return 2
     encoders = f'A = {frame["encoder_a"].iloc[0]}, B = {frame["encoder_b"].iloc[0]}'
     print(encoders)
@@ -118,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     parser = subparsers.add_parser('compare', help='paired difference of two encoders on every shared task',
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('a', metavar='A', help='records of encoder A (results folder, work dir or record file)')
+    parser.add_argument('a', metavar='A',
+                        help='records of encoder A (results folder, work dir or record file)')
     parser.add_argument('b', metavar='B', help='records of encoder B')
     parser.add_argument('--resamples', type=int, default=1000, help='bootstrap resamples (default 1000)')
     parser.add_argument('--confidence', type=float, default=0.95, help='interval level (default 0.95)')

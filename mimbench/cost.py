@@ -8,17 +8,18 @@ carries)::
     device            'cuda: <GPU name>' or 'cpu: <processor>'
     device_count      processes of the run (one device each: GPUs, or CPU processes)
     device_hours      wall_s * device_count / 3600
-    peak_memory_mb    peak over processes: torch.cuda.max_memory_allocated on GPUs, the resident set high-water
-                      mark (VmHWM) on CPU
+    peak_memory_mb    peak over processes: torch.cuda.max_memory_allocated on GPUs, the resident set
+                      high-water mark (VmHWM) on CPU
     train_images      training images seen, all processes together
     images_per_s      train_images / training time (evaluation excluded; data loading included)
-    pretrain_epochs   pre-training length of the encoder (the checkpoint's mimbench provenance, or the config's
-                      ``mimbench.pretrain.epochs``)
+    pretrain_epochs   pre-training length of the encoder (the checkpoint's mimbench provenance, or the
+                      config's ``mimbench.pretrain.epochs``)
     pretrain_gflops_per_image   forward multiply-adds (G) of one pre-training loss evaluation on one image
                       (:func:`mimbench.models.complexity.config_complexity` of the pre-training config)
-    pretrain_pflops   pre-training compute: 3 x gflops_per_image x epochs x images per epoch / 1e6 (backward ~ 2x
-                      forward); set only when the pre-training set is ImageNet-1K (1,281,167 images), as for all
-                      four papers (mae.txt Sec. 4, simmim.txt Sec. 4.1, cim.txt Sec. 3.1, mixmim.txt Sec. 4)
+    pretrain_pflops   pre-training compute: 3 x gflops_per_image x epochs x images per epoch / 1e6
+                      (backward ~ 2x forward); set only when the pre-training set is ImageNet-1K (1,281,167
+                      images), as for all four papers (mae.txt Sec. 4, simmim.txt Sec. 4.1, cim.txt
+                      Sec. 3.1, mixmim.txt Sec. 4)
 
 FLOPs follow mmengine's convention (one multiply-add = one FLOP), as ``mimbench.models.complexity`` does.
 """
@@ -48,15 +49,18 @@ def validate_cost(cost: Any) -> None:
             raise ValueError(f'cost has unknown field {key!r}; expected some of {", ".join(FIELDS)}')
         kind = FIELDS[key]
         numeric = kind in (int, float)
-        ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and value >= 0
-              if numeric else isinstance(value, kind))
+        if numeric:
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+                  and value >= 0)
+        else:
+            ok = isinstance(value, kind)
         if value is not None and not ok:
             raise ValueError(f'cost field {key!r} must be a non-negative number' if numeric else
                              f'cost field {key!r} must be a {kind.__name__}', )
 
 
 def peak_memory_mb() -> float:
-    """This process's peak memory: CUDA max allocated when a GPU is in use, else VmHWM (resident high-water)."""
+    """This process's peak memory: CUDA max allocated when a GPU is in use, else VmHWM (resident peak)."""
     import torch
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         return torch.cuda.max_memory_allocated() / 2 ** 20
@@ -159,7 +163,8 @@ def batch_size(data_batch: Any) -> int:
 
 def checkpoint_provenance(path: str | os.PathLike | None) -> dict[str, Any]:
     """The plain-data ``meta['mimbench']`` of a mimbench pre-training checkpoint (method, backbone, epochs,
-    config...), read weights-only and memory-mapped (cheap for large files); empty when absent or unreadable."""
+    config...), read weights-only and memory-mapped (cheap for large files); empty when absent or
+    unreadable."""
     if not path or not os.path.isfile(path):
         return {}
     import torch

@@ -207,8 +207,10 @@ def validate_samples(samples: Any) -> None:
     if not isinstance(samples, dict) or set(samples) != {'path', 'sha256', 'kind'}:
         raise ValueError(f'samples must be null or {{"path", "sha256", "kind"}}, found {samples!r}')
     path, sha, kind = samples['path'], samples['sha256'], samples['kind']
-    if not isinstance(path, str) or not path or os.path.isabs(path) or '..' in Path(path).parts or '\\' in path:
-        raise ValueError(f'samples.path {path!r} must be a file name relative to the record, inside its folder')
+    if (not isinstance(path, str) or not path or os.path.isabs(path) or '..' in Path(path).parts
+            or '\\' in path):
+        raise ValueError(f'samples.path {path!r} must be a file name relative to the record, inside its '
+                         'folder')
     if not isinstance(sha, str) or len(sha) != 64 or any(c not in '0123456789abcdef' for c in sha):
         raise ValueError(f'samples.sha256 {sha!r} is not a lowercase hex sha256')
     if kind not in SAMPLE_KINDS:

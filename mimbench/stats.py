@@ -22,9 +22,10 @@ known). s^2 also holds the image noise that differs between runs, so the interva
 the same images for A and B (a *paired* bootstrap: image difficulty cancels), giving the image part of
 Var(delta); the seed part is s_p^2 (1/k_A + 1/k_B) with s_p^2 the pooled run variance (sides with >= 2 runs).
 With one run per side the interval is the paired bootstrap's percentile interval and the p-value the
-two-sided bootstrap p-value (2 min(#(delta* <= 0) + 1, #(delta* >= 0) + 1) / (B + 1): about the smallest
-level whose percentile interval excludes 0); for top-1 accuracy it is McNemar's exact test instead (a binomial test on the images
-exactly one encoder gets right). With seeds, interval and p-value come from the t distribution above.
+two-sided bootstrap p-value, 2 min(#(delta* <= 0) + 1, #(delta* >= 0) + 1) / (B + 1), about the smallest
+level whose percentile interval excludes 0; for top-1 accuracy it is McNemar's exact test instead (a binomial
+test on the images exactly one encoder gets right). With seeds, interval and p-value come from the t
+distribution above.
 
 **Reproduction verdict** (:func:`verdict`) -- a paper's number is ``within`` or ``outside`` the interval of
 mimbench's value, or there is ``no interval`` (no per-sample outcomes).
@@ -83,9 +84,11 @@ def alignment(reference: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
     if np.array_equal(reference, ids):
         return None
     index = {v: i for i, v in enumerate(np.asarray(reference).tolist())}
-    if len(index) != len(reference) or len(ids) != len(reference) or any(v not in index for v in ids.tolist()):
-        raise ValueError(f'runs were evaluated on different images ({len(reference)} vs {len(ids)} images, or '
-                         'other identifiers); only runs on the same validation set can be combined or paired')
+    same = len(index) == len(reference) == len(ids) and all(v in index for v in ids.tolist())
+    if not same:
+        raise ValueError(f'runs were evaluated on different images ({len(reference)} vs {len(ids)} images, '
+                         'or other identifiers); only runs on the same validation set can be combined or '
+                         'paired')
     return np.array([index[v] for v in np.asarray(ids).tolist()])
 
 
@@ -130,22 +133,23 @@ def _t_interval(center: float, v_images: float, v_seeds: float, df_seeds: int, c
     return float(center - half), float(center + half), float(df)
 
 
-def metric_interval(runs: Sequence, metric: str, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-                    seed: int = 0) -> Interval:
+def metric_interval(runs: Sequence, metric: str, confidence: float = CONFIDENCE,
+                    n_resamples: int = N_RESAMPLES, seed: int = 0) -> Interval:
     """The interval of the mean of ``metric`` over ``runs`` (outcomes of one setting; module docstring)."""
     reference, orders = _prepare(runs)
     n, k = len(reference), len(runs)
     ones = np.ones((1, n))
     values = _runs_values(runs, orders, metric, ones)[:, 0]
-    result = _bootstrap(lambda counts: _runs_values(runs, orders, metric, counts).mean(axis=0), n, n_resamples,
-                        confidence, seed)
+    result = _bootstrap(lambda counts: _runs_values(runs, orders, metric, counts).mean(axis=0), n,
+                        n_resamples, confidence, seed)
     se_images = float(result.standard_error)
     if k == 1:
         ci = result.confidence_interval
         return Interval(float(values[0]), float(ci.low), float(ci.high), 1, n, 'bootstrap', se_images)
     v_seeds = float(np.var(values, ddof=1)) / k
     low, high, df = _t_interval(float(values.mean()), se_images ** 2, v_seeds, k - 1, confidence)
-    return Interval(float(values.mean()), low, high, k, n, 'bootstrap+seeds', se_images, math.sqrt(v_seeds), df)
+    return Interval(float(values.mean()), low, high, k, n, 'bootstrap+seeds', se_images, math.sqrt(v_seeds),
+                    df)
 
 
 def mcnemar(a, b, k: int = 1) -> tuple[int, int, float]:
@@ -199,7 +203,8 @@ def paired_difference(runs_a: Sequence, runs_b: Sequence, metric: str, confidenc
     if se == 0:
         p_value = 1.0 if delta == 0 else 0.0
     else:
-        p_value = float(2 * (sps.norm.sf(abs(delta) / se) if math.isinf(df) else sps.t.sf(abs(delta) / se, df)))
+        tail = sps.norm.sf(abs(delta) / se) if math.isinf(df) else sps.t.sf(abs(delta) / se, df)
+        p_value = float(2 * tail)
     return Difference(low=low, high=high, p_value=min(1.0, p_value), test='t (bootstrap+seeds)', **common)
 
 

@@ -157,8 +157,8 @@ def test_captured_per_image_outcomes_reproduce_box_and_mask_ap(coco_root, backen
     if backend == 'mmdet':
         metric = CocoMetric(ann_file=str(ann_file), metric=['bbox', 'segm'])
     else:
-        metric = METRICS.build(dict(type='mimbench.FastCocoMetric', ann_file=str(ann_file), metric=['bbox', 'segm'],
-                                    backend=backend))
+        metric = METRICS.build(dict(type='mimbench.FastCocoMetric', ann_file=str(ann_file),
+                                    metric=['bbox', 'segm'], backend=backend))
     metric.dataset_meta = dict(classes=COCO_CLASSES)
     capture = OutcomeCapture()
     capture.attach(SimpleNamespace(metrics=[metric]))

@@ -48,7 +48,8 @@ def test_meter_adds_up_training_time_images_and_resumed_segments():
     later.start_training()
     later.iteration_done(8)
     cost = later.summary(world_size=4, peak_mb=123.4)
-    assert cost['train_images'] == 32 and cost['device_count'] == 4 and cost['wall_s'] >= round(state['wall_s'], 3)
+    assert cost['train_images'] == 32 and cost['device_count'] == 4
+    assert cost['wall_s'] >= round(state['wall_s'], 3)
     assert cost['device_hours'] == pytest.approx(cost['wall_s'] * 4 / 3600, rel=1e-4)
     assert cost['peak_memory_mb'] == 123.4 and cost['images_per_s'] > 0
     validate_cost(cost)

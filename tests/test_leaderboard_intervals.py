@@ -21,7 +21,8 @@ def top1_run(accuracy: float, seed: int, n: int = 1000) -> ClassificationOutcome
     topk = (target[:, None] + 1 + np.arange(5)) % 1000
     right = rng.permutation(n) < round(accuracy * n / 100)
     topk[right, 0] = target[right]
-    return ClassificationOutcomes(topk=topk, target=target, ids=np.array([f'val/{i:05d}.JPEG' for i in range(n)]),
+    ids = np.array([f'val/{i:05d}.JPEG' for i in range(n)])
+    return ClassificationOutcomes(topk=topk, target=target, ids=ids,
                                   aliases={'top1': 'top1', 'top5': 'top5'})
 
 
@@ -54,7 +55,8 @@ def test_cells_show_intervals_and_verdicts(tmp_path):
     texts, data, problems = render([tmp_path / 'mae', tmp_path / 'vit-l', tmp_path / 'old'])
     assert problems == []
     groups = data['groups'].set_index('backbone')
-    assert groups.loc['vit-b', 'ci_method'] == 'bootstrap+seeds' and groups.loc['vit-l', 'ci_method'] == 'bootstrap'
+    assert groups.loc['vit-b', 'ci_method'] == 'bootstrap+seeds'
+    assert groups.loc['vit-l', 'ci_method'] == 'bootstrap'
     assert groups.loc['vit-b', 'ci_low'] < 83.5 < groups.loc['vit-b', 'ci_high']
     assert np.isnan(groups.loc['swin-b', 'ci_low'])           # no sidecar: no interval, still aggregated
     mae = markdown_cell(texts['mae/table3.md'], 'MAE').split(' | ')
@@ -66,7 +68,8 @@ def test_cells_show_intervals_and_verdicts(tmp_path):
     csv_rows = [line for line in texts['combined.csv'].splitlines() if line.startswith('mae,vit-b,in1k,top1')]
     assert csv_rows and csv_rows[0].endswith(',')       # no verdict where the papers disagree
     table3 = pd.read_csv(io.StringIO(texts['mae/table3.csv'])).set_index(['row', 'column'])
-    assert table3.loc[('MAE', 'ViT-B'), 'verdict'] == 'within' and table3.loc[('MAE', 'ViT-L'), 'verdict'] == 'outside'
+    assert table3.loc[('MAE', 'ViT-B'), 'verdict'] == 'within'
+    assert table3.loc[('MAE', 'ViT-L'), 'verdict'] == 'outside'
     assert pd.isna(table3.loc[('MAE', 'ViT-H'), 'verdict'])
 
 
@@ -82,7 +85,8 @@ def test_bad_or_missing_sidecars_are_problem_lines_not_crashes(tmp_path):
     problems = written['problems'].read_text()
     assert 'per-sample sidecar is missing' in problems and 'sha256 differs' in problems
     table = (tmp_path / 'lb' / 'mae' / 'table3.md').read_text()
-    assert '<u>83.6</u> / **83.0±0.0** (-0.6)' in markdown_cell(table, 'MAE')   # averaged, without an interval
+    # averaged, without an interval
+    assert '<u>83.6</u> / **83.0±0.0** (-0.6)' in markdown_cell(table, 'MAE')
     assert good.exists()
 
 

@@ -22,7 +22,8 @@ def smoke_record(task, protocol, extra, data_root, work_dir):
     root = f'{data_root / tasks.TASKS[task].data_dir}/'
     options = {f'{split}_dataloader.dataset.data_root': root for split in ('train', 'val', 'test')}
     if task == 'coco':
-        options.update({f'{s}_evaluator.ann_file': root + 'annotations/instances_val2017.json' for s in ('val', 'test')})
+        ann_file = root + 'annotations/instances_val2017.json'
+        options.update({f'{s}_evaluator.ann_file': ann_file for s in ('val', 'test')})
     options.update({'model.backbone.init_cfg': None, **extra})
     cfg = Config.fromfile(tasks.task_config(task, 'vit', 'smoke', protocol=protocol))
     build_runner(cfg, work_dir=str(work_dir), cfg_options=options).train()
@@ -39,8 +40,8 @@ def test_sidecar_reproduces_the_record_exactly(task, protocol, extra, tiny_data_
     outcomes = record_outcomes(record)
     for metric, value in record.metrics.items():
         assert round(outcomes.metric(metric), 4) == value, metric       # the record's own rounding
-    val_images = len(json.loads((tiny_data_root / 'coco' / 'annotations' / 'instances_val2017.json').read_text())
-                     ['images']) if task == 'coco' else None
+    annotations = tiny_data_root / 'coco' / 'annotations' / 'instances_val2017.json'
+    val_images = len(json.loads(annotations.read_text())['images']) if task == 'coco' else None
     assert outcomes.n == (val_images or outcomes.n) and len(set(outcomes.ids.tolist())) == outcomes.n
     cost = record.cost
     assert cost['device'].startswith('cpu: ') and cost['device_count'] == 1

@@ -1,5 +1,6 @@
-"""Per-sample outcomes reproduce the toolbox metrics exactly (COCO AP with both evaluators, mmseg mIoU, mmpretrain
-accuracy), on all images and on subsets; sidecars round-trip, are hashed, refuse tampering, and stay small."""
+"""Per-sample outcomes reproduce the toolbox metrics exactly (COCO AP with both evaluators, mmseg mIoU,
+mmpretrain accuracy), on all images and on subsets; sidecars round-trip, are hashed, refuse tampering, and
+stay small."""
 from __future__ import annotations
 
 import copy
@@ -26,12 +27,15 @@ def coco_dicts(seed: int = 0, images: int = 40, cats: int = 5, ties: bool = True
             x, y, w, h = rng.uniform(0, 80), rng.uniform(0, 80), rng.uniform(8, 40), rng.uniform(8, 40)
             cat = int(rng.integers(1, cats + 1))
             crowd = int(rng.random() < 0.08)
-            gts.append(dict(id=aid, image_id=img, category_id=cat, bbox=[x, y, w, h], area=w * h, iscrowd=crowd))
+            gts.append(dict(id=aid, image_id=img, category_id=cat, bbox=[x, y, w, h], area=w * h,
+                            iscrowd=crowd))
             aid += 1
             for _ in range(rng.integers(0, 3)):
                 jitter = rng.normal(0, 2, 4)
-                dets.append(dict(image_id=img, category_id=cat if rng.random() < 0.85 else int(rng.integers(1, cats + 1)),
-                                 bbox=[x + jitter[0], y + jitter[1], max(2, w + jitter[2]), max(2, h + jitter[3])],
+                label = cat if rng.random() < 0.85 else int(rng.integers(1, cats + 1))
+                dets.append(dict(image_id=img, category_id=label,
+                                 bbox=[x + jitter[0], y + jitter[1], max(2, w + jitter[2]),
+                                       max(2, h + jitter[3])],
                                  score=float(np.round(0.4 + 0.6 * rng.random(), 2 if ties else 12))))
         for _ in range(rng.integers(0, 4)):
             dets.append(dict(image_id=img, category_id=int(rng.integers(1, cats + 1)),
@@ -81,7 +85,8 @@ def pycocotools_eval(dataset, dets, img_ids=None, iou_type='bbox'):
 def faster_eval(dataset, dets, iou_type='bbox'):
     from faster_coco_eval import COCO, COCOeval_faster
     gt = COCO(copy.deepcopy(dataset))
-    evaluator = COCOeval_faster(gt, gt.loadRes(copy.deepcopy(dets)), iou_type, separate_eval=True, print_function=lambda *a: None)
+    evaluator = COCOeval_faster(gt, gt.loadRes(copy.deepcopy(dets)), iou_type, separate_eval=True,
+                                print_function=lambda *a: None)
     evaluator.params.maxDets = [100, 300, 1000]
     evaluator.evaluate()
     evaluator.accumulate()
@@ -121,12 +126,13 @@ def test_detection_resamples_weight_repeated_images():
     dataset, dets = coco_dicts(2, images=12, ties=False)
     evaluated, ids, cat_ids = from_evaluator(pycocotools_eval(dataset, dets))
     outcomes = DetectionOutcomes(sets={'bbox': evaluated}, ids=ids, cat_ids=cat_ids)
-    doubled = dict(dataset, images=dataset['images'] + [dict(im, id=im['id'] + 1000) for im in dataset['images']],
-                   annotations=dataset['annotations'] + [dict(a, id=a['id'] + 10 ** 6, image_id=a['image_id'] + 1000)
-                                                         for a in dataset['annotations']])
+    copies = [dict(a, id=a['id'] + 10 ** 6, image_id=a['image_id'] + 1000) for a in dataset['annotations']]
+    images = dataset['images'] + [dict(im, id=im['id'] + 1000) for im in dataset['images']]
+    doubled = dict(dataset, images=images, annotations=dataset['annotations'] + copies)
     doubled_dets = dets + [dict(d, image_id=d['image_id'] + 1000) for d in dets]
     expected = pycocotools_eval(doubled, doubled_dets).stats[0]
-    assert outcomes.values('ap_box', np.full((1, len(ids)), 2.0))[0] == pytest.approx(100 * expected, abs=1e-12)
+    twice = outcomes.values('ap_box', np.full((1, len(ids)), 2.0))[0]
+    assert twice == pytest.approx(100 * expected, abs=1e-12)
 
 
 def mmseg_results(rng, n: int, classes: int):
@@ -184,22 +190,24 @@ def test_classification_outcomes_give_mmpretrain_accuracy_exactly(with_scores):
     if with_scores:
         assert outcomes.metric('top5') == toolbox['top5']
     subset = np.arange(0, 37, 3)
-    assert outcomes.metric('top1', subset) == metric.compute_metrics([metric.results[i] for i in subset])['top1']
+    expected = metric.compute_metrics([metric.results[i] for i in subset])['top1']
+    assert outcomes.metric('top1', subset) == expected
 
 
 def test_sidecars_round_trip_and_refuse_tampering(tmp_path):
     rng = np.random.default_rng(0)
     cls = ClassificationOutcomes(topk=rng.integers(0, 9, (20, 5)), target=rng.integers(0, 9, 20),
                                  ids=np.array([f'a/{i}.jpg' for i in range(20)]), aliases={'linear': 'top1'})
-    seg = SegmentationOutcomes(intersect=np.ones((4, 3), int), pred=np.full((4, 3), 2), label=np.full((4, 3), 3),
-                               ids=np.arange(4))
+    seg = SegmentationOutcomes(intersect=np.ones((4, 3), int), pred=np.full((4, 3), 2),
+                               label=np.full((4, 3), 3), ids=np.arange(4))
     dataset, dets = coco_dicts(0, images=8)
     evaluated, ids, cat_ids = from_evaluator(pycocotools_eval(dataset, dets))
     det = DetectionOutcomes(sets={'bbox': evaluated, 'segm': evaluated}, ids=ids, cat_ids=cat_ids)
     for outcomes, metric in ((cls, 'linear'), (seg, 'miou'), (det, 'ap_mask')):
         ref = write_sidecar(outcomes, tmp_path, f'run-{outcomes.kind}')
         assert (tmp_path / ref['path']).stat().st_mode & 0o777 == 0o666 & ~_umask()
-        assert ref['kind'] == outcomes.kind and len(ref['sha256']) == 64 and ref['path'].endswith('.samples.npz')
+        assert ref['kind'] == outcomes.kind and len(ref['sha256']) == 64
+        assert ref['path'].endswith('.samples.npz')
         back = read_sidecar(tmp_path / ref['path'], ref['sha256'], ref['kind'])
         assert back.metric(metric) == outcomes.metric(metric) and np.array_equal(back.ids, outcomes.ids)
     path = tmp_path / 'run-segmentation.samples.npz'
@@ -241,7 +249,8 @@ def generated_coco(n: int = 5000, per_image: int = 100, cats: int = 80) -> Detec
         matched = ((iou[:, None] >= thrs) * (1 << np.arange(10))).sum(1)
         sets[iou_type] = EvaluatedSet(img=img[order], cat=cat[order],
                                       score=rng.random(n * per_image).astype(np.float32).astype(np.float64),
-                                      matched=matched.astype(np.uint32), ignored=np.zeros(n * per_image, np.uint32),
+                                      matched=matched.astype(np.uint32),
+                                      ignored=np.zeros(n * per_image, np.uint32),
                                       gt=gt, iou_thrs=thrs, rec_thrs=np.linspace(0, 1, 101))
     return DetectionOutcomes(sets=sets, ids=np.arange(n) * 7 + 139, cat_ids=np.arange(1, cats + 1))
 

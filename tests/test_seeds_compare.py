@@ -1,5 +1,6 @@
-"""``mimbench evaluate --seeds``: one run per seed in its own work dir, records keyed by the seed actually used,
-resume per seed, intervals over seeds on the leaderboard; ``mimbench train --seed``; ``mimbench compare``."""
+"""``mimbench evaluate --seeds``: one run per seed in its own work dir, records keyed by the seed actually
+used, resume per seed, intervals over seeds on the leaderboard; ``mimbench train --seed``;
+``mimbench compare``."""
 from __future__ import annotations
 
 import json
@@ -25,8 +26,8 @@ def checkpoint(tmp_path_factory):
 
 def test_seeds_run_resume_aggregate_and_compare(tmp_path, capsys, checkpoint, tiny_data_root):
     work, board = tmp_path / 'ev', tmp_path / 'lb'
-    common = ['--scale', 'smoke', '--tasks', 'places205', '--data-root', str(tiny_data_root), '--seeds', '0,1',
-              '--work-dir', str(work), '--leaderboard-dir', str(board)]
+    common = ['--scale', 'smoke', '--tasks', 'places205', '--data-root', str(tiny_data_root),
+              '--seeds', '0,1', '--work-dir', str(work), '--leaderboard-dir', str(board)]
     assert main(['evaluate', '--checkpoint', 'none', '--backbone', 'vit-smoke', *common, '--dry-run']) == 0
     runs = work / 'random_vit-smoke' / 'places205'
     for seed in (0, 1):
@@ -69,7 +70,8 @@ def test_bad_seeds_and_train_seed(tmp_path, capsys, tiny_data_root):
     from mimbench.transfer.tasks import TASKS, task_config
     root = f'{tiny_data_root / TASKS["places205"].data_dir}/'
     options = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val')]
-    assert main(['train', task_config('places205', 'vit', 'smoke'), '--work-dir', str(tmp_path / 'w'), '--seed',
-                 '3', '--cfg-options', 'model.backbone.init_cfg=None', 'mimbench.method=random', *options]) == 0
+    assert main(['train', task_config('places205', 'vit', 'smoke'), '--work-dir', str(tmp_path / 'w'),
+                 '--seed', '3', '--cfg-options', 'model.backbone.init_cfg=None', 'mimbench.method=random',
+                 *options]) == 0
     record = json.loads(next((tmp_path / 'w' / 'results').glob('*.json')).read_text())
     assert record['seed'] == 3

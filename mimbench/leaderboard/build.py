@@ -5,7 +5,7 @@ Layout under ``out_dir`` (default ``leaderboards/``)::
     index.md                          list of tables (only for an unfiltered build)
     <paper>/table<N>.{md,csv,tex}     each paper table: paper / mimbench (Δ); CSV has one row per cell
     combined.{md,csv,tex}             all methods × tasks
-    compute.{md,csv}                  mimbench runs against their pre-training compute (when there are records)
+    compute.{md,csv}                  mimbench runs against their pre-training compute (with records)
     plots/flops_vs_<task>_<metric>.png
     plots/compute_vs_<task>_<metric>.png   metric vs. pre-training compute of mimbench runs (where known)
     problems.txt                      records that were skipped and why (only when there are any)

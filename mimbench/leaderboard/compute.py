@@ -4,9 +4,10 @@ One row per reproduced setting (the leaderboard cell's runs): the metric with it
 pre-training length and compute (``cost.pretrain_epochs``, ``cost.pretrain_pflops``: 3 x forward FLOPs per
 image x images seen, :mod:`mimbench.cost`) and the fine-tuning run's own cost (device-hours, throughput, peak
 memory; means over runs, peak the maximum). ``metric_per_pretrain_pflop`` is the metric divided by the
-pre-training compute, to rank encoders by what their pre-training bought; ``plots/compute_vs_<task>_<metric>.png``
-plots the metric (with its interval) against pre-training compute, where it is known (as mae.txt Fig. 7 and
-mixmim.txt Fig. 2 plot accuracy against pre-training epochs and FLOPs).
+pre-training compute, to rank encoders by what their pre-training bought;
+``plots/compute_vs_<task>_<metric>.png`` plots the metric (with its interval) against pre-training compute,
+where it is known (as mae.txt Fig. 7 and mixmim.txt Fig. 2 plot accuracy against pre-training epochs and
+FLOPs).
 """
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def compute_frame(records: list[ResultRecord], groups: pd.DataFrame, tasks=None)
         if column not in out:
             out[column] = math.nan
     out['metric_per_pretrain_pflop'] = out['value'] / out['pretrain_pflops']
-    out = out[COLUMNS].sort_values(['task', 'metric', 'pretrain_pflops', 'method', 'backbone'], na_position='last')
+    out = out[COLUMNS].sort_values(['task', 'metric', 'pretrain_pflops', 'method', 'backbone'],
+                                   na_position='last')
     return out.reset_index(drop=True)
 
 
@@ -64,7 +66,8 @@ def _num(value, digits: int = 1) -> str:
 def compute_markdown(frame: pd.DataFrame) -> str:
     lines = ['## Compute: mimbench runs against pre-training compute', '',
              'One row per reproduced setting (mean over its runs). Pre-training compute = 3 × forward FLOPs '
-             'per image × epochs × ImageNet-1K images (multiply-adds, mmengine\'s convention; `mimbench.cost`); '
+             'per image × epochs × ImageNet-1K images (multiply-adds, mmengine\'s convention; '
+             '`mimbench.cost`); '
              'fine-tuning cost is the run\'s own. `–`: not known for that run.', '',
              '| Task | Metric | Method | Backbone | Scale | Value [95% CI] | Runs | PT epochs | PT PFLOPs | '
              'Value / PT PFLOP | FT device-h | FT img/s | Peak MB |',
@@ -74,7 +77,8 @@ def compute_markdown(frame: pd.DataFrame) -> str:
         if not (math.isnan(r.ci_low) or math.isnan(r.ci_high)):
             value += f' [{r.ci_low:.1f}, {r.ci_high:.1f}]'
         lines.append('| ' + ' | '.join([
-            TASK_NAMES.get(r.task, r.task), METRIC_NAMES.get(r.metric, r.metric), METHODS.get(r.method, r.method),
+            TASK_NAMES.get(r.task, r.task), METRIC_NAMES.get(r.metric, r.metric),
+            METHODS.get(r.method, r.method),
             BACKBONES.get(r.backbone, r.backbone), str(r.scale), value, str(int(r.n_runs)),
             _num(r.pretrain_epochs, 0), _num(r.pretrain_pflops, 1), _num(r.metric_per_pretrain_pflop, 4),
             _num(r.finetune_device_hours, 3), _num(r.images_per_s, 1), _num(r.peak_memory_mb, 0)]) + ' |')

@@ -60,8 +60,8 @@ def add_intervals(groups: pd.DataFrame, frame: pd.DataFrame, records: list[Resul
         if any(run is None for run in runs):
             continue
         metric = key[SETTING.index('metric')]
-        seed = int(hashlib.sha256(''.join(sorted(r.samples['sha256'] for r in members)).encode()).hexdigest()[:8],
-                   16)
+        hashes = ''.join(sorted(r.samples['sha256'] for r in members))
+        seed = int(hashlib.sha256(hashes.encode()).hexdigest()[:8], 16)
         try:
             interval = metric_interval(runs, metric, n_resamples=n_resamples, seed=seed)
         except (KeyError, ValueError) as err:

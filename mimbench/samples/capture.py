@@ -1,22 +1,22 @@
 """Capture per-image outcomes from the toolbox metrics while they compute, without editing the toolboxes.
 
 mmengine evaluates in two steps: every process's ``metric.process`` appends per-batch results, then
-``metric.evaluate`` gathers them onto the main process (in dataset order) and calls ``compute_metrics(results)``
-there. :class:`OutcomeCapture` replaces ``compute_metrics`` on the metric *instance* (the class and the
-installed package stay as they are) by a wrapper that calls the original and then turns the same gathered
-``results`` into per-image outcomes:
+``metric.evaluate`` gathers them onto the main process (in dataset order) and calls
+``compute_metrics(results)`` there. :class:`OutcomeCapture` replaces ``compute_metrics`` on the metric
+*instance* (the class and the installed package stay as they are) by a wrapper that calls the original and
+then turns the same gathered ``results`` into per-image outcomes:
 
-- mmpretrain ``Accuracy``: the top-k labels of each image's scores (as ``Accuracy`` ranks them) and its target;
+- mmpretrain ``Accuracy``: the top-k labels of each image's scores (ranked as ``Accuracy`` does), its target;
 - mmseg ``IoUMetric``: each image's (intersection, union, predicted, label) pixel counts per class, which
   ``IoUMetric.process`` already computed;
 - mmdet ``CocoMetric`` and ``mimbench.FastCocoMetric``: the evaluator's per-image matching
   (:func:`mimbench.samples.detection.from_evaluator`), kept by letting the metric build its evaluators through
   a recording factory.
 
-Before keeping them, the wrapper recomputes the toolbox's metrics from the outcomes and compares them with what
-the toolbox returned: outcomes that would not reproduce the record's numbers are dropped (with a warning), so a
-record never references a sidecar that disagrees with it. Only the process that computes metrics (the main
-one under DDP) ever holds outcomes.
+Before keeping them, the wrapper recomputes the toolbox's metrics from the outcomes and compares them with
+what the toolbox returned: outcomes that would not reproduce the record's numbers are dropped (with a
+warning), so a record never references a sidecar that disagrees with it. Only the process that computes
+metrics (the main one under DDP) ever holds outcomes.
 """
 from __future__ import annotations
 

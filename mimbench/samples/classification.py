@@ -77,5 +77,5 @@ class ClassificationOutcomes:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> 'ClassificationOutcomes':
-        return cls(topk=arrays['topk'].astype(np.int64), target=arrays['target'].astype(np.int64), ids=arrays['ids'],
-                   aliases=dict(meta['aliases']))
+        return cls(topk=arrays['topk'].astype(np.int64), target=arrays['target'].astype(np.int64),
+                   ids=arrays['ids'], aliases=dict(meta['aliases']))

@@ -112,7 +112,8 @@ class EvaluatedSet:
                    score=arrays[f'{prefix}.score'].astype(np.float64),
                    matched=arrays[f'{prefix}.matched'].astype(np.uint32),
                    ignored=arrays[f'{prefix}.ignored'].astype(np.uint32), gt=gt,
-                   iou_thrs=arrays[f'{prefix}.iou_thrs'], rec_thrs=arrays[f'{prefix}.rec_thrs'], max_dets=max_dets)
+                   iou_thrs=arrays[f'{prefix}.iou_thrs'], rec_thrs=arrays[f'{prefix}.rec_thrs'],
+                   max_dets=max_dets)
 
 
 def _sparse(gt: np.ndarray) -> np.ndarray:
@@ -120,7 +121,8 @@ def _sparse(gt: np.ndarray) -> np.ndarray:
     return np.stack([i, k, gt[i, k]]).astype(np.int32)
 
 
-def _interpolated(w: np.ndarray, tps: list, skipped: list, npig: np.ndarray, rec_thrs: np.ndarray) -> np.ndarray:
+def _interpolated(w: np.ndarray, tps: list, skipped: list, npig: np.ndarray,
+                  rec_thrs: np.ndarray) -> np.ndarray:
     """COCO's interpolated precision (B, T, R) of one category for B weightings ``w`` (B, D) of its detections
     in score order; ``tps[t]``/``skipped[t]``: positions of the true positives / ignored detections at IoU
     threshold t; ``npig`` (B,): weighted ground-truth counts (all > 0).

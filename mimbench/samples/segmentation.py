@@ -7,8 +7,8 @@ NaN and left out of the mean), aAcc the summed intersection over the summed labe
 per image makes mIoU and aAcc recomputable on any subset of images.
 
 The union is not stored: it is ``pred + label - intersect`` exactly (pixel counts, ignored pixels excluded
-from all three). :meth:`SegmentationOutcomes.metric` sums in float32 in image order, as mmseg does, so the full
-set gives the record's number bit for bit; :meth:`values` sums exactly (float64) for the statistics.
+from all three). :meth:`SegmentationOutcomes.metric` sums in float32 in image order, as mmseg does, so the
+full set gives the record's number bit for bit; :meth:`values` sums exactly (float64) for the statistics.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ KIND = 'segmentation'
 
 @dataclass
 class SegmentationOutcomes:
-    """``intersect``, ``pred``, ``label``: (n, C) pixel counts per image and class; ``ids``: (n,) image ids."""
+    """``intersect``, ``pred``, ``label``: (n, C) pixel counts per image and class; ``ids``: (n,) ids."""
     intersect: np.ndarray
     pred: np.ndarray
     label: np.ndarray
@@ -35,7 +35,8 @@ class SegmentationOutcomes:
         shapes = {self.intersect.shape, self.pred.shape, self.label.shape}
         if len(shapes) != 1 or self.intersect.ndim != 2 or len(self.ids) != self.intersect.shape[0]:
             raise ValueError(f'segmentation counts must all be (n images, classes) with n ids; got '
-                             f'{self.intersect.shape}, {self.pred.shape}, {self.label.shape}, {len(self.ids)} ids')
+                             f'{self.intersect.shape}, {self.pred.shape}, {self.label.shape}, '
+                             f'{len(self.ids)} ids')
 
     @property
     def n(self) -> int:
@@ -82,5 +83,5 @@ class SegmentationOutcomes:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> 'SegmentationOutcomes':
-        return cls(intersect=arrays['intersect'], pred=arrays['pred'], label=arrays['label'], ids=arrays['ids'],
-                   nan_to_num=meta.get('nan_to_num'))
+        return cls(intersect=arrays['intersect'], pred=arrays['pred'], label=arrays['label'],
+                   ids=arrays['ids'], nan_to_num=meta.get('nan_to_num'))

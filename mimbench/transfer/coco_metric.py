@@ -136,7 +136,8 @@ class FastCocoMetric(CocoMetric):
             factory = _recording_factory(mmdet_coco_metric.COCOeval, recorded)
         else:
             def factory(coco_gt, coco_dt, iou_type):
-                evaluator = faster_evaluator(coco_gt, coco_dt, iou_type, self._fast_gt_cache, recorded is not None)
+                evaluator = faster_evaluator(coco_gt, coco_dt, iou_type, self._fast_gt_cache,
+                                             recorded is not None)
                 if recorded is not None:
                     recorded.append((iou_type, evaluator))
                 return evaluator

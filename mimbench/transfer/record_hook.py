@@ -272,7 +272,8 @@ class ResultRecordHook(Hook):
         results_dir = fields.get('results_dir') or osp.join(runner.work_dir, 'results')
         if self.outcomes is not None:
             from mimbench.samples import write_sidecar
-            stem = f'{record.task}__{record.method}__{record.backbone}__seed{record.seed}__{uuid.uuid4().hex[:12]}'
+            stem = (f'{record.task}__{record.method}__{record.backbone}__seed{record.seed}__'
+                    f'{uuid.uuid4().hex[:12]}')
             record.samples = write_sidecar(self.outcomes, results_dir, stem)
         path = write_record(record, results_dir)
         self.written.append(str(path))
