@@ -52,11 +52,20 @@ from typing import Any, Iterable
 SCHEMA_VERSION = 2
 READABLE_SCHEMA_VERSIONS = (1, 2)
 PAPERS = ('simmim', 'mae', 'cim', 'mixmim')
-TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365')
-METRICS = ('top1', 'ap_box', 'ap_mask', 'miou', 'linear')
+TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365',
+         # robustness of the in1k fine-tuned classifier, no further training (mae.txt Appendix C, Table 13)
+         'imagenet-c', 'imagenet-a', 'imagenet-r', 'imagenet-sketch')
+METRICS = ('top1', 'ap_box', 'ap_mask', 'miou', 'linear',
+           'mce')   # ImageNet-C mean corruption error, AlexNet-normalised (Hendrycks & Dietterich 2019)
 REQUIRED = ('task', 'method', 'backbone', 'metrics')
 # metrics where a smaller value is better (every other metric is higher-is-better)
-LOWER_IS_BETTER: frozenset[str] = frozenset()
+LOWER_IS_BETTER: frozenset[str] = frozenset({'mce'})
+
+
+def best_value(metric: str, values: Iterable[float]) -> float:
+    """The best of ``values`` for ``metric``: the minimum for a :data:`LOWER_IS_BETTER` metric, else the
+    maximum."""
+    return min(values) if metric in LOWER_IS_BETTER else max(values)
 
 
 # ids that name files and table rows: lower-case letters, digits and . _ + - (no path separators)
@@ -316,6 +325,7 @@ SCALAR_KEYS = {
     'coco/segm_mAP': ('ap_mask', 100.0),
     'mIoU': ('miou', 1.0),
     'accuracy/top1': ('top1', 1.0),
+    'corruption/mCE': ('mce', 1.0),   # mimbench.MeanCorruptionError reports percent
 }
 
 
@@ -323,9 +333,9 @@ def metrics_from_scalars(path: str | os.PathLike, keys: dict[str, tuple[str, flo
                          ) -> tuple[dict[str, float], dict[str, float], list[dict[str, Any]]]:
     """Read an mmengine ``vis_data/scalars.json`` (JSON lines) into ``(final, best, history)``.
 
-    ``final`` is the last evaluation (what a record reports as ``metrics``), ``best`` the per-metric maximum
-    over all evaluations (``best_metrics``: optimistic, so it is only ever reported labelled as best) and
-    ``history`` every evaluation in order. Raises ValueError when the file holds no evaluation.
+    ``final`` is the last evaluation (what a record reports as ``metrics``), ``best`` the per-metric best
+    (:func:`best_value`: the minimum for lower-is-better metrics) over all evaluations (``best_metrics``:
+    optimistic, so it is only ever reported labelled as best) and ``history`` every evaluation in order. Raises ValueError when the file holds no evaluation.
     """
     keys = SCALAR_KEYS if keys is None else keys
     history: list[dict[str, Any]] = []
@@ -348,7 +358,7 @@ def metrics_from_scalars(path: str | os.PathLike, keys: dict[str, tuple[str, flo
     best: dict[str, float] = {}
     for item in history:
         for name, value in item['metrics'].items():
-            best[name] = max(value, best.get(name, value))
+            best[name] = best_value(name, (value, best.get(name, value)))
     return final, best, history
 
 

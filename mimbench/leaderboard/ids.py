@@ -31,9 +31,11 @@ BACKBONES = {
 TASK_NAMES = {
     'in1k': 'ImageNet-1K', 'coco': 'COCO', 'ade20k': 'ADE20K', 'inat2017': 'iNat 2017',
     'inat2018': 'iNat 2018', 'inat2019': 'iNat 2019', 'places205': 'Places205', 'places365': 'Places365',
+    'imagenet-c': 'ImageNet-C', 'imagenet-a': 'ImageNet-A', 'imagenet-r': 'ImageNet-R',
+    'imagenet-sketch': 'ImageNet-Sketch',
 }
 METRIC_NAMES = {'top1': 'top-1', 'ap_box': 'AP box', 'ap_mask': 'AP mask', 'miou': 'mIoU',
-                'linear': 'linear top-1'}
+                'linear': 'linear top-1', 'mce': 'mCE ↓'}   # ↓: lower is better (results.LOWER_IS_BETTER)
 
 assert set(TASK_NAMES) == set(TASKS) and set(METRIC_NAMES) == set(METRICS)
 __all__ = ['PAPERS', 'TASKS', 'METRICS', 'METHODS', 'BACKBONES', 'TASK_NAMES', 'METRIC_NAMES', 'check_id']

@@ -19,6 +19,7 @@ import pandas as pd
 
 from mimbench.leaderboard.ids import BACKBONES, METHODS, TASK_NAMES
 from mimbench.leaderboard.specs import Column, TableSpec
+from mimbench.results import best_value
 
 
 def _norm(value):
@@ -58,6 +59,7 @@ class Cell:
     ci_low: float | None = None          # 95% interval of the reproduced value (mimbench.stats)
     ci_high: float | None = None
     ci_method: str | None = None         # 'bootstrap' (one run) or 'bootstrap+seeds'
+    metric: str = ''                     # which metric (the best of ``mce`` is the smallest)
 
     @property
     def delta(self) -> float | None:
@@ -215,7 +217,7 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                     continue
                 line.append(_attr_text(column.attr, value))
                 continue
-            cell = Cell()
+            cell = Cell(metric=key.get('metric') or '')
             paper_row = found[0] if found else None
             if paper_row is not None:
                 cell.source, cell.note = paper_row['source'], paper_row['note']
@@ -248,16 +250,20 @@ def _mark_best(table: BuiltTable) -> None:
         groups = [[row[j] for row in table.cells] for j in metric_idx]
     else:
         groups = [[row[j] for j in metric_idx] for row in table.cells]
+    # cells of one metric compete (a row of mae.txt Table 13 mixes mCE and top-1); the best is the metric's
+    groups = [[c for c in cells if c.metric == metric] for cells in groups for metric in
+              dict.fromkeys(c.metric for c in cells)]
     for cells in groups:
         papers = [c.paper for c in cells if c.paper is not None]
         if spec.best and papers:
             for c in cells:
-                c.paper_best = c.paper is not None and c.paper == max(papers)
+                c.paper_best = c.paper is not None and c.paper == best_value(c.metric, papers)
         # smoke runs never rank
         repros = [c.repro for c in cells if c.repro is not None and c.scale == 'full']
         if len(repros) > 1:
+            top = best_value(cells[0].metric, repros)
             for c in cells:
-                c.repro_top = c.repro is not None and c.scale == 'full' and c.repro == max(repros)
+                c.repro_top = c.repro is not None and c.scale == 'full' and c.repro == top
 
 
 def mean_cells(table: BuiltTable) -> list[Cell]:

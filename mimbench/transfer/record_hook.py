@@ -9,7 +9,8 @@ Every transfer config (mmdet, mmseg, mmpretrain) adds this hook and a top-level 
                     protocol='finetune' | 'linear' | 'partial', layer_decay_rule=None, note='',
                     variant=None,       # a named non-default recipe, e.g. CiM's 'linear-160k' head
                     resolution=None,    # fine-tuning input size when not the task's default
-                    recipe=None)        # the paper recipe used, e.g. 'mae.txt Table 9'
+                    recipe=None,        # the paper recipe used, e.g. 'mae.txt Table 9'
+                    probe=None)         # intermediate-layer probing protocol (mimbench.transfer.layer_probe)
 
 The hook collects every validation (``history``), and after training writes the record of the *final*
 evaluation as ``metrics`` and the best value of each metric over all evaluations as ``best_metrics``
@@ -34,7 +35,7 @@ from mmengine.logging import print_log
 from mimbench.cost import CHECKPOINT_KEY, CostMeter, batch_size, peak_memory_mb, pretrain_cost
 from mimbench.registry import HOOKS
 from mimbench.samples.capture import OutcomeCapture
-from mimbench.results import ResultRecord, write_record
+from mimbench.results import ResultRecord, best_value, write_record
 
 # toolbox metric name -> (mimbench metric id, factor to percent)
 METRIC_IDS = {
@@ -42,10 +43,11 @@ METRIC_IDS = {
     'coco/segm_mAP': ('ap_mask', 100.0),
     'mIoU': ('miou', 1.0),                # mmseg IoUMetric reports percent
     'accuracy/top1': ('top1', 1.0),       # mmpretrain Accuracy reports percent
+    'corruption/mCE': ('mce', 1.0),       # mimbench.MeanCorruptionError reports percent (lower is better)
 }
 PROTOCOLS = ('finetune', 'linear', 'partial')
 RECORD_FIELDS = ('task', 'method', 'backbone', 'scale', 'results_dir', 'checkpoint', 'protocol',
-                 'layer_decay_rule', 'note', 'pretrain', 'variant', 'resolution', 'recipe')
+                 'layer_decay_rule', 'note', 'pretrain', 'variant', 'resolution', 'recipe', 'probe')
 
 
 def map_metrics(metrics: dict[str, Any], protocol: str = 'finetune') -> dict[str, float]:
@@ -67,12 +69,17 @@ def map_metrics(metrics: dict[str, Any], protocol: str = 'finetune') -> dict[str
 
 
 def best_of(history: list[dict[str, Any]]) -> dict[str, float]:
-    """Best value of each metric over ``history`` (all mimbench metrics are higher-is-better)."""
+    """Best value of each metric over ``history`` (the minimum for ``results.LOWER_IS_BETTER`` metrics)."""
     best: dict[str, float] = {}
     for entry in history:
         for key, value in entry['metrics'].items():
-            best[key] = max(best.get(key, value), value)
+            best[key] = best_value(key, (best.get(key, value), value))
     return best
+
+
+def _plain(value) -> dict:
+    """A config dict (mmengine ConfigDict, nested) as plain dicts for the JSON record; None -> {}."""
+    return value.to_dict() if hasattr(value, 'to_dict') else dict(value or {})
 
 
 def _loaded_checkpoint(model) -> tuple[str | None, str | None]:
@@ -235,8 +242,10 @@ class ResultRecordHook(Hook):
             protocol = self._fields(runner)['protocol']
             wrappers = (runner.model, getattr(runner.model, 'module', None))   # DDP and TTA models wrap
             tta = any(type(m).__name__.endswith('TTAModel') for m in wrappers)  # e.g. mmseg --tta
+            loaded = runner.cfg.get('load_from')   # a test-only run (robustness) names the model it tested
             self._write(runner, map_metrics(metrics, protocol), None,
-                        note='test run' + (' (test-time augmentation)' if tta else ''))
+                        note='test run' + (' (test-time augmentation)' if tta else '')
+                        + (f' of {loaded}' if loaded else ''))
 
     def _write(self, runner, metrics: dict[str, float], best: dict[str, float] | None,
                note: str = '') -> None:
@@ -267,7 +276,7 @@ class ResultRecordHook(Hook):
             config=cfg.filename, resolved_config=resolved, layer_decay_rule=self._rule(fields, runner),
             pretrain=dict(fields.get('pretrain') or {}), note='; '.join(notes),
             variant=fields.get('variant') or None, resolution=fields.get('resolution') or None,
-            recipe=fields.get('recipe') or None,
+            recipe=fields.get('recipe') or None, probe=_plain(fields.get('probe')),
             cost=self.cost.summary(get_world_size(), peak, pretrain_cost(checkpoint, fields.get('pretrain'))))
         results_dir = fields.get('results_dir') or osp.join(runner.work_dir, 'results')
         if self.outcomes is not None:
