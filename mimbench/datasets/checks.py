@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mimbench.datasets import robustness
 from mimbench.datasets.overrides import cfg_options_text
 from mimbench.datasets.synthetic import TASKS, inat_layout, places_layout
 
@@ -34,6 +35,7 @@ DOWNLOAD = {
     'places365': 'http://places2.csail.mit.edu/download.html (Places365-Standard, small images 256x256: '
                  'train_256_places365standard.tar (-> data_256/), val_256.tar (-> val_256/) and '
                  'filelist_places365-standard.tar (the .txt lists), unpacked in the same root)',
+    **robustness.DOWNLOAD,   # ImageNet-C/-A/-R/-Sketch: test sets only (mimbench.datasets.robustness)
 }
 
 # Official sizes (train, val), to flag a partial download; mae.txt Table 6 and the releases' pages.
@@ -53,6 +55,8 @@ class DatasetRootError(FileNotFoundError):
 
 def expected_files(task: str) -> dict[str, str]:
     """``{what: relative path}`` a real root of ``task`` must contain (paths ending in '/' are folders)."""
+    if task in robustness.ROBUSTNESS_TASKS:
+        return robustness.expected_files(task)
     if task == 'in1k':
         return {'train list': 'meta/train.txt', 'val list': 'meta/val.txt',
                 'train images': 'train/', 'val images': 'val/'}
@@ -80,6 +84,8 @@ def expected_files(task: str) -> dict[str, str]:
 def missing_files(task: str, root) -> list[str]:
     """Relative paths of ``expected_files(task)`` that are absent under ``root``."""
     root = Path(root)
+    if task in robustness.ROBUSTNESS_TASKS:
+        return robustness.missing_files(task, root)
     missing = []
     for rel in expected_files(task).values():
         path = root / rel
@@ -243,6 +249,11 @@ def check_root(task: str, root, sample: int | None = 32) -> dict:
     """
     root = Path(root)
     require_root(task, root)
+    if task in robustness.ROBUSTNESS_TASKS:   # test sets in class folders; no annotation files to parse
+        splits, problems, warnings = robustness.check_root(task, root)
+        if problems:
+            raise root_error(task, root, problems)
+        return {'task': task, 'root': str(root), 'splits': splits, 'warnings': warnings}
     problems, splits = [], {}
     if task in ('in1k',) or task.startswith('places'):
         for split in ('train', 'val'):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mimbench.datasets.robustness import ROBUSTNESS_TASKS
 from mimbench.datasets.synthetic import TASKS
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -24,7 +25,8 @@ def data_root_options(task: str, root) -> dict[str, str]:
     if task not in TASKS:
         raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
     root = str(Path(root)).rstrip('/') + '/'
-    options = {f'{loader}.dataset.data_root': root for loader in LOADERS}
+    loaders = ('test_dataloader',) if task in ROBUSTNESS_TASKS else LOADERS   # test sets only
+    options = {f'{loader}.dataset.data_root': root for loader in loaders}
     if task == 'coco':
         options.update({f'{e}.ann_file': root + COCO_VAL_ANN for e in ('val_evaluator', 'test_evaluator')})
     return options

@@ -20,6 +20,9 @@ Formats written (one function per task, each returns the root it filled):
 - ``make_places``: Places205 (``trainvalsplit_places205/*.csv`` + ``data/vision/torralba/deeplearning/
   images256``) and Places365-Standard (``places365_train_standard.txt``, ``places365_val.txt``,
   ``categories_places365.txt``, ``data_256``, ``val_256``) list files.
+- ``make_imagenet_c`` / ``make_imagenet_variant``: the robustness test sets (ImageNet-C's
+  ``<corruption>/<severity>/<wnid>/*.JPEG``, ImageNet-A/-R's ``<wnid>/*.jpg``, ImageNet-Sketch's
+  ``sketch/<wnid>/*.JPEG``) over ``make_imagenet``'s classes, so the smoke in1k classifier can be evaluated.
 - ``make_all``: all of the above under one root, skipping what already exists.
 """
 from __future__ import annotations
@@ -41,7 +44,8 @@ ADE_SHAPE_LABELS = {'circle': 13, 'square': 20, 'triangle': 21, 'diamond': 36}  
 ADE_BACKGROUND_LABEL = 1                                   # 'wall' in ADE20K's 150 classes
 INAT_YEARS = (2017, 2018, 2019)
 PLACES_VERSIONS = (205, 365)
-TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365')
+TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365',
+         'imagenet-c', 'imagenet-a', 'imagenet-r', 'imagenet-sketch')
 DONE_MARKER = '.mimbench-synthetic'
 
 
@@ -153,7 +157,7 @@ def make_imagenet(root, num_classes: int = 4, images_per_class: int = 8, size: i
     """
     root = Path(root)
     rng = np.random.default_rng(seed)
-    wnids = [f'n{index:08d}' for index in range(num_classes)]
+    wnids = imagenet_smoke_wnids(num_classes)
     (root / 'meta').mkdir(parents=True, exist_ok=True)
     (root / 'meta' / 'classes.txt').write_text(''.join(f'{w}\n' for w in wnids))
     for split, count in _split_sizes(images_per_class).items():
@@ -165,6 +169,11 @@ def make_imagenet(root, num_classes: int = 4, images_per_class: int = 8, size: i
                 lines.append(f'{name} {label}\n')
         (root / 'meta' / f'{split}.txt').write_text(''.join(lines))
     return mark_done(root)
+
+
+def imagenet_smoke_wnids(num_classes: int = 4) -> list[str]:
+    """The made-up WordNet ids of ``make_imagenet``'s classes, in label order (``n00000000``, ...)."""
+    return [f'n{index:08d}' for index in range(num_classes)]
 
 
 # ----------------------------------------------------------------------------------------------- COCO
@@ -380,9 +389,135 @@ def make_places(root, version: int = 205, num_classes: int = 4, images_per_class
     return mark_done(root)
 
 
+# ----------------------------------------------------------------------------------------------- robustness
+# The smoke ImageNet-A/-R cover 3 of make_imagenet's 4 classes, so the smoke classifier's logits are
+# restricted to a subset as the real 200-class sets restrict ImageNet-1K's 1000
+# (configs/_base_/datasets/robustness/*_smoke.py)
+IMAGENET_A_SMOKE_WNIDS = ('n00000000', 'n00000001', 'n00000003')
+IMAGENET_R_SMOKE_WNIDS = ('n00000000', 'n00000002', 'n00000003')
+# corruption -> (operation, parameter at severities 1..5): cheap stand-ins for Hendrycks & Dietterich's 15
+_CORRUPTIONS = {
+    'gaussian_noise': ('noise', (8, 16, 24, 36, 48)), 'shot_noise': ('noise', (10, 18, 28, 40, 52)),
+    'impulse_noise': ('salt', (0.02, 0.05, 0.08, 0.12, 0.18)), 'defocus_blur': ('blur', (0.6, 1, 1.5, 2, 3)),
+    'glass_blur': ('blur', (0.5, 0.8, 1.2, 1.8, 2.5)), 'motion_blur': ('hblur', (2, 3, 5, 7, 9)),
+    'zoom_blur': ('zoom', (1.05, 1.1, 1.15, 1.2, 1.3)), 'snow': ('blend', (0.1, 0.2, 0.3, 0.4, 0.5)),
+    'frost': ('blend', (0.15, 0.25, 0.35, 0.45, 0.55)), 'fog': ('fog', (0.2, 0.3, 0.4, 0.5, 0.6)),
+    'brightness': ('bright', (20, 35, 50, 65, 80)), 'contrast': ('contrast', (0.7, 0.55, 0.4, 0.3, 0.2)),
+    'elastic_transform': ('shift', (1, 2, 3, 4, 5)), 'pixelate': ('pixelate', (0.8, 0.6, 0.5, 0.35, 0.25)),
+    'jpeg_compression': ('jpeg', (40, 25, 15, 10, 6)),
+}
+
+
+def corrupt(img: np.ndarray, corruption: str, severity: int, rng: np.random.Generator) -> np.ndarray:
+    """A stand-in for ImageNet-C's ``corruption`` at ``severity`` (1-5), stronger with severity."""
+    from io import BytesIO
+
+    from PIL import ImageFilter
+
+    op, params = _CORRUPTIONS[corruption]
+    p = params[severity - 1]
+    x = img.astype(np.float32)
+    size = img.shape[0]
+    if op == 'noise':
+        x = x + rng.normal(0, p, x.shape)
+    elif op == 'salt':
+        hit = rng.random(x.shape[:2]) < p
+        x[hit] = rng.choice([0.0, 255.0], size=(int(hit.sum()), 1))
+    elif op in ('blur', 'hblur', 'zoom', 'pixelate', 'jpeg'):
+        pil = Image.fromarray(img)
+        if op == 'blur':
+            pil = pil.filter(ImageFilter.GaussianBlur(p))
+        elif op == 'hblur':
+            x = sum(np.roll(x, k, axis=1) for k in range(p)) / p
+        elif op == 'zoom':
+            crop = round(size / p)
+            start = (size - crop) // 2
+            zoomed = pil.crop((start, start, start + crop, start + crop)).resize((size, size))
+            pil = Image.blend(pil, zoomed, 0.5)
+        elif op == 'pixelate':
+            pil = pil.resize((round(size * p),) * 2, Image.BOX).resize((size, size), Image.BOX)
+        else:
+            buffer = BytesIO()
+            pil.save(buffer, 'JPEG', quality=p)
+            pil = Image.open(buffer)
+        if op != 'hblur':
+            x = np.asarray(pil.convert('RGB'), np.float32)
+    elif op == 'blend':
+        x = (1 - p) * x + p * rng.uniform(200, 255, x.shape[:2])[..., None]
+    elif op == 'fog':
+        haze = Image.fromarray(rng.uniform(150, 255, (8, 8)).astype(np.uint8)).resize((size, size))
+        haze = np.asarray(haze, np.float32)
+        x = (1 - p) * x + p * haze[..., None]
+    elif op == 'bright':
+        x = x + p
+    elif op == 'contrast':
+        x = (x - x.mean()) * p + x.mean()
+    elif op == 'shift':
+        x = np.stack([np.roll(row, int(rng.integers(-p, p + 1)), axis=0) for row in x])
+    return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def make_imagenet_c(root, num_classes: int = 4, images_per_class: int = 1, size: int = SIZE,
+                    seed: int = 0) -> Path:
+    """ImageNet-C layout: ``<corruption>/<severity 1-5>/<wnid>/ILSVRC2012_val_<8 digits>.JPEG``.
+
+    The same validation images (as the release corrupts the same 50,000) under each of the 15 corruptions
+    (``mimbench.datasets.robustness.CORRUPTIONS``) and 5 severities.
+    """
+    from mimbench.datasets.robustness import CORRUPTIONS, SEVERITIES
+
+    root = Path(root)
+    rng = np.random.default_rng(seed + 1)
+    clean = [(wnid, classification_image(label, rng, size))
+             for label, wnid in enumerate(imagenet_smoke_wnids(num_classes)) for _ in range(images_per_class)]
+    for corruption in CORRUPTIONS:
+        for severity in SEVERITIES:
+            for index, (wnid, img) in enumerate(clean, 1):
+                path = root / corruption / str(severity) / wnid / f'ILSVRC2012_val_{index:08d}.JPEG'
+                save_jpeg(corrupt(img, corruption, severity, rng), path)
+    return mark_done(root)
+
+
+def make_imagenet_variant(root, task: str, images_per_class: int = 2, size: int = SIZE,
+                          seed: int = 0) -> Path:
+    """ImageNet-A/-R (``<wnid>/*.jpg`` + ``README.txt``) or ImageNet-Sketch (``sketch/<wnid>/*.JPEG``).
+
+    -A keeps the class's shape on a busier background, -R renders it as a posterised cartoon, -Sketch as a
+    black-on-white edge drawing: the same classes (``make_imagenet``'s) seen differently.
+    """
+    from PIL import ImageFilter, ImageOps
+
+    root = Path(root)
+    rng = np.random.default_rng(seed + {'imagenet-a': 2, 'imagenet-r': 3, 'imagenet-sketch': 4}[task])
+    wnids = {'imagenet-a': IMAGENET_A_SMOKE_WNIDS, 'imagenet-r': IMAGENET_R_SMOKE_WNIDS,
+             'imagenet-sketch': imagenet_smoke_wnids()}[task]
+    folder = root / 'sketch' if task == 'imagenet-sketch' else root
+    for wnid in wnids:
+        label = imagenet_smoke_wnids().index(wnid)
+        for k in range(images_per_class):
+            img = classification_image(label, rng, size)
+            if task == 'imagenet-a':
+                clutter = rng.integers(-40, 40, img.shape)
+                img = np.clip(img.astype(np.int16) + clutter, 0, 255).astype(np.uint8)
+            pil = Image.fromarray(img)
+            if task == 'imagenet-r':
+                pil = ImageOps.posterize(pil, 2)
+            elif task == 'imagenet-sketch':
+                pil = ImageOps.invert(ImageOps.grayscale(pil).filter(ImageFilter.FIND_EDGES)).convert('RGB')
+            name = f'{wnid}_{k}.JPEG' if task == 'imagenet-sketch' else f'{k:04d}.jpg'
+            save_jpeg(np.asarray(pil), folder / wnid / name)
+    if task != 'imagenet-sketch':
+        (root / 'README.txt').write_text(f'mimbench synthetic stand-in for {task}\n')
+    return mark_done(root)
+
+
 # ----------------------------------------------------------------------------------------------- all
 def make_task(task: str, root, seed: int = 0) -> Path:
     """Generate the smoke dataset of one task id (``mimbench.results.TASKS``) under ``root``."""
+    if task == 'imagenet-c':
+        return make_imagenet_c(root, seed=seed)
+    if task in ('imagenet-a', 'imagenet-r', 'imagenet-sketch'):
+        return make_imagenet_variant(root, task, seed=seed)
     if task == 'in1k':
         return make_imagenet(root, seed=seed)
     if task == 'coco':
