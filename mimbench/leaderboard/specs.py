@@ -35,7 +35,8 @@ class Column:
         return self.attr is None
 
     def key(self) -> dict[str, Any]:
-        key = {'metric': self.metric} if self.is_metric else {}
+        # a metric column without a metric takes it from the row key (mae.txt Table 13: mCE and top-1 rows)
+        key = {'metric': self.metric} if self.is_metric and self.metric else {}
         if self.task:
             key['task'] = self.task
         return {**key, **self.where}
@@ -239,6 +240,22 @@ SPECS += (
     _cim_ablation('7', 'Ablation: sampling strategy for visual tokens (× = diverged)', 'Sampling'),
     _cim_ablation('8', 'Ablation: image corrupting strategy for ResNet-50 (× = diverged)', 'Corruption',
                   method='cim-revdet', backbone='resnet-50', pretrain_epochs=300),
+)
+
+
+# ---------------------------------------------------------------- MAE Table 13: robustness (issue 14 item 1)
+# One row per ImageNet variant, keyed by (task, metric): IN-C reports mCE (lower is better), the others top-1.
+_MAE_ROBUSTNESS = tuple(Column(h, where={'method': 'mae', 'backbone': b, 'resolution': r}, group='MAE')
+                        for h, b, r in (('ViT-B', 'vit-b', 224), ('ViT-L', 'vit-l', 224),
+                                        ('ViT-H', 'vit-h', 224), ('ViT-H448', 'vit-h', 448)))
+SPECS += (
+    TableSpec('mae', '13', 'Robustness on ImageNet variants, no specialised fine-tuning (top-1, %; '
+              'IN-Corruption: mCE, lower is better)', row_keys=('task', 'metric'), row_header='Dataset',
+              best=None, best_axis='row', extra_rows=False,   # the paper marks no best; mimbench runs per row
+              columns=_MAE_ROBUSTNESS + (Column('prev best', where={'method': 'prev-best'}),)
+              + tuple(Column(h, where={'method': 'random', 'backbone': b, 'resolution': 224},
+                             group='supervised (our impl.)')
+                      for h, b in (('ViT-B', 'vit-b'), ('ViT-L', 'vit-l'), ('ViT-H', 'vit-h')))),
 )
 
 

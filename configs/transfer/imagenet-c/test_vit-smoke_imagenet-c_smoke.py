@@ -1,0 +1,9 @@
+# Smoke variant (vit-smoke) of the imagenet-c robustness evaluation (mae.txt Appendix C / Table 13):
+# ImageNet-C mean corruption error (lower is better) of the classifier fine-tuned by
+# ../in1k/finetune_vit-smoke_in1k_smoke.py, on the generated data, no training. `mimbench evaluate` runs it
+# after in1k; by hand: mimbench train THIS --cfg-options load_from=CHECKPOINT
+_base_ = ['../in1k/finetune_vit-smoke_in1k_smoke.py',
+          '../../_base_/datasets/robustness/imagenet_c_smoke.py']
+test_dataloader = dict(dataset=_base_.robustness_dataset)
+test_evaluator = _base_.robustness_evaluator
+mimbench = dict(task='imagenet-c', backbone='vit-smoke', scale='smoke')
