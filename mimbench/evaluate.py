@@ -87,6 +87,23 @@ def parse_tasks(text: str) -> list[str]:
     return wanted
 
 
+def parse_protocols(items: list[str], task_ids: list[str]) -> dict[str, str]:
+    """``['in1k=linear-block']`` -> ``{'in1k': 'linear-block'}``; tasks not named use ``finetune``."""
+    from mimbench.transfer import tasks
+
+    out = {}
+    for item in items:
+        task, _, protocol = item.partition('=')
+        if task not in tasks.TASKS or protocol not in tasks.PROTOCOLS:
+            raise EvaluateError(f'--protocols {item!r}: expected TASK=PROTOCOL with a task of '
+                                f'{", ".join(tasks.TASKS)} and a protocol of {", ".join(tasks.PROTOCOLS)} '
+                                '(e.g. in1k=linear-block)')
+        if task not in task_ids:
+            raise EvaluateError(f'--protocols names {task}, which --tasks does not run')
+        out[task] = protocol
+    return out
+
+
 def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
     """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors."""
     from mimbench.transfer import tasks
@@ -152,11 +169,14 @@ def derive_config(
     results_dir: Path,
     data_root: str | None = None,
     seed: int | None = None,
+    extra: dict | None = None,
+    protocol: str = 'finetune',
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
     The file inherits the template (``_base_``) and overrides only what this run changes, so a user can
-    read it, edit it and re-run it by hand with ``mimbench train``.
+    read it, edit it and re-run it by hand with ``mimbench train``. ``extra``: more dotted overrides;
+    ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``).
     """
     from mmengine.config import Config
 
@@ -183,7 +203,7 @@ def derive_config(
         )
     else:
         try:
-            template = Path(tasks.task_config(task, backbone, scale, method=method)).resolve()
+            template = Path(tasks.task_config(task, backbone, scale, protocol, method=method)).resolve()
         except ValueError as err:
             raise EvaluateError(str(err)) from err
         borrowed = tasks.recipe_note(task, backbone, method=method) if scale == 'full' else None
@@ -200,6 +220,7 @@ def derive_config(
         options['randomness.seed'] = seed
     if data_root:
         options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
+    options.update(extra or {})
     body = Config(_nested(options)).pretty_text
     config = work_dir / f'{task}.py'
     config.write_text(
@@ -221,12 +242,13 @@ def check_data(run: TaskRun, device: bool = True) -> None:
     from mimbench.runner import RunnerSetupError, check_device
 
     cfg = Config.fromfile(str(run.config))
+    test_only = bool(cfg.get('test_only'))   # robustness: tests a trained classifier, trains nothing
     try:
-        if device:
+        if device and not test_only:
             check_device(cfg)
     except RunnerSetupError as err:
         raise EvaluateError(f'{run.task}: {err}') from err
-    root = cfg.train_dataloader.dataset.get('data_root')
+    root = (cfg.test_dataloader if test_only else cfg.train_dataloader).dataset.get('data_root')
     try:
         check_root(run.task, root, sample=16)  # the same checks as `mimbench data check`, on a sample
     except DatasetRootError as err:
@@ -250,10 +272,9 @@ def run_task(run: TaskRun, launcher: str) -> Path:
         import mimbench  # noqa: F401
         from mmengine.config import Config
 
-        from mimbench.runner import build_runner
+        from mimbench.train import run_config
 
-        runner = build_runner(Config.fromfile(str(run.config)), work_dir=str(run.work_dir), resume=True)
-        runner.train()
+        run_config(Config.fromfile(str(run.config)), work_dir=str(run.work_dir), resume=True)
     else:
         if launcher == 'slurm' and shutil.which('srun') is None:
             raise EvaluateError(
@@ -312,7 +333,10 @@ def check_scale(backbone: str, scale: str) -> None:
                             f'mislabelled: pass --scale full for {backbone}, or a {family}-smoke checkpoint')
 
 
-def plan(args: argparse.Namespace) -> list[TaskRun]:
+def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[TaskRun]:
+    """The derived config and command of every task; ``skipped`` collects test-only tasks left out."""
+    from mimbench.transfer import tasks
+
     if getattr(args, 'gpus', 1) < 1:
         raise EvaluateError(f'--gpus {args.gpus}: expected the number of processes per task (1 or more)')
     if args.method:
@@ -331,13 +355,31 @@ def plan(args: argparse.Namespace) -> list[TaskRun]:
     root = Path(args.work_dir).resolve()
     seeds = parse_seeds(getattr(args, 'seeds', None))
     runs = []
-    for task in task_ids:
+    protocols = parse_protocols(getattr(args, 'protocols', None) or [], task_ids)
+    for task in sorted(task_ids, key=lambda t: tasks.TASKS[t].evaluates is not None):  # test-only last
         label = foreign_label(backbone) if is_foreign(backbone) else backbone
+        protocol = protocols.get(task, 'finetune')
+        task_dir = root / f'{method}_{label}' / (task if protocol == 'finetune' else f'{task}-{protocol}')
         for seed in seeds:
-            work = root / f'{method}_{label}' / task
-            work = work if seed is None else work / f'seed{seed}'
-            run = derive_config(task, backbone, checkpoint, method, args.scale, work, work / 'results',
-                                data_root=args.data_root, seed=seed)
+            work = task_dir if seed is None else task_dir / f'seed{seed}'
+            extra = None
+            if (task, protocol) == ('in1k', 'finetune'):   # the robustness tasks load its final checkpoint
+                extra = {'default_hooks.checkpoint.save_last': True}
+            source = tasks.TASKS[task].evaluates
+            if source:
+                source_dir = root / f'{method}_{label}' / source
+                source_dir = source_dir if seed is None else source_dir / f'seed{seed}'
+                try:
+                    extra = test_only_options(task, backbone, args.scale, source_dir)
+                except EvaluateError as err:
+                    if args.tasks not in ('all', '') or skipped is None:
+                        raise
+                    skipped.append(f'{task}: {err}')
+                    continue
+            run = derive_config(
+                task, backbone, checkpoint, method, args.scale, work, work / 'results',
+                data_root=args.data_root, seed=seed, extra=extra, protocol=protocol,
+            )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
     return runs
@@ -355,6 +397,38 @@ def parse_seeds(text: str | None) -> list[int | None]:
         raise EvaluateError(f'--seeds {text!r}: expected distinct non-negative integers separated by commas, '
                             'e.g. --seeds 0,1,2')
     return seeds
+
+
+def test_only_options(task: str, backbone: str, scale: str, source_dir: Path) -> dict:
+    """``load_from`` for a test-only task (robustness, mae.txt Appendix C): the final checkpoint of the
+    run of the task it evaluates (``in1k``) in ``source_dir`` (that run's work dir, same seed). Raises
+    EvaluateError when there is no such run or no config for this backbone."""
+    from mmengine.config import Config
+
+    from mimbench.transfer import tasks
+
+    source = tasks.TASKS[task].evaluates
+    if is_foreign(backbone):
+        raise EvaluateError(f'{task} has no config for foreign backbones (it needs a {source} classifier '
+                            'built from a mimbench config)')
+    try:
+        tasks.task_config(task, backbone, scale)
+    except ValueError as err:
+        raise EvaluateError(str(err)) from err
+    config = source_dir / f'{source}.py'
+    if not config.is_file():
+        raise EvaluateError(f'{task} evaluates the {source} fine-tuned model of this encoder, but there is '
+                            f'no {source} run in {source_dir.parent}; add {source} to --tasks (it runs first)')
+    cfg = Config.fromfile(str(config))
+    loop, hook = cfg.train_cfg, cfg.default_hooks.get('checkpoint') or {}
+    if 'max_iters' in loop:
+        name = f'iter_{loop.max_iters}.pth'
+    elif hook.get('by_epoch', True):
+        name = f'epoch_{loop.max_epochs}.pth'
+    else:
+        raise EvaluateError(f'{config}: cannot tell the name of its final checkpoint (epoch-based training, '
+                            'iteration-based checkpoints); set default_hooks.checkpoint.by_epoch=True')
+    return {'load_from': str(source_dir / name)}
 
 
 def _method_of(checkpoint: str) -> str:
@@ -398,11 +472,14 @@ def evaluate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console(stderr=True, soft_wrap=True)
+    skipped: list[str] = []
     try:
-        runs = plan(args)
+        runs = _without_absent_test_sets(plan(args, skipped), args.tasks, skipped)
     except EvaluateError as err:
         console.print(f'[red]mimbench evaluate: {err}[/red]')
         return 2
+    for line in skipped:
+        console.print(f'[yellow]skipped {line}[/yellow]')
     if args.dry_run:
         for run in runs:
             print(
@@ -446,6 +523,25 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _without_absent_test_sets(runs: list[TaskRun], task_arg: str, skipped: list[str]) -> list[TaskRun]:
+    """With ``--tasks all``, drop the test-only tasks (robustness) whose dataset root does not exist: they
+    are optional downloads. A root that exists is checked as any other (``check_data``)."""
+    from mmengine.config import Config
+
+    if task_arg not in ('all', ''):
+        return runs
+    kept = []
+    for run in runs:
+        cfg = Config.fromfile(str(run.config))
+        root = cfg.test_dataloader.dataset.get('data_root') if cfg.get('test_only') else None
+        if root and not Path(root).is_dir() and not run.finished():
+            skipped.append(f'{run.task}: no dataset at {root} (`mimbench data check --task {run.task} '
+                           '--root DIR`, then --data-root)')
+            continue
+        kept.append(run)
+    return kept
+
+
 def _leaderboards(work_dir: Path, out: Path) -> dict:
     from mimbench.leaderboard import build_leaderboards
 
@@ -477,6 +573,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--new-method', action='store_true',
                         help='accept a --method id that is not one of the known methods (your own method)')
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
+    parser.add_argument(
+        '--protocols', nargs='+', metavar='TASK=PROTOCOL',
+        help='evaluation protocol per task (default finetune), e.g. in1k=linear (mae.txt Table 10) or '
+        'in1k=linear-block (simmim.txt Sec. 4.2: the ViT block chosen on held-out training data)',
+    )
     parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
     parser.add_argument('--seeds', help='comma-separated seeds, one run of every task per seed (e.g. 0,1,2); '
                         "default: one run with the config's seed")

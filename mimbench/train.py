@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from mmengine.config import Config
 
@@ -112,9 +113,50 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
     return cfg
 
 
+def run_config(cfg: Config, work_dir=None, resume: bool | str = False, launcher: str = 'none',
+               cfg_options: dict | None = None, fp32: bool = False) -> None:
+    """Run ``cfg`` as it asks: train and evaluate; or, for a config with ``test_only = True`` (robustness,
+    mae.txt Appendix C), only test the trained model that ``load_from`` names; or, for a config with
+    ``layer_probe``, choose the probed block on held-out training data, then probe it
+    (mimbench.transfer.layer_probe).
+
+    A test-only run loads that checkpoint strictly (a classifier that does not fit the config fails instead
+    of testing half-random weights) and resumes nothing. ``fp32``: see ``mimbench.runner.to_fp32``.
+
+    Raises:
+        TrainError: a test-only config without the checkpoint to test.
+        RunnerSetupError: the config needs a GPU and there is none.
+    """
+    from mimbench.runner import build_runner
+
+    cfg = cfg.copy()
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if cfg.get('layer_probe'):
+        from mimbench.transfer.layer_probe import run_layer_probe
+        run_layer_probe(cfg, work_dir=work_dir, resume=resume, launcher=launcher, fp32=fp32)
+        return
+    if not cfg.get('test_only'):
+        build_runner(cfg, work_dir=work_dir, resume=resume, launcher=launcher, fp32=fp32).train()
+        return
+    checkpoint = cfg.get('load_from')
+    if not checkpoint or not Path(checkpoint).is_file():
+        raise TrainError(
+            f'{cfg.filename} only tests a trained model, and load_from is {checkpoint!r}: expected the '
+            'checkpoint of the fine-tuned classifier (e.g. --cfg-options '
+            'load_from=work_dirs/in1k/epoch_100.pth; `mimbench evaluate` sets it to its in1k run\'s final '
+            'checkpoint, so run in1k first)')
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
+                'val_cfg', 'val_evaluator'):   # inherited from the training config; a test never builds them
+        cfg[key] = None
+    runner = build_runner(cfg, work_dir=work_dir, resume=False, launcher=launcher)
+    runner.load_checkpoint(checkpoint, strict=True)
+    runner.test()
+
+
 def run(args: argparse.Namespace) -> int:
     import mimbench  # noqa: F401  (compat fixes, registrations)
-    from mimbench.runner import RunnerSetupError, build_runner
+    from mimbench.runner import RunnerSetupError
 
     if args.launcher != 'none':
         _report_fatal_signals()
@@ -123,14 +165,11 @@ def run(args: argparse.Namespace) -> int:
         options['randomness.seed'] = args.seed
     try:
         cfg = load_config(args.config, options)
-        runner = build_runner(
-            cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=options,
-            fp32=getattr(args, 'fp32', False),
-        )
+        run_config(cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=options,
+                   fp32=getattr(args, 'fp32', False))
     except (TrainError, RunnerSetupError) as err:
         print(f'mimbench train: {err}', file=sys.stderr)
         return 2
-    runner.train()
     _shutdown_distributed()
     return 0
 

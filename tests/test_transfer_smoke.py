@@ -48,18 +48,47 @@ def run_smoke(config: str, task: str, data_root: Path, work_dir: Path, **extra):
     return runner
 
 
+def run_as_train_does(config: str, task: str, data_root: Path, work_dir: Path, **extra) -> None:
+    """What `mimbench train` does with a smoke config (mimbench.train.run_config): a test-only robustness
+    config tests a classifier of its architecture (random weights, saved here as its load_from); a
+    block-selection probe runs both phases; anything else trains."""
+    from mmengine.registry import init_default_scope
+
+    from mimbench.train import run_config
+
+    cfg = Config.fromfile(config)
+    options = {**data_options(task, data_root), **extra}
+    if cfg.get('test_only'):
+        init_default_scope(cfg.default_scope)
+        model_cfg = cfg.model.to_dict()
+        model_cfg['backbone']['init_cfg'] = None
+        model = MODELS.build(model_cfg)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        torch.save({'state_dict': model.state_dict()}, work_dir / 'classifier.pth')
+        options['load_from'] = str(work_dir / 'classifier.pth')
+    run_config(cfg, work_dir=str(work_dir), cfg_options=options)
+
+
 @pytest.mark.parametrize('task, family, protocol, path', SMOKE, ids=[p for *_, p in SMOKE])
 def test_smoke_train_evaluate_and_record(task, family, protocol, path, tiny_data_root, tmp_path):
-    run_smoke(str(tasks.CONFIG_ROOT / path), task, tiny_data_root, tmp_path,
-              **{'model.backbone.init_cfg': None})
+    run_as_train_does(str(tasks.CONFIG_ROOT / path), task, tiny_data_root, tmp_path,
+                      **{'model.backbone.init_cfg': None})
     records = sorted((tmp_path / 'results').glob('*.json'))
     assert len(records) == 1, records
     record = read_record(records[0])
-    expected = EXPECTED_METRICS.get(task, {'linear'} if protocol == 'linear' else {'top1'})
-    assert set(record.metrics) == expected
-    assert all(0.0 <= v <= 100.0 for v in record.metrics.values()), record.metrics
+    test_only = tasks.TASKS[task].evaluates is not None   # robustness: the in1k classifier, tested only
+    expected = EXPECTED_METRICS.get(task, {'linear'} if protocol.startswith('linear') else {'top1'})
+    assert set(record.metrics) == ({'mce'} if task == 'imagenet-c' else expected)
+    # percent; an mCE is in percent of AlexNet's errors and exceeds 100 when worse (at most ~129 at error 1)
+    top = {'mce': 130.0}
+    assert all(0.0 <= v <= top.get(m, 100.0) for m, v in record.metrics.items()), record.metrics
     assert record.task == task and record.backbone == f'{family}-smoke' and record.scale == 'smoke'
-    assert record.iters == 2 and len(record.history) == 1 and record.best_metrics == record.metrics
+    if test_only:
+        assert record.iters == 0 and record.history == [] and record.best_metrics is None
+        assert record.note.startswith('test run of ') and record.note.endswith('classifier.pth')
+    else:
+        assert record.iters == 2 and len(record.history) == 1 and record.best_metrics == record.metrics
+    assert bool(record.probe) == (protocol == 'linear-block')   # the block chosen on held-out training data
     assert record.config.endswith(path) and 'model' in record.resolved_config
     assert record.versions['mmcv'] and record.date
     # CiM's light heads are their own leaderboard setting (cim.txt Table 3), partial FT is marked in the note
@@ -67,7 +96,8 @@ def test_smoke_train_evaluate_and_record(task, family, protocol, path, tiny_data
     assert record.variant == next((v for prefix, v in light_heads.items() if path.startswith(prefix)), None)
     assert ('protocol=partial' in record.note) == (protocol == 'partial')
     # all smoke runs use the layer-decay constructor but linear probing (LARS) and CiM's SGD FCN (cim.txt 3.3)
-    without_layer_decay = protocol == 'linear' or path.startswith('ade20k/fcn_')
+    without_layer_decay = (protocol in ('linear', 'linear-block') or path.startswith('ade20k/fcn_')
+                           or test_only)
     assert (record.layer_decay_rule is None) == without_layer_decay, record.layer_decay_rule
 
 

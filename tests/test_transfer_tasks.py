@@ -9,7 +9,7 @@ import pytest
 from mmengine.config import Config
 
 import mimbench  # noqa: F401
-from mimbench.results import METRICS
+from mimbench.results import LOWER_IS_BETTER, METRICS
 from mimbench.results import TASKS as RECORD_TASKS
 from mimbench.transfer import tasks
 from mimbench.transfer.record_hook import ResultRecordHook, best_of, map_metrics
@@ -23,7 +23,7 @@ def test_table_covers_every_task_and_family():
     for spec in tasks.TASK_LIST:
         assert spec.scope in ('mmdet', 'mmseg', 'mmpretrain')
         assert spec.primary_metric in spec.metrics and set(spec.metrics) <= set(METRICS)
-        assert spec.higher_is_better and spec.version >= 1
+        assert spec.higher_is_better == (spec.primary_metric not in LOWER_IS_BETTER) and spec.version >= 1
         assert {fam for fam, protocol in spec.smoke if protocol == 'finetune'} == set(tasks.FAMILIES), spec.id
         assert spec.full, f'{spec.id} has no full-scale recipe'
 
@@ -96,7 +96,7 @@ def test_data_root_overrides_make_a_loadable_derived_config(tmp_path):
         derived.write_text('\n'.join(lines) + '\n')
         cfg = Config.fromfile(str(derived))
         root = str((tmp_path / 'data' / tasks.TASKS[task].data_dir).resolve()) + '/'
-        for split in ('train', 'val', 'test'):
+        for split in ('test',) if tasks.TASKS[task].evaluates else ('train', 'val', 'test'):   # test sets
             assert cfg[f'{split}_dataloader'].dataset.data_root == root
         if task == 'coco':
             assert cfg.val_evaluator.ann_file == root + 'annotations/instances_val2017.json'
@@ -188,5 +188,8 @@ def test_full_recipe_models_build_and_run_forward(path):
             assert [f.shape[-1] for f in feats] == [32, 16, 8, 4, 2]   # FPN on strides 4..64
         elif cfg.default_scope == 'mmseg':
             assert model.decode_head(feats).shape[1] == 150
+        elif hasattr(model, 'heads'):   # mimbench.LayerProbeClassifier: one probe per block
+            assert [tuple(h((f,)).shape) for h, f in zip(model.heads, feats)] == \
+                [(1, cfg.model.head.num_classes)] * len(cfg.model.blocks)
         else:
             assert model.head(feats).shape == (1, cfg.model.head.num_classes)

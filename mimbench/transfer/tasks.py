@@ -26,7 +26,8 @@ BACKBONES = {
 }
 # 'finetune': end-to-end (every task); 'linear' / 'partial': ImageNet linear probing / partial fine-tuning
 # (mae.txt Table 10, Sec. 4.3); 'linear-head' / 'fcn-head(-160k)': CiM's light ADE20K heads (cim.txt Sec. 3.3)
-PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-head-160k')
+# 'linear-block': linear probing of the ViT block chosen on held-out training data (simmim.txt Sec. 4.2)
+PROTOCOLS = ('finetune', 'linear', 'partial', 'linear-head', 'fcn-head', 'fcn-head-160k', 'linear-block')
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Task:
     higher_is_better: bool = True
     version: int = 1
     alternates: dict = field(default_factory=dict)
+    evaluates: str | None = None    # test-only: evaluates this task's fine-tuned model, trains nothing
 
 
 def _cls_smoke(task: str) -> dict:
@@ -128,6 +130,7 @@ _IN1K = _own('in1k', {
     ('vit-h', 'linear', 'mae'): 'linear_vit-huge-p14_mae_32xb512-90e_in1k.py',
     ('vit-l', 'partial', 'mae'): 'partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py',
     ('vit-b', 'finetune', 'simmim'): 'finetune_vit-base-p16_simmim_8xb256-100e_in1k.py',
+    ('vit-b', 'linear-block', 'simmim'): 'linear-block_vit-base-p16_simmim_8xb128-100e_in1k.py',
     ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base_simmim_8xb256-100e_in1k.py',
     ('swin-l', 'finetune', 'simmim'): 'finetune_swin-large_simmim_8xb256-100e_in1k.py',
     ('mixmim-b', 'finetune', 'mixmim'): 'finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
@@ -170,10 +173,13 @@ TASK_LIST = (
     Task('in1k', 'mmpretrain', ('top1', 'linear'), 'top1',
          'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11',
          'in1k',
-         full=_fallbacks(_IN1K, _DEFAULT_METHOD), variants=_IN1K, alternates=_IN1K_ALTERNATES,
+         full={**_fallbacks(_IN1K, _DEFAULT_METHOD),   # SimMIM's block-selecting probe, for any ViT-B method
+               ('vit-b', 'linear-block'): _IN1K['vit-b', 'linear-block', 'simmim']},
+         variants=_IN1K, alternates=_IN1K_ALTERNATES,
          smoke={**_cls_smoke('in1k'),
                 ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
-                ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py'}),
+                ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py',
+                ('vit', 'linear-block'): 'in1k/linear-block_vit-smoke_in1k_smoke.py'}),
     _cls_task('inat2017', mixmim=False),
     _cls_task('inat2018', mixmim=True, simmim=_own('inat2018', {
         ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base-w6_simmim_8xb256-100e_inat2018-192px.py'})),
@@ -181,6 +187,17 @@ TASK_LIST = (
     _cls_task('places205', mixmim=True),
     _cls_task('places365', mixmim=True),
 )
+# Robustness (mae.txt Appendix C, Table 13): the in1k fine-tuned classifier on ImageNet variants, no further
+# training. Configs inherit the in1k config of the same backbone and load its final checkpoint (load_from).
+_ROBUSTNESS_BACKBONES = {'vit-b': 'vit-base-p16', 'vit-l': 'vit-large-p16', 'vit-h': 'vit-huge-p14'}
+TASK_LIST += tuple(
+    Task(task, 'mmpretrain', (metric,), metric, 'mae.txt Appendix C / Table 13', task, evaluates='in1k',
+         higher_is_better=metric != 'mce',
+         full={(b, 'finetune'): f'{task}/test_{name}_in1k-finetuned_{task}.py'
+               for b, name in _ROBUSTNESS_BACKBONES.items()},
+         smoke={(fam, 'finetune'): f'{task}/test_{fam}-smoke_{task}_smoke.py' for fam in FAMILIES})
+    for task, metric in (('imagenet-c', 'mce'), ('imagenet-a', 'top1'), ('imagenet-r', 'top1'),
+                         ('imagenet-sketch', 'top1')))
 TASKS = {t.id: t for t in TASK_LIST}
 if set(TASKS) != set(RECORD_TASKS):  # the record schema and this table must name the same tasks
     raise ImportError(f'task table {sorted(TASKS)} differs from mimbench.results.TASKS '
@@ -287,7 +304,7 @@ def data_root_overrides(task: str, data_root: str) -> list[str]:
     spec = TASKS[task]
     root = str(Path(data_root).resolve() / spec.data_dir) + '/'
     lines = [f'_task_data_root = {root!r}']
-    for split in ('train', 'val', 'test'):
+    for split in ('test',) if spec.evaluates else ('train', 'val', 'test'):
         lines.append(f'{split}_dataloader = dict(dataset=dict(data_root=_task_data_root))')
     if spec.scope == 'mmdet':
         for split in ('val', 'test'):
