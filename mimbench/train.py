@@ -117,8 +117,8 @@ def run_config(cfg: Config, work_dir=None, resume: bool | str = False, launcher:
                cfg_options: dict | None = None, fp32: bool = False) -> None:
     """Run ``cfg`` as it asks: train and evaluate; or, for a config with ``test_only = True`` (robustness,
     mae.txt Appendix C), only test the trained model that ``load_from`` names; or, for a config with
-    ``layer_probe``, choose the probed block on held-out training data, then probe it
-    (mimbench.transfer.layer_probe).
+    ``layer_probe``, choose the probed block on held-out training data, then probe it; a probe of one given
+    block is recorded with its protocol too (mimbench.transfer.layer_probe).
 
     A test-only run loads that checkpoint strictly (a classifier that does not fit the config fails instead
     of testing half-random weights) and resumes nothing. ``fp32``: see ``mimbench.runner.to_fp32``.
@@ -132,7 +132,7 @@ def run_config(cfg: Config, work_dir=None, resume: bool | str = False, launcher:
     cfg = cfg.copy()
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if cfg.get('layer_probe'):
+    if cfg.get('layer_probe') or cfg.get('model', {}).get('type') == 'mimbench.LayerProbeClassifier':
         from mimbench.transfer.layer_probe import run_layer_probe
         run_layer_probe(cfg, work_dir=work_dir, resume=resume, launcher=launcher, fp32=fp32)
         return

@@ -180,6 +180,36 @@ def test_protocol_chooses_its_block_without_touching_validation_data(tmp_path, t
     assert again == selection                                            # same block, same held-out scores
 
 
+def test_a_fixed_block_probe_records_its_protocol_and_many_blocks_need_a_selection(tmp_path, tiny_data_root,
+                                                                                   encoder):
+    from mimbench.train import run_config
+
+    cfg = _probe_config(tiny_data_root / 'in1k', tmp_path / 'fixed', encoder)
+    cfg.layer_probe = None
+    with pytest.raises(ValueError, match='no layer_probe to choose among them'):
+        run_config(cfg, work_dir=str(tmp_path / 'fixed'))
+    cfg.model.blocks = [3]
+    run_config(cfg, work_dir=str(tmp_path / 'fixed'))
+    (record,) = [json.loads(p.read_text()) for p in (tmp_path / 'fixed' / 'results').glob('*.json')]
+    assert record['probe'] == dict(block=3, pooling='cls+avg', norm='none', selection=None)
+
+
+def test_full_recipe_is_simmim_sec_4_2_with_beit_probe():
+    """simmim.txt Sec. 4.2: 100 epochs, 5-epoch linear warm-up, every ViT-B block a candidate; BEiT's
+    run_linear_eval.py: [cls, mean patch] features, no norm, AdamW base lr 1e-3 x batch/256, wd 1e-4."""
+    from mimbench.transfer.tasks import task_config
+
+    cfg = Config.fromfile(task_config('in1k', 'vit-b', 'full', 'linear-block'))
+    assert cfg.model.type == 'mimbench.LayerProbeClassifier' and cfg.model.blocks == list(range(1, 13))
+    assert (cfg.model.pooling, cfg.model.norm) == ('cls+avg', 'none')
+    assert cfg.train_cfg.max_epochs == 100 and cfg.param_scheduler[0]['end'] == 5
+    assert cfg.param_scheduler[-1]['end'] == 100
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW' and optimizer.lr == pytest.approx(1e-3 * 8 * 128 / 256)
+    assert optimizer.weight_decay == 1e-4 and cfg.train_dataloader.batch_size == 128
+    assert cfg.layer_probe.heldout_per_class == 10 and cfg.mimbench.protocol == 'linear'
+
+
 def test_evaluate_offers_the_protocol(tmp_path, tiny_data_root, capsys):
     from mimbench.cli import main
 

@@ -208,10 +208,29 @@ def selection_config(cfg, work_dir: Path):
     return sel
 
 
+def probe_protocol(cfg, block: int, selection: dict | None = None) -> dict:
+    """The record's ``probe`` field: the probed block, pooling and norm, and how the block was chosen."""
+    return dict(block=int(block), pooling=cfg.model.get('pooling', 'cls'), norm=cfg.model.get('norm', 'bn'),
+                selection=selection)
+
+
 def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: str = 'none') -> None:
-    """Phase 1 (unless ``selection.json`` exists), then phase 2 with the chosen block (module docstring)."""
+    """Phase 1 (unless ``selection.json`` exists), then phase 2 with the chosen block (module docstring).
+
+    Without ``layer_probe`` in the config the model must probe one given block, which is trained and
+    recorded as is (``selection`` None in the record's ``probe``).
+    """
     from mimbench.runner import build_runner
 
+    if not cfg.get('layer_probe'):
+        if len(cfg.model.blocks) != 1:
+            raise ValueError(f'{cfg.filename}: the model probes blocks {list(cfg.model.blocks)} and the '
+                             'config has no layer_probe to choose among them; set '
+                             'layer_probe=dict(heldout_per_class=10) or model.blocks to one block')
+        fixed = copy.deepcopy(cfg)
+        fixed.merge_from_dict({'mimbench.probe': probe_protocol(cfg, cfg.model.blocks[0])})
+        build_runner(fixed, work_dir=work_dir, resume=resume, launcher=launcher).train()
+        return
     work = Path(work_dir or cfg.get('work_dir') or Path('work_dirs') / Path(cfg.filename or 'probe').stem)
     selection_file = work / SELECTION_DIR / 'selection.json'
     candidates = list(cfg.model.blocks)
@@ -226,9 +245,6 @@ def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: st
                          f'{candidates}; delete {work / SELECTION_DIR} to choose again')
     final = copy.deepcopy(cfg)
     final.model.blocks = [int(chosen['block'])]
-    protocol = dict(block=int(chosen['block']), pooling=cfg.model.get('pooling', 'cls'),
-                    norm=cfg.model.get('norm', 'bn'),
-                    selection=dict(split=chosen['split'], metric=chosen['metric'],
-                                   candidates=chosen['scores']))
-    final.merge_from_dict({'mimbench.probe': protocol})
+    selection = dict(split=chosen['split'], metric=chosen['metric'], candidates=chosen['scores'])
+    final.merge_from_dict({'mimbench.probe': probe_protocol(cfg, chosen['block'], selection)})
     build_runner(final, work_dir=str(work), resume=resume, launcher=launcher).train()
