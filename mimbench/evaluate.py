@@ -418,7 +418,8 @@ def test_only_options(task: str, backbone: str, scale: str, source_dir: Path) ->
     config = source_dir / f'{source}.py'
     if not config.is_file():
         raise EvaluateError(f'{task} evaluates the {source} fine-tuned model of this encoder, but there is '
-                            f'no {source} run in {source_dir.parent}; add {source} to --tasks (it runs first)')
+                            f'no {source} fine-tuning run in {source_dir.parent}; add {source} to --tasks with '
+                            'its default protocol, finetune (it runs first)')
     cfg = Config.fromfile(str(config))
     loop, hook = cfg.train_cfg, cfg.default_hooks.get('checkpoint') or {}
     if 'max_iters' in loop:

@@ -165,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
         options['randomness.seed'] = args.seed
     try:
         cfg = load_config(args.config, options)
-        run_config(cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher, cfg_options=options,
-                   fp32=getattr(args, 'fp32', False))
+        run_config(cfg, work_dir=args.work_dir, resume=args.resume, launcher=args.launcher,
+                   cfg_options=options, fp32=getattr(args, 'fp32', False))
     except (TrainError, RunnerSetupError) as err:
         print(f'mimbench train: {err}', file=sys.stderr)
         return 2

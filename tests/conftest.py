@@ -11,3 +11,17 @@ def tiny_data_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('mimbench-data')
     make_all(root)
     return root
+
+
+@pytest.fixture(scope='session')
+def vit_smoke_checkpoint(tmp_path_factory):
+    """A vit-smoke encoder saved as mimbench pre-training saves it (mmengine container, ``backbone.``)."""
+    import torch
+    from mmpretrain.models import VisionTransformer
+
+    torch.manual_seed(0)
+    vit = VisionTransformer(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
+                            img_size=64, patch_size=16)
+    path = tmp_path_factory.mktemp('ckpt') / 'vit_smoke.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in vit.state_dict().items()}}, path)
+    return path

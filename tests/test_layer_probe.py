@@ -67,19 +67,6 @@ def test_probe_model_reads_each_block_of_a_frozen_encoder():
     assert choose_block({1: 50.0, 2: 75.0, 3: 75.0}) == 2   # ties go to the earlier block
 
 
-@pytest.fixture(scope='module')
-def encoder(tmp_path_factory):
-    """A vit-smoke encoder saved as mimbench pre-training saves it (mmengine container, `backbone.` keys)."""
-    from mmpretrain.models import VisionTransformer
-
-    torch.manual_seed(0)
-    vit = VisionTransformer(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
-                            img_size=64, patch_size=16)
-    path = tmp_path_factory.mktemp('encoder') / 'vit_smoke.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in vit.state_dict().items()}}, path)
-    return path
-
-
 def _probe_config(data_root, work_dir, checkpoint=None):
     from mimbench.datasets.overrides import apply_data_root
     from mimbench.transfer.tasks import task_config
@@ -135,12 +122,12 @@ def _run_protocol(cfg, monkeypatch):
 
 
 def test_protocol_chooses_its_block_without_touching_validation_data(tmp_path, tiny_data_root, monkeypatch,
-                                                                     encoder):
+                                                                     vit_smoke_checkpoint):
     """Phase 1 reads training images only; a validation set relabelled so that another block would win on
     it changes nothing about the choice; the record carries the protocol."""
     data = tmp_path / 'in1k'
     shutil.copytree(tiny_data_root / 'in1k', data)
-    cfg = _probe_config(data, tmp_path / 'run1', encoder)
+    cfg = _probe_config(data, tmp_path / 'run1', vit_smoke_checkpoint)
     reads, runners = _run_protocol(cfg, monkeypatch)
     val_dir, train_dir = str(data / 'val'), str(data / 'train')
     assert any(p.startswith(train_dir) for p in reads['selection'])
@@ -174,17 +161,17 @@ def test_protocol_chooses_its_block_without_touching_validation_data(tmp_path, t
 
     from mimbench.runner import build_runner   # phase 1 again, with the relabelled val set in the config
 
-    cfg = _probe_config(data, tmp_path / 'run2', encoder)
+    cfg = _probe_config(data, tmp_path / 'run2', vit_smoke_checkpoint)
     build_runner(selection_config(cfg, tmp_path / 'run2'), work_dir=str(tmp_path / 'run2')).train()
     again = json.loads((tmp_path / 'run2' / 'selection.json').read_text())
     assert again == selection                                            # same block, same held-out scores
 
 
 def test_a_fixed_block_probe_records_its_protocol_and_many_blocks_need_a_selection(tmp_path, tiny_data_root,
-                                                                                   encoder):
+                                                                                   vit_smoke_checkpoint):
     from mimbench.train import run_config
 
-    cfg = _probe_config(tiny_data_root / 'in1k', tmp_path / 'fixed', encoder)
+    cfg = _probe_config(tiny_data_root / 'in1k', tmp_path / 'fixed', vit_smoke_checkpoint)
     cfg.layer_probe = None
     with pytest.raises(ValueError, match='no layer_probe to choose among them'):
         run_config(cfg, work_dir=str(tmp_path / 'fixed'))

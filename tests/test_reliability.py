@@ -18,18 +18,6 @@ import mimbench  # noqa: F401
 from mimbench.cli import main
 
 
-@pytest.fixture(scope='module')
-def vit_smoke_checkpoint(tmp_path_factory):
-    from mmpretrain.models import VisionTransformer
-
-    torch.manual_seed(0)
-    vit = VisionTransformer(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
-                            img_size=64, patch_size=16)
-    path = tmp_path_factory.mktemp('ckpt') / 'vit_smoke.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in vit.state_dict().items()}}, path)
-    return path
-
-
 def _text(capsys) -> str:
     captured = capsys.readouterr()
     return ' '.join((captured.out + captured.err).split())

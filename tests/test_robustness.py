@@ -155,6 +155,12 @@ def test_data_check_names_what_is_missing(tmp_path, tiny_data_root, capsys):
     assert 'missing fog/4/' in err and 'zenodo.org/record/2235448' in err
     assert main(['data', 'check', '--task', 'imagenet-a', '--root', str(tmp_path / 'none')]) == 1
     assert 'imagenet-a.tar' in capsys.readouterr().err
+    truncated = tmp_path / 'imagenet-a'
+    shutil.copytree(tiny_data_root / 'imagenet-a', truncated)
+    image = truncated / 'n00000001' / '0000.jpg'
+    image.write_bytes(image.read_bytes()[:200])   # a download cut short: the header opens, the rest fails
+    assert main(['data', 'check', '--task', 'imagenet-a', '--root', str(truncated), '--full']) == 1
+    assert '0000.jpg' in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------------ direction
@@ -280,8 +286,8 @@ def test_evaluate_skips_absent_test_sets_and_needs_in1k_first(tmp_path, tiny_dat
 
 
 def test_robustness_configs_test_the_in1k_classifier_of_their_backbone():
-    """Each config inherits the in1k fine-tuning config of its backbone (same model), tests only, and the smoke
-    ones name the generated data's classes."""
+    """Each config inherits the in1k fine-tuning config of its backbone (same model), tests only, and the
+    smoke ones name the generated data's classes."""
     from mmengine.config import Config
 
     from mimbench.datasets.synthetic import (IMAGENET_A_SMOKE_WNIDS, IMAGENET_R_SMOKE_WNIDS,
@@ -316,6 +322,7 @@ def test_test_only_config_refuses_to_run_without_a_classifier(tmp_path):
 
     cfg = Config.fromfile(task_config('imagenet-sketch', 'vit', 'smoke'))
     assert cfg.test_only and cfg.test_evaluator.type == 'mimbench.SubsetAccuracy'
-    with pytest.raises(FileNotFoundError, match='load_from'):
+    from mimbench.train import TrainError
+    with pytest.raises(TrainError, match='load_from'):
         run_config(cfg, work_dir=str(tmp_path))
     assert not Path(tmp_path / 'results').exists()

@@ -250,7 +250,7 @@ def check_root(task: str, root, sample: int | None = 32) -> dict:
     root = Path(root)
     require_root(task, root)
     if task in robustness.ROBUSTNESS_TASKS:   # test sets in class folders; no annotation files to parse
-        splits, problems, warnings = robustness.check_root(task, root)
+        splits, problems, warnings = robustness.check_root(task, root, sample)
         if problems:
             raise root_error(task, root, problems)
         return {'task': task, 'root': str(root), 'splits': splits, 'warnings': warnings}

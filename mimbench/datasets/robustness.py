@@ -224,27 +224,33 @@ def missing_files(task: str, root) -> list[str]:
     return [] if wnid_folders(image_root) else list(expected_files(task).values())
 
 
-def check_root(task: str, root) -> tuple[dict, list[str], list[str]]:
-    """Count the images of a robustness root and compare its classes with the release's.
+def check_root(task: str, root, sample: int | None = 32) -> tuple[dict, list[str], list[str]]:
+    """Count the images of a robustness root, decode some, and compare its classes with the release's.
 
     Returns ``(splits, problems, warnings)`` as ``mimbench.datasets.checks.check_root`` reports them: the
-    only split is ``test``; empty class folders and folders that are not ImageNet-1K classes are problems,
-    a different class set or image count than the release's a warning (synthetic and subset roots pass).
+    only split is ``test``; empty class folders and images that do not decode (``sample`` of them, spread
+    over the class folders; ``None``: all) are problems, class folders that are not ImageNet-1K's or a
+    different image count than the release's are warnings (synthetic and subset roots pass).
     """
+    from mimbench.datasets.checks import _sample, image_problem
+
     root = Path(root)
     known = set(imagenet_wnids())
-    problems, warnings = [], []
+    problems, warnings, to_decode = [], [], []
     if task == 'imagenet-c':
         folders = [root / c / str(s) for c in CORRUPTIONS for s in SEVERITIES]
     else:
         folders = [sketch_image_root(root) if task == 'imagenet-sketch' else root]
     images, classes = 0, set()
     for folder in folders:
-        wnids = wnid_folders(folder)
-        counts = {w: len(images_in(folder / w)) for w in wnids}
-        problems += [f'{folder / w} holds no image' for w, n in counts.items() if n == 0][:5]
-        images += sum(counts.values())
-        classes |= set(wnids)
+        names = {w: images_in(folder / w) for w in wnid_folders(folder)}
+        problems += [f'{folder / w} holds no image' for w, n in names.items() if not n][:5]
+        images += sum(len(n) for n in names.values())
+        classes |= set(names)
+        # every image for a full check, else the first of each class folder (then spread over them)
+        to_decode += [folder / w / f for w, n in names.items() for f in (n if sample is None else n[:1])]
+    chosen = to_decode if sample is None else _sample(to_decode, sample)
+    problems += [f'test: {problem}' for p in chosen if (problem := image_problem(p))][:10]
     synthetic = any(w not in known for w in classes)
     if synthetic:
         warnings.append(f'{len(classes - known)} class folders are not ImageNet-1K WordNet ids (a synthetic '

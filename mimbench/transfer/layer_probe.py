@@ -214,7 +214,8 @@ def probe_protocol(cfg, block: int, selection: dict | None = None) -> dict:
                 selection=selection)
 
 
-def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: str = 'none') -> None:
+def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: str = 'none',
+                    fp32: bool = False) -> None:
     """Phase 1 (unless ``selection.json`` exists), then phase 2 with the chosen block (module docstring).
 
     Without ``layer_probe`` in the config the model must probe one given block, which is trained and
@@ -229,15 +230,15 @@ def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: st
                              'layer_probe=dict(heldout_per_class=10) or model.blocks to one block')
         fixed = copy.deepcopy(cfg)
         fixed.merge_from_dict({'mimbench.probe': probe_protocol(cfg, cfg.model.blocks[0])})
-        build_runner(fixed, work_dir=work_dir, resume=resume, launcher=launcher).train()
+        build_runner(fixed, work_dir=work_dir, resume=resume, launcher=launcher, fp32=fp32).train()
         return
     work = Path(work_dir or cfg.get('work_dir') or Path('work_dirs') / Path(cfg.filename or 'probe').stem)
     selection_file = work / SELECTION_DIR / 'selection.json'
     candidates = list(cfg.model.blocks)
     if not selection_file.is_file():
         selection = selection_config(cfg, work / SELECTION_DIR)
-        build_runner(selection, work_dir=str(work / SELECTION_DIR), resume=bool(resume),
-                     launcher=launcher).train()
+        build_runner(selection, work_dir=str(work / SELECTION_DIR), resume=bool(resume), launcher=launcher,
+                     fp32=fp32).train()
         barrier()   # rank 0 writes selection.json
     chosen = json.loads(selection_file.read_text())   # mimbench's own file, read as data
     if sorted(int(b) for b in chosen['scores']) != sorted(candidates):
@@ -247,4 +248,4 @@ def run_layer_probe(cfg, work_dir=None, resume: bool | str = False, launcher: st
     final.model.blocks = [int(chosen['block'])]
     selection = dict(split=chosen['split'], metric=chosen['metric'], candidates=chosen['scores'])
     final.merge_from_dict({'mimbench.probe': probe_protocol(cfg, chosen['block'], selection)})
-    build_runner(final, work_dir=str(work), resume=resume, launcher=launcher).train()
+    build_runner(final, work_dir=str(work), resume=resume, launcher=launcher, fp32=fp32).train()
