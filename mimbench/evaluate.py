@@ -370,16 +370,17 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 source_dir = root / f'{method}_{label}' / source
                 source_dir = source_dir if seed is None else source_dir / f'seed{seed}'
                 try:
-                    extra = test_only_options(task, backbone, args.scale, source_dir)
+                    run = derive_test_config(task, args.scale, work, source_dir, data_root=args.data_root)
                 except EvaluateError as err:
                     if args.tasks not in ('all', '') or skipped is None:
                         raise
                     skipped.append(f'{task}: {err}')
                     continue
-            run = derive_config(
-                task, backbone, checkpoint, method, args.scale, work, work / 'results',
-                data_root=args.data_root, seed=seed, extra=extra, protocol=protocol,
-            )
+            else:
+                run = derive_config(
+                    task, backbone, checkpoint, method, args.scale, work, work / 'results',
+                    data_root=args.data_root, seed=seed, extra=extra, protocol=protocol,
+                )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
     return runs
@@ -399,27 +400,45 @@ def parse_seeds(text: str | None) -> list[int | None]:
     return seeds
 
 
-def test_only_options(task: str, backbone: str, scale: str, source_dir: Path) -> dict:
-    """``load_from`` for a test-only task (robustness, mae.txt Appendix C): the final checkpoint of the
-    run of the task it evaluates (``in1k``) in ``source_dir`` (that run's work dir, same seed). Raises
-    EvaluateError when there is no such run or no config for this backbone."""
+def derive_test_config(task: str, scale: str, work_dir: Path, source_dir: Path,
+                       data_root: str | None = None) -> TaskRun:
+    """Write ``work_dir/<task>.py`` for a test-only task (robustness, mae.txt Appendix C): the derived config
+    of the run it evaluates (this encoder's in1k fine-tuning in ``source_dir``, same seed: the same model,
+    recipe and record labels) with the task's test set (``configs/_base_/datasets/robustness/``) and that run's
+    final checkpoint as ``load_from``. Raises EvaluateError when there is no such run."""
     from mmengine.config import Config
 
+    from mimbench.datasets.overrides import data_root_options
     from mimbench.transfer import tasks
 
     source = tasks.TASKS[task].evaluates
-    if is_foreign(backbone):
-        raise EvaluateError(f'{task} has no config for foreign backbones (it needs a {source} classifier '
-                            'built from a mimbench config)')
-    try:
-        tasks.task_config(task, backbone, scale)
-    except ValueError as err:
-        raise EvaluateError(str(err)) from err
-    config = source_dir / f'{source}.py'
-    if not config.is_file():
+    trained = source_dir / f'{source}.py'
+    if not trained.is_file():
         raise EvaluateError(f'{task} evaluates the {source} fine-tuned model of this encoder, but there is '
-                            f'no {source} fine-tuning run in {source_dir.parent}; add {source} to --tasks with '
+                            f'no {source} fine-tuning run in {source_dir}; add {source} to --tasks with '
                             'its default protocol, finetune (it runs first)')
+    test_set = (tasks.CONFIG_ROOT.parent / '_base_' / 'datasets' / 'robustness'
+                / f'{task.replace("-", "_")}{"_smoke" if scale == "smoke" else ""}.py')
+    data = Config.fromfile(str(test_set))
+    options = {'test_only': True, 'test_dataloader.dataset': data.robustness_dataset.to_dict(),
+               'test_evaluator': data.robustness_evaluator.to_dict(),
+               'load_from': str(_final_checkpoint(trained)), 'work_dir': str(work_dir),
+               'mimbench.task': task, 'mimbench.results_dir': str(work_dir / 'results')}
+    if data_root:
+        options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config = work_dir / f'{task}.py'
+    config.write_text(
+        f'# Derived by `mimbench evaluate`: task {task} (test only) of the {source} classifier of {trained}, '
+        f'test set {test_set}.\n# Re-run by hand: mimbench train {config}\n'
+        f'_base_ = [{str(trained)!r}]\n\n{Config(_nested(options)).pretty_text}')
+    return TaskRun(task=task, template=test_set, config=config, work_dir=work_dir)
+
+
+def _final_checkpoint(config: Path) -> Path:
+    """The checkpoint a derived config's run ends with (mmengine's CheckpointHook names it by the loop)."""
+    from mmengine.config import Config
+
     cfg = Config.fromfile(str(config))
     loop, hook = cfg.train_cfg, cfg.default_hooks.get('checkpoint') or {}
     if 'max_iters' in loop:
@@ -429,7 +448,7 @@ def test_only_options(task: str, backbone: str, scale: str, source_dir: Path) ->
     else:
         raise EvaluateError(f'{config}: cannot tell the name of its final checkpoint (epoch-based training, '
                             'iteration-based checkpoints); set default_hooks.checkpoint.by_epoch=True')
-    return {'load_from': str(source_dir / name)}
+    return Path(cfg.work_dir) / name
 
 
 def _method_of(checkpoint: str) -> str:

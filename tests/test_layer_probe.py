@@ -35,8 +35,10 @@ def test_heldout_split_is_deterministic_stratified_and_independent_of_order():
 
 
 def test_probe_model_reads_each_block_of_a_frozen_encoder():
+    from mmengine.registry import init_default_scope
     from mmpretrain.structures import DataSample
 
+    init_default_scope('mmpretrain')   # as the configs set it (default_scope); other tests may leave mmseg
     torch.manual_seed(0)
     head = dict(type='mmpretrain.LinearClsHead', num_classes=4, in_channels=0)
     model = MODELS.build(dict(type='mimbench.LayerProbeClassifier', backbone=TINY_VIT, head=head,

@@ -76,6 +76,8 @@ def check_config(path, cfg=None, table=None) -> CheckResult:
     meta = cfg.get('mimbench') or {}
     if 'recipe' in meta and meta['recipe'] is None and meta.get('note'):
         return result   # declared not a paper recipe (e.g. mimbench's own tokenizer), with the reason
+    if cfg.get('test_only'):
+        return result   # robustness (mae.txt Appendix C): tests the in1k classifier, trains nothing
     try:
         result.values = values = effective_values(cfg, path)
     except (ValueError, KeyError, TypeError, AttributeError) as err:

@@ -28,9 +28,6 @@ NOT_REPRODUCIBLE = (
      'needs SimMIM pre-training of SwinV2-H (simmim.txt Sec. 4.3): mmpretrain 1.2 builds SwinV2-H for '
      'fine-tuning, but neither it (SimMIMSwinTransformer is Swin v1) nor mimbench pre-trains SwinV2 with '
      'SimMIM, and no SwinV2-H SimMIM checkpoint was released'),
-    ('simmim', ('vit-b',), 'linear',
-     'linear probing of the best intermediate ViT-B block (simmim.txt Sec. 4.2, following BEiT) is the '
-     'intermediate-layer probe of issue 14, not a recipe of this table'),
     ('mixmim', ('vit-b', 'vit-l', 'swin-b', 'swin-l', 'pvt-l'), None,
      'MixMIM pre-training of other encoders (mixmim.txt Table 3) is not in mimbench, which pre-trains the '
      'MixMIM encoder only, and no such checkpoint was released'),
@@ -69,6 +66,8 @@ def _given(value) -> bool:
 def request(row: dict) -> tuple[str, str | None]:
     """``(protocol, named recipe or None)`` a reference row asks :func:`tasks.task_config` for."""
     protocol = 'linear' if row['metric'] == 'linear' else TRANSFER_PROTOCOLS.get(row['variant'], 'finetune')
+    if protocol == 'linear' and row['method'] == 'simmim':   # simmim.txt Sec. 4.2: the best intermediate block
+        protocol = 'linear-block'
     method, backbone, task = row['method'], row['backbone'], row['task']
     name = None
     if _given(row['resolution']) and row['resolution'] == 448:
@@ -87,7 +86,7 @@ def not_reproducible(row: dict) -> str | None:
         if row['paper'] == paper and (backbones is None or row['backbone'] in backbones) and \
                 (metric is None or row['metric'] == metric):
             return reason
-    if row['task'] not in tasks.TASKS:
+    if row['task'] not in tasks.TASKS or tasks.TASKS[row['task']].evaluates:
         return (f'{row["task"]} evaluates the fine-tuned ImageNet-1K model (no transfer recipe of its own): '
                 'see the in1k card of the same method and backbone')
     return None

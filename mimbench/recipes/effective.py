@@ -172,6 +172,9 @@ def _classifier_values(cfg, out: dict) -> None:
         out['probe_norm'] = 'batchnorm'
     out_type = backbone.get('out_type')
     out['pooling'] = {'cls_token': 'cls', 'avg_featmap': 'avg'}.get(out_type, 'avg')
+    if _type(model) == 'LayerProbeClassifier':   # block probes (mimbench.transfer.layer_probe) pool and norm
+        out['pooling'] = model.get('pooling', 'cls')
+        out['probe_norm'] = {'bn': 'batchnorm', 'ln': 'layernorm'}.get(model.get('norm', 'bn'), 'none')
     loss = head.get('loss') or {}
     smoothing = _type(loss) == 'LabelSmoothLoss'
     out['label_smoothing'] = float(loss.get('label_smooth_val', 0.0)) if smoothing else 0.0

@@ -1,10 +1,11 @@
 # Robustness (mae.txt Appendix C / Table 13): ImageNet-A top-1 (the logits restricted to its 200 classes) of
 # the ViT-B/16 classifier fine-tuned by ../in1k/finetune_vit-base-p16_mae_8xb128-100e_in1k.py, with no
-# further training. `mimbench evaluate` runs it after in1k; by hand (test only):
+# further training. `mimbench evaluate` does the same on top of its own in1k run (that run's config and
+# final checkpoint); by hand (test only):
 #   mimbench train THIS --cfg-options load_from=IN1K_FINETUNED_CHECKPOINT \
 #     test_dataloader.dataset.data_root=DIR
 _base_ = ['../in1k/finetune_vit-base-p16_mae_8xb128-100e_in1k.py',
           '../../_base_/datasets/robustness/imagenet_a.py']
 test_dataloader = dict(dataset=_base_.robustness_dataset)
 test_evaluator = _base_.robustness_evaluator
-mimbench = dict(task='imagenet-a', backbone='vit-b', scale='full', recipe='mae.txt Appendix C')
+mimbench = dict(task='imagenet-a', backbone='vit-b', scale='full')
