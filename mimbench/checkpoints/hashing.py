@@ -9,12 +9,22 @@ import hashlib
 import os
 
 _CHUNK = 1 << 20
+_HASHES: dict[tuple, str] = {}
 
 
 def checkpoint_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of the file at ``path``, read in 1 MiB chunks (checkpoints are GBs)."""
+    """Hex sha256 of the file at ``path``, read in 1 MiB chunks (checkpoints are GBs).
+
+    Remembered per file version (path, size, mtime), so ``mimbench inspect`` and the loader's report of the
+    same file hash it once per process.
+    """
+    from mimbench.checkpoints.formats import file_key
+
     digest = hashlib.sha256()
     try:
+        key = file_key(path)
+        if key in _HASHES:
+            return _HASHES[key]
         with open(path, 'rb') as f:
             for chunk in iter(lambda: f.read(_CHUNK), b''):
                 digest.update(chunk)
@@ -22,4 +32,5 @@ def checkpoint_sha256(path: str | os.PathLike) -> str:
         raise FileNotFoundError(
             f'cannot hash checkpoint {os.fspath(path)!r}: {err}; expected a readable checkpoint file',
         ) from err
-    return digest.hexdigest()
+    _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
