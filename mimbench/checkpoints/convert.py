@@ -111,6 +111,30 @@ def vit_from_timm(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def vit_to_beit(encoder: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
+    """mmpretrain ``VisionTransformer`` names -> mmpretrain ``BEiTViT`` names (BEiT's and SimMIM's ViT layout).
+
+    BEiTViT keeps BEiT's separate ``attn.q_bias``/``attn.v_bias`` (no k bias) and layer scale
+    ``gamma_1``/``gamma_2`` on the block; :func:`vit_from_timm` produced one ``qkv.bias`` and
+    ``attn.gamma1.weight``/``ffn.gamma2.weight``. A non-zero k bias (MAE, timm) is left out, which is exact:
+    it adds ``q . b_k`` to all of one query's logits, and softmax ignores a constant shift. Returns the
+    renamed encoder and notes on what was left out.
+    """
+    out, notes = {}, []
+    for key, value in encoder.items():
+        if m := re.match(r'^layers\.(\d+)\.attn\.qkv\.bias$', key):
+            q, k, v = value.chunk(3)
+            out[f'layers.{m.group(1)}.attn.q_bias'] = q
+            out[f'layers.{m.group(1)}.attn.v_bias'] = v
+            if torch.count_nonzero(k):
+                notes.append(f'{key}: k bias left out (softmax is unchanged by it)')
+            continue
+        key = re.sub(r'^layers\.(\d+)\.attn\.gamma1\.weight$', r'layers.\1.gamma_1', key)
+        key = re.sub(r'^layers\.(\d+)\.ffn\.gamma2\.weight$', r'layers.\1.gamma_2', key)
+        out[key] = value
+    return out, notes
+
+
 def _swin_block_rename(rest: str, family: str) -> str:
     """Names inside one official Swin/MixMIM block -> mmpretrain's (``rest`` is after ``blocks.j.``)."""
     rest = re.sub(r'^mlp\.fc1\.', 'ffn.layers.0.0.', rest)

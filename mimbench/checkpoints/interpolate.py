@@ -116,6 +116,28 @@ def _window_of_table(rows: int) -> tuple[int, int]:
     return ((side + 1) // 2, (side + 1) // 2)
 
 
+def _extra_rows(rows: int) -> int | None:
+    """0 for a Swin-style table ``(2W-1)^2``, 3 for a BEiT/SimMIM ViT table ``(2W-1)^2 + 3`` (its last rows
+    are cls-to-token, token-to-cls and cls-to-cls), None otherwise."""
+    for extra in (0, 3):
+        side = _square_side(rows - extra)
+        if side is not None and side % 2 == 1 and side > 1:
+            return extra
+    return None
+
+
+def resize_rel_pos_table_with_extra(table: torch.Tensor, rows: int, mode: str) -> torch.Tensor:
+    """Resize a table to ``rows`` rows, keeping its cls rows (the last 3 of a BEiT table) unchanged, as
+    SimMIM's ``remap_pretrained_keys_vit`` and mmpretrain's BEiTViT do."""
+    extra, target_extra = _extra_rows(table.shape[0]), _extra_rows(rows)
+    if extra is None or extra != target_extra:
+        raise ValueError(f'cannot resize a relative position table of {table.shape[0]} rows to {rows}: '
+                         'expected (2*W-1)^2 rows (Swin) or (2*W-1)^2 + 3 (BEiT/SimMIM ViT) on both sides')
+    grid, cls_rows = (table[:-extra], table[-extra:]) if extra else (table, table[:0])
+    resized = resize_rel_pos_table(grid, _window_of_table(rows - extra), mode)
+    return torch.cat([resized, cls_rows.to(resized.dtype)], dim=0)
+
+
 def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Tensor],
                  num_extra_tokens: int = 1, grid: tuple[int, int] | None = None,
                  rel_pos_mode: str = 'bicubic') -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -123,7 +145,7 @@ def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Te
 
     Handles keys ending in ``pos_embed`` (ViT, with ``num_extra_tokens`` cls-like tokens; Swin/MixMIM's
     ``absolute_pos_embed`` has none; ``grid`` is the ViT's patch grid, square if not given) and
-    ``relative_position_bias_table``. Returns ``{key: (old, new)}``
+    ``relative_position_bias_table`` (Swin's, or BEiT's with 3 cls rows). Returns ``{key: (old, new)}``
     shapes. Any other shape mismatch is left for the loader to report.
     """
     resized = {}
@@ -141,7 +163,7 @@ def fit_to_model(state: dict[str, torch.Tensor], model_state: dict[str, torch.Te
                 dst = (side, side)
             state[key] = resize_pos_embed(value, dst, extra)
         elif key.endswith('relative_position_bias_table') and value.shape[1] == target.shape[1]:
-            state[key] = resize_rel_pos_table(value, _window_of_table(target.shape[0]), rel_pos_mode)
+            state[key] = resize_rel_pos_table_with_extra(value, target.shape[0], rel_pos_mode)
         else:
             continue
         resized[key] = (tuple(value.shape), tuple(state[key].shape))

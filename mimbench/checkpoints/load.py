@@ -18,9 +18,10 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
-from mimbench.checkpoints.convert import convert_state_dict
-from mimbench.checkpoints.formats import FORMATS, detect_format, read_checkpoint, unwrap
+from mimbench.checkpoints.convert import convert_state_dict, vit_to_beit
+from mimbench.checkpoints.formats import FORMATS, detect_format, read_checkpoint, stored_config, unwrap
 from mimbench.checkpoints.hashing import checkpoint_sha256
+from mimbench.checkpoints.identify import method_of
 from mimbench.checkpoints.interpolate import fit_to_model
 
 # Checkpoint tensors that a downstream encoder does not have, and why that is expected.
@@ -67,27 +68,32 @@ class LoadReport:
     dropped: dict[str, str] = field(default_factory=dict)
     new: dict[str, str] = field(default_factory=dict)
     resized: dict[str, tuple] = field(default_factory=dict)
+    method: str | None = None                 # pre-training method the file records (identify.method_of)
+    config: dict[str, Any] | None = None      # a release's stored config / args, as plain data
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f'loaded {len(self.loaded)} tensors into a {self.family} backbone from {self.checkpoint} '
-                 f'(format {self.format}, sha256 {str(self.sha256)[:12]})']
+                 f'(format {self.format}, method {self.method or "not recorded"}, '
+                 f'sha256 {str(self.sha256)[:12]})']
         lines += [f'  resized {k}: {old} -> {new}' for k, (old, new) in self.resized.items()]
         lines += [f'  not loaded (kept model init) {k}: {why}' for k, why in self.new.items()]
         lines += [f'  dropped {k}: {why}' for k, why in self.dropped.items()]
+        lines += [f'  note: {n}' for n in self.notes]
         return '\n'.join(lines)
 
 
 def backbone_family(module: nn.Module) -> str:
     """``'vit' | 'swin' | 'mixmim' | 'resnet'`` for an mmpretrain backbone class (or subclass)."""
-    from mmpretrain.models import MixMIMTransformer, ResNet, SwinTransformer, VisionTransformer
+    from mmpretrain.models import BEiTViT, MixMIMTransformer, ResNet, SwinTransformer, VisionTransformer
     for cls, family in ((MixMIMTransformer, 'mixmim'), (SwinTransformer, 'swin'),
-                        (VisionTransformer, 'vit'), (ResNet, 'resnet')):
+                        (VisionTransformer, 'vit'), (BEiTViT, 'vit'), (ResNet, 'resnet')):
         if isinstance(module, cls):
             return family
     if hasattr(module, 'res_layers') and hasattr(module, 'stage_blocks'):
         return 'resnet'  # mmdet's / mmseg's ResNet share mmpretrain's parameter names
     raise TypeError(f'{type(module).__name__} is not a backbone mimbench can load; expected an mmpretrain '
-                    'VisionTransformer, SwinTransformer, MixMIMTransformer or ResNet (or a subclass)')
+                    'VisionTransformer, BEiTViT, SwinTransformer, MixMIMTransformer or ResNet (or a subclass)')
 
 
 def find_encoder(module: nn.Module) -> tuple[str, nn.Module, str]:
@@ -114,7 +120,8 @@ def _why(key: str, rules: Iterable[tuple[str, str]]) -> str | None:
 def _expand_shared_rel_pos_bias(encoder: dict[str, torch.Tensor],
                                 model_state: dict[str, torch.Tensor]) -> None:
     """SimMIM ViT pre-trains one shared relative position table (``rel_pos_bias``); a model with per-block
-    tables gets a copy in each block, as SimMIM's fine-tuning does (SimMIM utils.py)."""
+    tables (mmpretrain's BEiTViT) gets a copy in each block, as SimMIM's fine-tuning does (SimMIM utils.py
+    ``remap_pretrained_keys_vit``, simmim.txt Sec. 4.2 ViT-B follows BEiT)."""
     shared = encoder.get('rel_pos_bias.relative_position_bias_table')
     targets = [k for k in model_state if re.match(r'^layers\.\d+\.attn\.relative_position_bias_table$', k)]
     if shared is None or not targets:
@@ -167,6 +174,9 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     num_stages = len(getattr(encoder_module, 'depths', ())) or None
     encoder, other = convert_state_dict(unwrap(raw), fmt, family, num_stages)
     model_state = encoder_module.state_dict()
+    notes = []
+    if family == 'vit' and any(re.match(r'^layers\.\d+\.attn\.q_bias$', k) for k in model_state):
+        encoder, notes = vit_to_beit(encoder)  # mmpretrain BEiTViT (SimMIM's ViT-B recipe)
     _expand_shared_rel_pos_bias(encoder, model_state)
     if rel_pos_resize == 'auto':
         rel_pos_resize = 'geometric' if fmt == 'simmim' else 'bicubic'
@@ -179,7 +189,9 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
     unused_rules = [(p, 'allowed by the caller (allowed_unexpected)') for p in allowed_unexpected]
     unused_rules += list(PRETRAINING_ONLY) + list(MAY_BE_UNUSED[family])
 
-    report = LoadReport(checkpoint=path, format=fmt, family=family, resized=resized)
+    method, _ = method_of(raw, fmt, source=path or '<dict>')
+    report = LoadReport(checkpoint=path, format=fmt, family=family, resized=resized, method=method,
+                        config=stored_config(raw), notes=notes)
     report.dropped.update({k: 'not part of the encoder' for k in other})
     missing, unexpected, mismatched = [], [], []
     for key in model_state:
@@ -211,6 +223,10 @@ def load_backbone_checkpoint(module: nn.Module, checkpoint: str | os.PathLike | 
         where = f'{type(encoder_module).__name__}' + (f' at {prefix!r}' if prefix else '')
         heads = {k.split('.', 1)[0] for k in unexpected}
         hint = ''
+        if 'pos_embed' in missing and any(k.endswith('relative_position_bias_table') for k in encoder):
+            hint = ('The checkpoint is a ViT with relative position bias and no absolute position embedding '
+                    "(BEiT's / SimMIM's layout): load it into mmpretrain.BEiTViT (use_abs_pos_emb=False, "
+                    'use_rel_pos_bias=True), as the SimMIM ViT-B recipe does. ')
         if len(heads) == 1 and '.' in unexpected[0]:
             head = heads.pop()
             if any(k.split('.', 1)[1] in model_state for k in unexpected):
