@@ -1,4 +1,6 @@
-"""``mimbench convert-checkpoint SRC DST [--format ...]``: a foreign release -> mmpretrain layout.
+"""The checkpoint commands: ``mimbench convert-checkpoint SRC DST`` and ``mimbench inspect CKPT``.
+
+``convert-checkpoint``: a foreign release -> mmpretrain layout.
 
 The output is an mmengine-style file ``{'state_dict': {'backbone.<key>': tensor}, 'meta': {...}}``: any
 mimbench transfer config loads it (``format='auto'`` detects ``mmpretrain``), and so does mmengine's plain
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 
 import torch
 
@@ -48,6 +51,7 @@ def convert_checkpoint(src: str, dst: str, fmt: str = 'auto', family: str = 'aut
 
 
 def register(subparsers) -> None:
+    register_inspect(subparsers)
     parser = subparsers.add_parser(
         'convert-checkpoint',
         help='convert an MAE/SimMIM/MixMIM/timm/mmpretrain checkpoint to mmpretrain layout',
@@ -73,4 +77,120 @@ def run(args) -> int:
     print(f'wrote {args.dst}')
     for key, why in sorted(dropped.items()):
         print(f'  left out {key}: {why}')
+    return 0
+
+
+INSPECT_HELP = """Tell what a checkpoint file holds, weights-only (nothing in the file runs): its format, backbone
+family and id, pre-training method (and where that was read), pre-training epochs if recorded, tensor count
+and size, the pre-training-only tensors a transfer run leaves out, its sha256, the recipe each downstream
+task would use and the `mimbench evaluate` command that runs them."""
+
+
+def register_inspect(subparsers) -> None:
+    parser = subparsers.add_parser('inspect', help='what a checkpoint holds and how mimbench would evaluate it',
+                                   description=INSPECT_HELP)
+    parser.add_argument('checkpoint', help='checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM, timm)')
+    parser.add_argument('--scale', choices=('full', 'smoke'), default=None,
+                        help='recipes of this scale (default: smoke for *-smoke backbones, else full)')
+    parser.add_argument('--no-sha256', action='store_true', help='skip hashing the file (GBs: seconds)')
+    parser.add_argument('--json', action='store_true', help='print the facts as JSON')
+    parser.set_defaults(func=run_inspect)
+
+
+def _size(n: int) -> str:
+    for unit in ('B', 'KB', 'MB', 'GB', 'TB'):
+        if n < 1000 or unit == 'TB':
+            return f'{n:.0f} {unit}' if unit == 'B' else f'{n:.1f} {unit}'
+        n /= 1000
+    return str(n)
+
+
+def task_recipes(backbone: str | None, method: str | None, scale: str) -> dict[str, str]:
+    """``{task: config path or 'no recipe: why'}`` for a backbone id (``mimbench.transfer.tasks.task_config``)."""
+    from mimbench.transfer import tasks
+
+    out = {}
+    for task in tasks.TASKS:
+        if backbone is None:
+            out[task] = 'unknown backbone: pass --backbone to evaluate'
+            continue
+        try:
+            path = tasks.task_config(task, backbone, scale, method=method)
+        except ValueError as err:
+            out[task] = 'no recipe: ' + str(err).split('; ')[0]
+            continue
+        try:
+            out[task] = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            out[task] = path
+    return out
+
+
+def evaluate_command(facts, scale: str) -> str:
+    """The ``mimbench evaluate`` command for this file (placeholders where the file does not say)."""
+    import shlex
+
+    parts = ['mimbench', 'evaluate', '--checkpoint', facts.path, '--scale', scale]
+    if facts.backbone is None:
+        parts += ['--backbone', 'BACKBONE']
+    if facts.method is None:
+        parts += ['--method', 'METHOD']
+    return ' '.join(p if p.isupper() else shlex.quote(p) for p in parts)
+
+
+def run_inspect(args) -> int:
+    import json
+
+    from mimbench.checkpoints.facts import describe_checkpoint
+
+    try:
+        facts = describe_checkpoint(args.checkpoint)
+        sha = None if args.no_sha256 else checkpoint_sha256(args.checkpoint)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'mimbench inspect: {err}', file=sys.stderr)
+        return 2
+    scale = args.scale or ('smoke' if (facts.backbone or '').endswith('-smoke') else 'full')
+    recipes = task_recipes(facts.backbone, facts.method, scale)
+    command = evaluate_command(facts, scale)
+    if args.json:
+        print(json.dumps({**facts.to_dict(), 'sha256': sha, 'scale': scale, 'recipes': recipes,
+                          'command': command}, indent=1, default=str))
+        return 0
+    rows = [('checkpoint', facts.path),
+            ('size', f'{_size(facts.size)} ({facts.size:,} bytes)'),
+            ('sha256', sha or '(not computed)'),
+            ('format', f'{facts.format or "unknown"} (top-level keys: {", ".join(facts.containers[:12])})'),
+            ('family', facts.family or 'unknown'),
+            ('backbone', facts.backbone or 'unknown'),
+            ('method', f'{facts.method} ({facts.method_source})' if facts.method
+             else 'not recorded in the file: pass --method to evaluate'),
+            ('tensors', f'{facts.tensors} ({_size(facts.tensor_bytes)}); {facts.encoder_tensors} '
+                        'encoder tensors load into the backbone')]
+    pretrain = facts.pretrain
+    if pretrain.get('epochs'):
+        saved = f', saved after epoch {pretrain["epoch"]}' if pretrain.get('epoch') else ''
+        rows.append(('pre-training', f'{pretrain["epochs"]} epochs{saved}'))
+    for key in ('variant', 'recipe'):
+        if pretrain.get(key):
+            rows.append((key, str(pretrain[key])))
+    if facts.pretraining_only:
+        rows.append(('pre-training only', f'{len(facts.pretraining_only)} tensors left out by transfer: '
+                                          + ', '.join(facts.pretraining_only[:12])
+                                          + (' ...' if len(facts.pretraining_only) > 12 else '')))
+    if facts.other:
+        rows.append(('other tensors', ', '.join(facts.other[:12]) + (' ...' if len(facts.other) > 12 else '')))
+    if facts.config:
+        model = facts.config.get('MODEL') if isinstance(facts.config.get('MODEL'), dict) else None
+        shown = ({k: model.get(k) for k in ('TYPE', 'NAME') if k in model} if model
+                 else {k: facts.config[k] for k in ('model', 'epochs', 'input_size') if k in facts.config})
+        rows.append(('stored config', f'{len(facts.config)} entries, read as data: {shown}'))
+    rows += [('note', n) for n in facts.notes] + [('problem', p) for p in facts.problems]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f'{key:<{width}}  {value}')
+    print(f'\nrecipes (scale {scale}; mimbench.transfer.tasks.task_config):')
+    task_width = max(map(len, recipes))
+    for task, recipe in recipes.items():
+        print(f'  {task:<{task_width}}  {recipe}')
+    print(f'\nevaluate with:\n  {command}')
     return 0

@@ -84,26 +84,128 @@ def backbone_id_from_encoder(encoder: dict, family: str) -> str:
 
 
 def pretraining_method(checkpoint: str) -> str | None:
-    """The method id a mimbench pre-training checkpoint was made with, else None.
+    """The pre-training method id a checkpoint file records or plainly shows, else None (see :func:`method_of`).
 
-    Read from the plain-data provenance the checkpoint carries (:mod:`.provenance`), or, for checkpoints
-    written before it existed, from the stored config text parsed as literal data
-    (:func:`mimbench.config_data.parse_config_text`). Stored text is never executed: a config that is not
-    plain data tells us nothing.
+    Stored text is never executed: a config that is not plain data tells us nothing.
     """
-    from mimbench.checkpoints.formats import read_checkpoint
-    from mimbench.checkpoints.provenance import method_from_model_cfg, read_provenance
-    from mimbench.config_data import ConfigTextError, parse_config_text
+    from mimbench.checkpoints.formats import detect_format, read_checkpoint
 
     raw = read_checkpoint(checkpoint)
+    try:
+        fmt = detect_format(raw)
+    except ValueError:
+        fmt = None
+    return method_of(raw, fmt, source=str(checkpoint))[0]
+
+
+def method_of(raw: dict, fmt: str | None, source: str = '<checkpoint>') -> tuple[str | None, str]:
+    """``(method id or None, where it was read)`` for a loaded checkpoint container of format ``fmt``.
+
+    In order of trust:
+
+    1. mimbench pre-training checkpoints: the plain-data provenance ``meta['mimbench']['method']``
+       (:mod:`.provenance`);
+    2. mmengine checkpoints (mimbench before provenance, mmpretrain, mmselfsup): the model type of the
+       stored config text ``meta.cfg``, parsed as literal data only (:func:`mimbench.config_data.
+       parse_config_text`; text that is not plain data tells nothing);
+    3. the releases' stored training configs: SimMIM's ``config.MODEL.NAME`` (``simmim_pretrain`` /
+       ``simmim_finetune``), MAE's ``args.model`` (``mae_vit_base_patch16``: the pre-training models are the
+       ``mae_*`` ones; fine-tuning uses plain ``vit_*``), MixMIM's ``args.model`` (``mixmim_*``);
+    4. the keys: an MAE pre-training decoder next to a ViT (``decoder_embed``/``decoder_pred``, mae.txt
+       Sec. 3), SimMIM's ``encoder.`` + one-layer ``decoder.`` (simmim.txt Sec. 3.1), a MixMIM encoder
+       (mixmim.txt Sec. 2: the architecture exists only for MixMIM), and the mmpretrain equivalents
+       (``neck.decoder_embed`` / ``neck.decoder.0``).
+
+    A plain timm/DeiT/Swin state dict names no method: None.
+    """
+    from mimbench.checkpoints.formats import stored_config, unwrap
+    from mimbench.checkpoints.provenance import method_from_model_cfg, read_provenance
+
     provenance = read_provenance(raw)
     if provenance and provenance.get('method'):
-        return str(provenance['method'])
-    text = (raw.get('meta') or {}).get('cfg') if isinstance(raw.get('meta'), dict) else None
+        return str(provenance['method']), 'recorded by mimbench pre-training (meta.mimbench.method)'
+    cfg = _meta_cfg(raw, source)
+    method = method_from_model_cfg(cfg.get('model')) if cfg else None
+    if method:
+        return method, f"stored mmengine config (meta.cfg model.type={cfg['model'].get('type')!r})"
+    config = stored_config(raw) or {}
+    name = str((config.get('MODEL') or {}).get('NAME', '')) if isinstance(config.get('MODEL'), dict) else ''
+    if 'simmim' in name.lower():
+        return 'simmim', f'stored SimMIM config (config.MODEL.NAME={name!r})'
+    model = str(config.get('model', ''))
+    if model.startswith('mae_'):
+        return 'mae', f'stored MAE arguments (args.model={model!r})'
+    if model.startswith('mixmim'):
+        return 'mixmim', f'stored MixMIM arguments (args.model={model!r})'
+    try:
+        state = unwrap(raw)
+    except ValueError:
+        return None, 'no tensors'
+    has = lambda prefix: any(k.startswith(prefix) for k in state)  # noqa: E731
+    if fmt == 'mixmim' or has('backbone.layers.0.blocks.0.ln1.'):
+        return 'mixmim', 'MixMIM encoder keys (layers.i.blocks.j with ln1/ln2 or a decoder_*)'
+    if fmt == 'simmim' and has('encoder.') and has('decoder.0.'):
+        return 'simmim', "SimMIM pre-training keys (encoder.*, one-layer head decoder.0)"
+    if fmt == 'mae' and has('decoder_embed.') and has('decoder_pred.'):
+        return 'mae', 'MAE pre-training decoder keys (decoder_embed, decoder_pred) next to a ViT'
+    if has('backbone.') and has('neck.decoder_embed.') and has('neck.decoder_pred.') and (
+            has('backbone.layers.0.ln1.') or has('backbone.layers.0.attn.')):
+        return 'mae', 'mmpretrain MAE keys (neck.decoder_embed, neck.decoder_pred) next to a ViT'
+    if has('backbone.') and has('neck.decoder.0.') and has('backbone.mask_token'):
+        return 'simmim', 'mmpretrain SimMIM keys (backbone.mask_token, neck.decoder.0)'
+    return None, 'not recorded in the file'
+
+
+def _meta_cfg(raw: dict, source: str) -> dict | None:
+    """mmengine's stored config text ``meta.cfg`` parsed as literal data, else None (never executed)."""
+    from mimbench.config_data import ConfigTextError, parse_config_text
+
+    meta = raw.get('meta') if isinstance(raw, dict) else None
+    text = meta.get('cfg') if isinstance(meta, dict) else None
     if not isinstance(text, str):
         return None
     try:
-        cfg = parse_config_text(text, source=f'{checkpoint} meta.cfg')
+        return parse_config_text(text, source=f'{source} meta.cfg')
     except ConfigTextError:
         return None
-    return method_from_model_cfg(cfg.get('model'))
+
+
+def pretraining_facts(raw: dict, method: str | None) -> dict:
+    """Pre-training epochs (planned), the epoch the file was saved at, variant and recipe, where recorded.
+
+    mimbench provenance gives them all; an mmengine config gives ``train_cfg.max_epochs``; a pre-training
+    release gives its planned epochs (SimMIM ``config.TRAIN.EPOCHS``, MAE/MixMIM ``args.epochs``) and the
+    saved ``epoch`` (0-based in those codebases: the file after epoch index 799 of 800). Fields not
+    recorded are left out. Only files that are pre-training checkpoints of ``method`` give epochs: a
+    fine-tuned file's ``args.epochs`` are fine-tuning epochs.
+    """
+    from mimbench.checkpoints.formats import stored_config, unwrap
+    from mimbench.checkpoints.provenance import read_provenance
+
+    provenance = read_provenance(raw) or {}
+    out = {k: provenance[k] for k in ('epochs', 'epoch', 'iter', 'variant', 'recipe') if provenance.get(k)
+           is not None}
+    if 'epochs' in out or method is None:
+        return out
+    cfg = _meta_cfg(raw, '<checkpoint>') or {}
+    if isinstance(cfg.get('train_cfg'), dict) and cfg['train_cfg'].get('max_epochs'):
+        out['epochs'] = cfg['train_cfg']['max_epochs']
+        return out
+    config = stored_config(raw) or {}
+    try:
+        keys = list(unwrap(raw))
+    except ValueError:
+        keys = []
+    pretraining = any(k.startswith(('decoder', 'encoder.mask_token', 'mask_token')) for k in keys)
+    model = config.get('MODEL') if isinstance(config.get('MODEL'), dict) else {}
+    if 'pretrain' in str(model.get('NAME', '')).lower() or (pretraining and 'TRAIN' in config):
+        epochs = (config.get('TRAIN') or {}).get('EPOCHS')
+    elif pretraining and 'epochs' in config:
+        epochs = config.get('epochs')
+    else:
+        return out
+    if isinstance(epochs, int) and epochs > 0:
+        out['epochs'] = epochs
+        if isinstance(raw.get('epoch'), int):
+            out['epoch'] = raw['epoch'] + 1  # the releases count epochs from 0
+    return out
