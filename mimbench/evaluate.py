@@ -104,8 +104,25 @@ def parse_protocols(items: list[str], task_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
-    """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors."""
+def checkpoint_facts(checkpoint: str | None):
+    """What the checkpoint file says about itself (:func:`mimbench.checkpoints.facts.describe_checkpoint`):
+    one weights-only read that planning, ``mimbench inspect`` and the loader share. None without a file."""
+    if not checkpoint:
+        return None
+    from mimbench.checkpoints.facts import describe_checkpoint
+
+    try:
+        return describe_checkpoint(checkpoint)
+    except ValueError as err:  # corrupt, or holds objects that are refused: the message says what to do
+        raise EvaluateError(str(err)) from err
+
+
+def resolve_backbone(checkpoint: str | None, backbone: str | None, facts=None) -> str:
+    """The backbone id to evaluate: given by the user, or read off the checkpoint's tensors.
+
+    A ``--backbone`` that contradicts the encoder in the file is refused before anything trains (the record
+    would be labelled with a backbone that was not loaded).
+    """
     from mimbench.transfer import tasks
 
     if backbone:
@@ -115,20 +132,70 @@ def resolve_backbone(checkpoint: str | None, backbone: str | None) -> str:
                 'or timm:<model name>, a .py config with `backbone = dict(...)`, or a '
                 'registered type such as mmpretrain.ConvNeXt'
             )
+        if facts is not None and facts.backbone and not is_foreign(backbone) and facts.backbone != backbone:
+            raise EvaluateError(
+                f'--backbone {backbone} contradicts the checkpoint {checkpoint}, which holds a {facts.backbone} '
+                f'encoder (read off its tensors); drop --backbone to evaluate it as {facts.backbone}, or pass '
+                f'a checkpoint of a {backbone}'
+            )
         return backbone
     if not checkpoint:
         raise EvaluateError(
             'without --checkpoint (random initialisation) the backbone cannot be detected: '
             f'pass --backbone, one of {", ".join(tasks.BACKBONES)}'
         )
-    from mimbench.checkpoints.identify import identify_backbone
+    facts = facts or checkpoint_facts(checkpoint)
+    if facts.backbone:
+        return facts.backbone
+    raise EvaluateError(
+        f'checkpoint {checkpoint}: cannot tell which backbone it holds ({"; ".join(facts.problems)}); pass '
+        f'--backbone (one of {", ".join(tasks.BACKBONES)}, or timm:<model name> / a backbone config file)'
+    )
 
-    try:
-        return identify_backbone(checkpoint)
-    except ValueError as err:
+
+def resolve_method(method: str | None, facts, force: bool = False) -> str:
+    """The method label of the records: ``--method``, else what the file records, else ``unknown``.
+
+    ``--method`` that contradicts the method the file records (provenance, stored config or unmistakable
+    pre-training keys, :func:`mimbench.checkpoints.identify.method_of`) is refused unless ``force``.
+    """
+    if facts is None:
+        return method or 'random'
+    if method and facts.method and method != facts.method and not force:
         raise EvaluateError(
-            f'{err}; pass --backbone explicitly (one of {", ".join(tasks.BACKBONES)})'
-        ) from err
+            f'--method {method} contradicts the checkpoint {facts.path}, which says {facts.method} '
+            f'({facts.method_source}); drop --method to label the records {facts.method}, or add '
+            f'--force-method to label them {method} anyway (e.g. a method of your own built on that code)'
+        )
+    return method or facts.method or 'unknown'
+
+
+def provenance_labels(facts) -> dict:
+    """Record fields a checkpoint gives (through the derived config's ``mimbench`` dict): pre-training epochs
+    (``ResultRecord.pretrain['epochs']``: epochs trained; ``schedule_epochs`` when the file is an
+    intermediate checkpoint of a longer schedule), its recipe, and the pre-training variant."""
+    pretrain = dict(facts.pretrain) if facts is not None else {}
+    labels: dict = {}
+    planned, reached = pretrain.get('epochs'), pretrain.get('epoch')
+    if planned:
+        labels['pretrain'] = {'epochs': planned}
+        if reached and reached < planned:
+            labels['pretrain'] = {'epochs': reached, 'schedule_epochs': planned}
+            labels['note'] = f'pre-training checkpoint at epoch {reached} of {planned}'
+    if pretrain.get('recipe'):
+        labels.setdefault('pretrain', {})['recipe'] = pretrain['recipe']
+    if pretrain.get('variant'):
+        labels['variant'] = labels.setdefault('pretrain', {})['variant'] = pretrain['variant']
+    return labels
+
+
+def _with_template_variant(template: Path, meta: dict) -> None:
+    """A pre-training variant joins, not replaces, the variant a transfer template names (CiM's heads)."""
+    from mmengine.config import Config
+
+    own = (Config.fromfile(str(template)).get('mimbench', None) or {}).get('variant')
+    if own and meta.get('variant') and own != meta['variant']:
+        meta['variant'] = f'{own}; pretrain {meta["variant"]}'
 
 
 def _nested(options: dict) -> dict:
@@ -171,12 +238,14 @@ def derive_config(
     seed: int | None = None,
     extra: dict | None = None,
     protocol: str = 'finetune',
+    labels: dict | None = None,
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
     The file inherits the template (``_base_``) and overrides only what this run changes, so a user can
     read it, edit it and re-run it by hand with ``mimbench train``. ``extra``: more dotted overrides;
-    ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``).
+    ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``);
+    ``labels``: further record fields for the ``mimbench`` dict (:func:`provenance_labels`).
     """
     from mmengine.config import Config
 
@@ -192,6 +261,7 @@ def derive_config(
         scale=scale,
         checkpoint=ckpt,
         results_dir=str(results_dir),
+        **(labels or {}),
     )
     if is_foreign(backbone):
         try:
@@ -215,6 +285,8 @@ def derive_config(
             else None
         }
         options.update(_layer_decay_method(template, method))
+    if meta.get('variant') and not is_foreign(backbone):
+        _with_template_variant(template, meta)
     options.update({'work_dir': str(work_dir), 'mimbench': meta})
     if seed is not None:
         options['randomness.seed'] = seed
@@ -349,9 +421,11 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
         )
     checkpoint = None if args.checkpoint in (None, 'none') else args.checkpoint
     task_ids = parse_tasks(args.tasks)
-    backbone = resolve_backbone(checkpoint, args.backbone)
+    facts = checkpoint_facts(checkpoint)  # the one read of the file while planning
+    backbone = resolve_backbone(checkpoint, args.backbone, facts)
     check_scale(backbone, args.scale)
-    method = args.method or ('random' if checkpoint is None else _method_of(checkpoint))
+    method = resolve_method(args.method, facts, getattr(args, 'force_method', False))
+    labels = provenance_labels(facts)
     root = Path(args.work_dir).resolve()
     seeds = parse_seeds(getattr(args, 'seeds', None))
     runs = []
@@ -379,7 +453,7 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
             else:
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
-                    data_root=args.data_root, seed=seed, extra=extra, protocol=protocol,
+                    data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
@@ -452,10 +526,8 @@ def _final_checkpoint(config: Path) -> Path:
 
 
 def _method_of(checkpoint: str) -> str:
-    """The pre-training method recorded in a mimbench checkpoint's meta, else 'unknown'."""
-    from mimbench.checkpoints.identify import pretraining_method
-
-    return pretraining_method(checkpoint) or 'unknown'
+    """The pre-training method the checkpoint file records, else 'unknown'."""
+    return checkpoint_facts(checkpoint).method or 'unknown'
 
 
 def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', advance=None) -> list[str]:
@@ -525,14 +597,14 @@ def evaluate(args: argparse.Namespace) -> int:
         console.print(f'[red]mimbench evaluate: {err}[/red]')
         return 2
     console.print(f'records: {Path(args.work_dir).resolve()}/**/results/*.json')
+    board = Path(args.leaderboard_dir or Path(args.work_dir) / 'leaderboards')
     try:
-        written = _leaderboards(Path(args.work_dir), Path(args.leaderboard_dir))
+        written = _leaderboards(Path(args.work_dir), board)
     except Exception as err:  # noqa: BLE001 - the records are safe; say why the tables are not
         console.print(f'[red]leaderboards not regenerated: {type(err).__name__}: {err}[/red]')
         return 1
     console.print(
-        f'leaderboards: {Path(args.leaderboard_dir).resolve()} ({len(written)} files; '
-        f'start with {Path(args.leaderboard_dir) / "index.md"})'
+        f'leaderboards: {board.resolve()} ({len(written)} files; start with {board / "index.md"})'
     )
     if failures:
         console.print(
@@ -587,11 +659,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--backbone', help='backbone id (detected from the checkpoint if omitted)')
     parser.add_argument(
         '--method',
-        help='pre-training method id for the records (read from a mimbench '
-        "checkpoint if omitted; 'random' without a checkpoint)",
+        help='pre-training method id for the records (read from the checkpoint if omitted: mimbench '
+        "provenance, a release's stored config or its keys; 'random' without a checkpoint)",
     )
     parser.add_argument('--new-method', action='store_true',
                         help='accept a --method id that is not one of the known methods (your own method)')
+    parser.add_argument('--force-method', action='store_true',
+                        help='label the records with --method even where the checkpoint says otherwise')
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
     parser.add_argument(
         '--protocols', nargs='+', metavar='TASK=PROTOCOL',
@@ -606,7 +680,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--gpus', type=positive_int, default=1, help='processes per task under torchrun/Slurm')
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--work-dir', default='work_dirs/evaluate')
-    parser.add_argument('--leaderboard-dir', default='work_dirs/evaluate/leaderboards')
+    parser.add_argument('--leaderboard-dir', default=None,
+                        help='where the leaderboards are written (default: WORK_DIR/leaderboards)')
     parser.add_argument(
         '--dry-run',
         action='store_true',
