@@ -50,6 +50,19 @@ def to_fp32(cfg: Config) -> None:
             note['note'] = '; '.join(n for n in (note.get('note') or '', 'fp32 (recipe AMP off)') if n)
 
 
+def _resume_point(work_dir: str) -> tuple[bool, str | None]:
+    """Resume from the newest checkpoint in ``work_dir`` that reads, naming any that is cut short; start over
+    when none reads (:mod:`mimbench.checkpoints.resume`)."""
+    from mmengine.logging import print_log
+
+    from mimbench.checkpoints.resume import resume_checkpoint
+
+    resume, load_from, messages = resume_checkpoint(work_dir)
+    for message in messages:
+        print_log(message, logger='current', level=30)
+    return resume, load_from
+
+
 def unique_experiment_name(cfg: Config) -> str:
     stem = Path(cfg.filename).stem if cfg.filename else 'mimbench'
     return f'{stem}_{uuid.uuid4().hex[:8]}'
@@ -69,8 +82,8 @@ def build_runner(
     Args:
         cfg: a loaded config.
         work_dir: overrides ``cfg.work_dir``; default ``work_dirs/<config stem>``.
-        resume: True resumes from the last checkpoint in ``work_dir`` if there is one; a path resumes
-            from that checkpoint.
+        resume: True resumes from the last checkpoint in ``work_dir`` if there is one (a truncated one is
+            named and skipped for the previous good one); a path resumes from that checkpoint.
         launcher: 'none', 'pytorch' (torchrun) or 'slurm'.
         cfg_options: dotted overrides, as ``--cfg-options`` on the command line.
         fp32: train in fp32 even where the recipe uses mixed precision (:func:`to_fp32`).
@@ -95,6 +108,8 @@ def build_runner(
         env.setdefault('dist_cfg', {})['backend'] = 'gloo'
     if isinstance(resume, str):
         cfg.resume, cfg.load_from = True, resume
+    elif resume and cfg.get('load_from') is None:
+        cfg.resume, cfg.load_from = _resume_point(cfg.work_dir)
     else:
         cfg.resume = bool(resume)
     if 'runner_type' in cfg:
