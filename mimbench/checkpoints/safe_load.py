@@ -124,8 +124,8 @@ def _corrupt(path: str, size: int, kind: str, err: BaseException | None = None) 
             + redo)
     if kind == 'truncated-zip':
         return CorruptCheckpointError(
-            f'{where} is truncated: {size:,} bytes of a zip archive (the torch.save format) without the '
-            'directory a complete archive ends with. ' + redo)
+            f'{where} is truncated: {size:,} bytes of a zip archive (the torch.save format) that stop before '
+            "the archive's directory; expected a complete archive, which ends with it. " + redo)
     if kind == 'pickle':
         return CorruptCheckpointError(
             f'{where} is a plain Python pickle ({size:,} bytes), not a torch.save file; expected a torch.save '
