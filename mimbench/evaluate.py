@@ -134,9 +134,9 @@ def resolve_backbone(checkpoint: str | None, backbone: str | None, facts=None) -
             )
         if facts is not None and facts.backbone and not is_foreign(backbone) and facts.backbone != backbone:
             raise EvaluateError(
-                f'--backbone {backbone} contradicts the checkpoint {checkpoint}, which holds a {facts.backbone} '
-                f'encoder (read off its tensors); drop --backbone to evaluate it as {facts.backbone}, or pass '
-                f'a checkpoint of a {backbone}'
+                f'--backbone {backbone} contradicts the checkpoint {checkpoint}, which holds a '
+                f'{facts.backbone} encoder (read off its tensors); drop --backbone to evaluate it as '
+                f'{facts.backbone}, or pass a checkpoint of a {backbone}'
             )
         return backbone
     if not checkpoint:

@@ -12,8 +12,8 @@ a deliberately wrong mapping makes them differ.
   ``nn.Unfold``, not taken from mimbench.
 - SimMIM's ViT (shared relative position bias): timm's ``Beit`` is the oracle for mmpretrain's ``BEiTViT``.
 
-Wrong mappings tried: norms of each block swapped, patch merging left in concatenation order, bicubic instead of
-geometric relative-table resize.
+Wrong mappings tried: norms of each block swapped, patch merging left in concatenation order, bicubic
+instead of geometric relative-table resize.
 """
 import argparse
 import re
@@ -144,8 +144,8 @@ def _simmim_swin_file(tmp_path):
         m = re.match(r'layers\.(\d+)\.downsample\.(.*)', key)
         encoder[f'layers.{int(m.group(1)) - 1}.downsample.{m.group(2)}' if m else key] = value
     state = {f'encoder.{k}': v for k, v in encoder.items()}
-    state.update({'encoder.mask_token': torch.zeros(1, 1, 32), 'decoder.0.weight': torch.randn(3072, 256, 1, 1),
-                  'decoder.0.bias': torch.zeros(3072)})
+    state.update({'encoder.mask_token': torch.zeros(1, 1, 32), 'decoder.0.bias': torch.zeros(3072),
+                  'decoder.0.weight': torch.randn(3072, 256, 1, 1)})
     path = tmp_path / 'simmim_pretrain__swin.pth'
     torch.save({'model': state, 'epoch': 799}, path)
     return path, encoder
@@ -218,7 +218,8 @@ def mixmim_official(state: dict) -> dict:
     out = {}
     for key, value in state.items():
         key = key.replace('patch_embed.projection.', 'patch_embed.proj.').replace('.ln1.', '.norm1.')
-        key = key.replace('.ln2.', '.norm2.').replace('ffn.layers.0.0.', 'mlp.fc1.').replace('ffn.layers.1.', 'mlp.fc2.')
+        key = key.replace('.ln2.', '.norm2.').replace('ffn.layers.0.0.', 'mlp.fc1.')
+        key = key.replace('ffn.layers.1.', 'mlp.fc2.')
         if '.downsample.' in key:
             order = concat_order_of_unfold(value.shape[-1] // 4)
             official = torch.empty_like(value)
@@ -311,7 +312,7 @@ def test_simmim_vit_release_converts_into_beit_vit_matching_timm_beit(tmp_path):
 
 
 def test_simmim_vit_release_fine_tunes_as_the_simmim_vit_b_recipe_builds_it(tmp_path):
-    """The recipe's encoder: BEiTViT with mean pooling + a new norm (release USE_MEAN_POOLING), no final norm."""
+    """The recipe's encoder: BEiTViT, mean pooling + a new norm (release USE_MEAN_POOLING), no final norm."""
     from timm.models.beit import Beit
 
     path, ref = _simmim_vit_file(tmp_path)

@@ -146,11 +146,12 @@ def swin_official(size: str, window: int = 6) -> dict:
     if size == 'base':
         with torch.device('meta'):
             model = timm.models.swin_transformer.SwinTransformer(
-                img_size=192, window_size=window, embed_dim=128, depths=(2, 2, 18, 2), num_heads=(4, 8, 16, 32),
-                num_classes=0)
+                img_size=192, window_size=window, embed_dim=128, depths=(2, 2, 18, 2),
+                num_heads=(4, 8, 16, 32), num_classes=0)
         state = shaped(model.state_dict())
     else:
-        model = timm.models.swin_transformer.SwinTransformer(img_size=128, window_size=4, num_classes=0, **SWIN)
+        model = timm.models.swin_transformer.SwinTransformer(img_size=128, window_size=4, num_classes=0,
+                                                             **SWIN)
         state = dict(randomize(model).state_dict())
     out = {}
     for key, value in state.items():
@@ -164,12 +165,13 @@ def swin_official(size: str, window: int = 6) -> dict:
 
 def simmim_config(model_type: str, name: str, epochs: int = 800) -> CfgNode:
     """The parts of SimMIM's config.py a release's ``config`` holds (values of the Swin-B 800-epoch yaml)."""
-    return cfg({'BASE': [''], 'DATA': {'BATCH_SIZE': 128, 'DATA_PATH': '', 'DATASET': 'imagenet', 'IMG_SIZE': 192,
-                                       'MASK_PATCH_SIZE': 32, 'MASK_RATIO': 0.6},
+    return cfg({'BASE': [''], 'DATA': {'BATCH_SIZE': 128, 'DATA_PATH': '', 'DATASET': 'imagenet',
+                                       'IMG_SIZE': 192, 'MASK_PATCH_SIZE': 32, 'MASK_RATIO': 0.6},
                 'MODEL': {'TYPE': model_type, 'NAME': name, 'RESUME': '', 'NUM_CLASSES': 1000,
                           'DROP_PATH_RATE': 0.0,
                           'SWIN': {'PATCH_SIZE': 4, 'EMBED_DIM': 128, 'DEPTHS': [2, 2, 18, 2],
-                                   'NUM_HEADS': [4, 8, 16, 32], 'WINDOW_SIZE': 6, 'QK_SCALE': None, 'APE': False},
+                                   'NUM_HEADS': [4, 8, 16, 32], 'WINDOW_SIZE': 6, 'QK_SCALE': None,
+                                   'APE': False},
                           'VIT': {'EMBED_DIM': 768, 'DEPTH': 12, 'INIT_VALUES': 0.1, 'USE_APE': False,
                                   'USE_RPB': False, 'USE_SHARED_RPB': True, 'USE_MEAN_POOLING': False}},
                 'TRAIN': {'START_EPOCH': 0, 'EPOCHS': epochs, 'WARMUP_EPOCHS': 10, 'BASE_LR': 2e-4,
@@ -191,7 +193,8 @@ def simmim_swin_release(path, size='smoke'):
     width = encoder['norm.weight'].shape[0]
     state = {f'encoder.{k}': v for k, v in encoder.items()}
     state.update({'encoder.mask_token': torch.zeros(1, 1, encoder['patch_embed.proj.weight'].shape[0]),
-                  'decoder.0.weight': torch.zeros(32 * 32 * 3, width, 1, 1), 'decoder.0.bias': torch.zeros(3072)})
+                  'decoder.0.weight': torch.zeros(32 * 32 * 3, width, 1, 1),
+                  'decoder.0.bias': torch.zeros(3072)})
     with pickled_as_yacs():
         torch.save(simmim_container(shaped(state) if size == 'base' else state,
                                     simmim_config('swin', 'simmim_pretrain')), path)
@@ -212,7 +215,8 @@ def beit_encoder(size: str) -> dict:
     else:
         state = dict(randomize(Beit(img_size=64, patch_size=16, **VIT, **kw)).state_dict())
         grid = 4
-    state['rel_pos_bias.relative_position_index'] = torch.zeros(grid ** 2 + 1, grid ** 2 + 1, dtype=torch.long)
+    tokens = grid ** 2 + 1
+    state['rel_pos_bias.relative_position_index'] = torch.zeros(tokens, tokens, dtype=torch.long)
     return state
 
 
@@ -221,7 +225,8 @@ def simmim_vit_release(path, size='smoke'):
     width = encoder['patch_embed.proj.weight'].shape[0]
     state = {f'encoder.{k}': v for k, v in encoder.items()}
     state.update({'encoder.mask_token': torch.zeros(1, 1, width),
-                  'decoder.0.weight': torch.zeros(16 * 16 * 3, width, 1, 1), 'decoder.0.bias': torch.zeros(768)})
+                  'decoder.0.weight': torch.zeros(16 * 16 * 3, width, 1, 1),
+                  'decoder.0.bias': torch.zeros(768)})
     with pickled_as_yacs():
         torch.save(simmim_container(shaped(state) if size == 'base' else state,
                                     simmim_config('vit', 'simmim_pretrain')), path)
@@ -250,8 +255,8 @@ def mixmim_release(path, size='smoke'):
 def swin_supervised_release(path):
     """microsoft/Swin-Transformer utils.py save_checkpoint of a supervised run: no pre-training method."""
     with pickled_as_yacs():
-        torch.save({**simmim_container(swin_official('smoke'), simmim_config('swin', 'swin_base_patch4_window7')),
-                    'scaler': SCALER}, path)
+        config = simmim_config('swin', 'swin_base_patch4_window7')
+        torch.save({**simmim_container(swin_official('smoke'), config), 'scaler': SCALER}, path)
     return path
 
 
@@ -263,10 +268,12 @@ def timm_safetensors(path):
 
 
 def timm_train_checkpoint(path):
-    """timm train.py CheckpointSaver: {'epoch', 'arch', 'state_dict', 'optimizer', 'version', 'args', 'metric'}."""
+    """timm train.py CheckpointSaver: {'epoch', 'arch', 'state_dict', 'optimizer', 'version', 'args',
+    'metric'}."""
     torch.save({'epoch': 299, 'arch': 'visiontransformer', 'state_dict': vit_state('smoke'),
                 'optimizer': optimizer_state(), 'version': 2, 'metric': 81.2,
-                'args': argparse.Namespace(model='vit_small_patch16_224', epochs=300, lr=5e-4, amp=True)}, path)
+                'args': argparse.Namespace(model='vit_small_patch16_224', epochs=300, lr=5e-4, amp=True)},
+               path)
     return path
 
 
@@ -283,10 +290,12 @@ def mmpretrain_mae_checkpoint(path):
     buffer = HistoryBuffer()
     buffer.update(0.5)
     text = ("model = dict(type='MAE', backbone=dict(type='MAEViT', arch='b', mask_ratio=0.75), "
-            "neck=dict(type='MAEPretrainDecoder'))\ntrain_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1600)\n")
+            "neck=dict(type='MAEPretrainDecoder'))\n"
+            "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1600)\n")
     torch.save({'meta': {'cfg': text, 'epoch': 1600, 'iter': 500400, 'mmengine_version': '0.10.7',
                          'experiment_name': 'mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k'},
-                'state_dict': state, 'message_hub': {'log_scalars': {'train/loss': buffer}, 'runtime_info': {}},
+                'state_dict': state,
+                'message_hub': {'log_scalars': {'train/loss': buffer}, 'runtime_info': {}},
                 'optimizer': optimizer_state()}, path)
     return path
 
@@ -314,7 +323,8 @@ def releases(tmp_path_factory):
     root = tmp_path_factory.mktemp('releases')
     torch.manual_seed(0)
     suffix = {'timm-safetensors': '.safetensors'}
-    return {name: spec[0](root / f'{name}{suffix.get(name, ".pth")}') for name, spec in SMOKE_RELEASES.items()}
+    return {name: spec[0](root / f'{name}{suffix.get(name, ".pth")}')
+            for name, spec in SMOKE_RELEASES.items()}
 
 
 # ----------------------------------------------------------------------------- reading releases as data
@@ -400,8 +410,9 @@ def test_code_pickles_are_refused_naming_the_object_and_run_nothing(tmp_path, ca
             del CfgNode.__reduce__
     with pytest.raises(UnsafeCheckpointError, match='eval'):
         read_checkpoint(tmp_path / 'crafted-cfg.pth')
-    for command in (['inspect', str(path)], ['evaluate', '--checkpoint', str(path), '--scale', 'smoke',
-                                              '--tasks', 'in1k', '--dry-run', '--work-dir', str(tmp_path / 'w')]):
+    evaluate = ['evaluate', '--checkpoint', str(path), '--scale', 'smoke', '--tasks', 'in1k', '--dry-run',
+                '--work-dir', str(tmp_path / 'w')]
+    for command in (['inspect', str(path)], evaluate):
         assert main(command) == 2
         captured = capsys.readouterr()
         text = captured.out + captured.err
@@ -423,8 +434,8 @@ def _corrupt_files(tmp_path) -> dict:
 
 
 def test_corrupt_files_are_called_corrupt_with_size_and_expectation(tmp_path, capsys):
-    expected = {'empty': 'is empty (0 bytes)', 'truncated': 'is truncated', 'random': 'is not a checkpoint file',
-                'damaged': 'is corrupt'}
+    expected = {'empty': 'is empty (0 bytes)', 'truncated': 'is truncated',
+                'random': 'is not a checkpoint file', 'damaged': 'is corrupt'}
     for name, path in _corrupt_files(tmp_path).items():
         with pytest.raises(CorruptCheckpointError) as err:
             read_checkpoint(path)
@@ -447,7 +458,8 @@ def test_method_from_the_file_and_force_method(releases, tmp_path, capsys):
     from mmengine.config import Config
 
     common = ['--scale', 'smoke', '--tasks', 'in1k', '--dry-run']
-    assert main(['evaluate', '--checkpoint', str(releases['mae']), *common, '--work-dir', str(tmp_path / 'a')]) == 0
+    assert main(['evaluate', '--checkpoint', str(releases['mae']), *common,
+                 '--work-dir', str(tmp_path / 'a')]) == 0
     derived = Config.fromfile(str(tmp_path / 'a' / 'mae_vit-smoke' / 'in1k' / 'in1k.py'))
     assert derived.mimbench.method == 'mae' and derived.mimbench.backbone == 'vit-smoke'
     assert derived.mimbench.pretrain == {'epochs': 800}
@@ -478,8 +490,8 @@ def test_provenance_epochs_and_variant_reach_the_derived_config(tmp_path):
     path = tmp_path / 'epoch_200.pth'
     torch.save({'meta': {'mimbench': provenance}, 'state_dict': {f'backbone.{k}': v
                                                                  for k, v in vit.state_dict().items()}}, path)
-    assert main(['evaluate', '--checkpoint', str(path), '--scale', 'smoke', '--tasks', 'ade20k,in1k', '--dry-run',
-                 '--work-dir', str(tmp_path / 'w')]) == 0
+    assert main(['evaluate', '--checkpoint', str(path), '--scale', 'smoke', '--tasks', 'ade20k,in1k',
+                 '--dry-run', '--work-dir', str(tmp_path / 'w')]) == 0
     seg = Config.fromfile(str(tmp_path / 'w' / 'mae_vit-smoke' / 'ade20k' / 'ade20k.py')).mimbench
     assert seg.pretrain == {'epochs': 200, 'schedule_epochs': 400, 'recipe': 'mae.txt Table 1',
                             'variant': 'mask0.5'}
@@ -520,8 +532,8 @@ def test_inspect_tells_what_the_file_holds_and_how_to_evaluate_it(releases, caps
     assert 'pre-training only ' in out and 'decoder.0.weight' in out and 'mask_token' in out
     assert re.search(r'tensors\s+\d+ \(', out)
     for task in TASKS:
-        assert re.search(rf'  {task}\s+.*{task_config(task, "swin-smoke", "smoke", method="simmim").split("/")[-1]}',
-                         out), task
+        recipe = task_config(task, 'swin-smoke', 'smoke', method='simmim').split('/')[-1]
+        assert re.search(rf'  {task}\s+.*{recipe}', out), task
     assert f'mimbench evaluate --checkpoint {path} --scale smoke' in out
     assert main(['inspect', str(releases['timm-train']), '--json']) == 0
     facts = json.loads(capsys.readouterr().out)
@@ -575,5 +587,6 @@ def test_leaderboards_default_under_the_work_dir(tmp_path, monkeypatch):
     assert main(['evaluate', '--checkpoint', 'none', '--backbone', 'vit-smoke', '--scale', 'smoke',
                  '--tasks', 'in1k', '--work-dir', str(tmp_path / 'w')]) == 0
     assert main(['evaluate', '--checkpoint', 'none', '--backbone', 'vit-smoke', '--scale', 'smoke',
-                 '--tasks', 'in1k', '--work-dir', str(tmp_path / 'w'), '--leaderboard-dir', str(tmp_path / 'lb')]) == 0
+                 '--tasks', 'in1k', '--work-dir', str(tmp_path / 'w'),
+                 '--leaderboard-dir', str(tmp_path / 'lb')]) == 0
     assert written == [tmp_path / 'w' / 'leaderboards', tmp_path / 'lb']

@@ -86,7 +86,8 @@ def images(tmp_path):
     for c in range(2):
         (tmp_path / 'data' / f'class{c}').mkdir(parents=True)
         for i in range(4):
-            Image.fromarray(np.full((32, 32, 3), 90 * c + i, np.uint8)).save(tmp_path / 'data' / f'class{c}' / f'{i}.png')
+            pixels = np.full((32, 32, 3), 90 * c + i, np.uint8)
+            Image.fromarray(pixels).save(tmp_path / 'data' / f'class{c}' / f'{i}.png')
     return tmp_path / 'data'
 
 

@@ -80,16 +80,18 @@ def run(args) -> int:
     return 0
 
 
-INSPECT_HELP = """Tell what a checkpoint file holds, weights-only (nothing in the file runs): its format, backbone
-family and id, pre-training method (and where that was read), pre-training epochs if recorded, tensor count
-and size, the pre-training-only tensors a transfer run leaves out, its sha256, the recipe each downstream
-task would use and the `mimbench evaluate` command that runs them."""
+INSPECT_HELP = """Tell what a checkpoint file holds, weights-only (nothing in the file runs): its format,
+backbone family and id, pre-training method (and where that was read), pre-training epochs if recorded,
+tensor count and size, the pre-training-only tensors a transfer run leaves out, its sha256, the recipe each
+downstream task would use and the `mimbench evaluate` command that runs them."""
 
 
 def register_inspect(subparsers) -> None:
-    parser = subparsers.add_parser('inspect', help='what a checkpoint holds and how mimbench would evaluate it',
-                                   description=INSPECT_HELP)
-    parser.add_argument('checkpoint', help='checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM, timm)')
+    parser = subparsers.add_parser(
+        'inspect', help='what a checkpoint holds and how mimbench would evaluate it',
+        description=INSPECT_HELP)
+    parser.add_argument('checkpoint',
+                        help='checkpoint file (mimbench, mmpretrain, MAE, SimMIM, MixMIM, timm)')
     parser.add_argument('--scale', choices=('full', 'smoke'), default=None,
                         help='recipes of this scale (default: smoke for *-smoke backbones, else full)')
     parser.add_argument('--no-sha256', action='store_true', help='skip hashing the file (GBs: seconds)')
@@ -106,7 +108,7 @@ def _size(n: int) -> str:
 
 
 def task_recipes(backbone: str | None, method: str | None, scale: str) -> dict[str, str]:
-    """``{task: config path or 'no recipe: why'}`` for a backbone id (``mimbench.transfer.tasks.task_config``)."""
+    """``{task: config path or 'no recipe: why'}`` for a backbone id (``tasks.task_config``)."""
     from mimbench.transfer import tasks
 
     out = {}
@@ -178,7 +180,8 @@ def run_inspect(args) -> int:
                                           + ', '.join(facts.pretraining_only[:12])
                                           + (' ...' if len(facts.pretraining_only) > 12 else '')))
     if facts.other:
-        rows.append(('other tensors', ', '.join(facts.other[:12]) + (' ...' if len(facts.other) > 12 else '')))
+        more = ' ...' if len(facts.other) > 12 else ''
+        rows.append(('other tensors', ', '.join(facts.other[:12]) + more))
     if facts.config:
         model = facts.config.get('MODEL') if isinstance(facts.config.get('MODEL'), dict) else None
         shown = ({k: model.get(k) for k in ('TYPE', 'NAME') if k in model} if model

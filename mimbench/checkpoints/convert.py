@@ -112,7 +112,7 @@ def vit_from_timm(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def vit_to_beit(encoder: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
-    """mmpretrain ``VisionTransformer`` names -> mmpretrain ``BEiTViT`` names (BEiT's and SimMIM's ViT layout).
+    """mmpretrain ``VisionTransformer`` names -> ``BEiTViT`` names (BEiT's and SimMIM's ViT layout).
 
     BEiTViT keeps BEiT's separate ``attn.q_bias``/``attn.v_bias`` (no k bias) and layer scale
     ``gamma_1``/``gamma_2`` on the block; :func:`vit_from_timm` produced one ``qkv.bias`` and

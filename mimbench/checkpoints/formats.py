@@ -91,8 +91,8 @@ def _as_container(obj: Any, path: str) -> dict[str, Any]:
         return obj
     if isinstance(obj, torch.nn.Module):  # cannot happen weights-only; a trusted full pickle may hold one
         return {'state_dict': obj.state_dict()}
-    raise ValueError(f'checkpoint {path} holds a {type(obj).__name__}, not a dict of tensors; expected a state '
-                     "dict or a container such as {'model': state_dict} / {'state_dict': ...}")
+    raise ValueError(f'checkpoint {path} holds a {type(obj).__name__}, not a dict of tensors; expected a '
+                     "state dict or a container such as {'model': state_dict} / {'state_dict': ...}")
 
 
 def unwrap(checkpoint: dict[str, Any]) -> dict[str, torch.Tensor]:

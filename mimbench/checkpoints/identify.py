@@ -84,7 +84,7 @@ def backbone_id_from_encoder(encoder: dict, family: str) -> str:
 
 
 def pretraining_method(checkpoint: str) -> str | None:
-    """The pre-training method id a checkpoint file records or plainly shows, else None (see :func:`method_of`).
+    """The pre-training method id a checkpoint file records or plainly shows, else None (:func:`method_of`).
 
     Stored text is never executed: a config that is not plain data tells us nothing.
     """

@@ -93,7 +93,8 @@ def backbone_family(module: nn.Module) -> str:
     if hasattr(module, 'res_layers') and hasattr(module, 'stage_blocks'):
         return 'resnet'  # mmdet's / mmseg's ResNet share mmpretrain's parameter names
     raise TypeError(f'{type(module).__name__} is not a backbone mimbench can load; expected an mmpretrain '
-                    'VisionTransformer, BEiTViT, SwinTransformer, MixMIMTransformer or ResNet (or a subclass)')
+                    'VisionTransformer, BEiTViT, SwinTransformer, MixMIMTransformer or ResNet (or a '
+                    'subclass)')
 
 
 def find_encoder(module: nn.Module) -> tuple[str, nn.Module, str]:

@@ -37,7 +37,7 @@ def candidates(work_dir: str | os.PathLike) -> list[Path]:
 
 
 def problem(path: Path) -> str | None:
-    """Why ``path`` cannot be resumed from (missing, corrupt, refused, not an mmengine checkpoint), or None."""
+    """Why ``path`` cannot be resumed from (missing, corrupt, refused, not mmengine's), or None."""
     from mimbench.checkpoints.safe_load import CheckpointReadError, load_file
 
     if not path.is_file():

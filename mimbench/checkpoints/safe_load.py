@@ -92,7 +92,8 @@ def strip_ansi(text: str) -> str:
 
 
 def file_kind(path: str) -> str:
-    """``'empty' | 'zip' | 'truncated-zip' | 'legacy' | 'pickle' | 'safetensors' | 'unknown'`` from the bytes."""
+    """The kind of file from its bytes: ``'empty' | 'zip' | 'truncated-zip' | 'legacy' | 'pickle' |
+    'safetensors' | 'unknown'``."""
     size = os.path.getsize(path)
     if size == 0:
         return 'empty'
@@ -128,10 +129,10 @@ def _corrupt(path: str, size: int, kind: str, err: BaseException | None = None) 
             "the archive's directory; expected a complete archive, which ends with it. " + redo)
     if kind == 'pickle':
         return CorruptCheckpointError(
-            f'{where} is a plain Python pickle ({size:,} bytes), not a torch.save file; expected a torch.save '
-            'zip archive or a .safetensors file. mimbench does not read plain pickles: loading one can run any '
-            'code it names. If it holds weights from a source you trust, re-save them where the file was made: '
-            'torch.save(state_dict, path).')
+            f'{where} is a plain Python pickle ({size:,} bytes), not a torch.save file; expected a '
+            'torch.save zip archive or a .safetensors file. mimbench does not read plain pickles: loading '
+            'one can run any code it names. If it holds weights from a source you trust, re-save them '
+            'where the file was made: torch.save(state_dict, path).')
     if kind == 'unknown':
         with open(path, 'rb') as f:
             head = f.read(8)
@@ -145,8 +146,8 @@ def _corrupt(path: str, size: int, kind: str, err: BaseException | None = None) 
     names = {'zip': 'torch.save zip archive', 'legacy': 'legacy torch.save file',
              'safetensors': '.safetensors file'}
     return CorruptCheckpointError(
-        f'{where} is corrupt: {size:,} bytes, a {names.get(kind, kind)} whose contents cannot be read{detail}; '
-        'expected a complete, undamaged file. ' + redo)
+        f'{where} is corrupt: {size:,} bytes, a {names.get(kind, kind)} whose contents cannot be '
+        f'read{detail}; expected a complete, undamaged file. ' + redo)
 
 
 def _refused_names(path: str, err: BaseException) -> list[str]:
@@ -175,10 +176,11 @@ def _unsafe(path: str, err: BaseException) -> UnsafeCheckpointError:
     return UnsafeCheckpointError(
         f'checkpoint {path} holds pickled objects that mimbench does not load: {what} (torch: {reason}). '
         'mimbench reads checkpoints weights-only: tensors, plain containers and, as data, the config objects '
-        'official releases store (argparse.Namespace, yacs CfgNode); building anything else would run code '
-        'named by the file, and it did not run. If the file is yours or from a source you trust, save just its '
-        "weights where its classes exist: torch.save(torch.load(p, weights_only=False)['model'], q), and pass "
-        'q. If it is an official release of MAE/SimMIM/MixMIM/timm/mmpretrain, report it to mimbench.')
+        'official releases store (argparse.Namespace, yacs CfgNode); building anything else would run '
+        'code named by the file, and it did not run. If the file is yours or from a source you trust, save '
+        "just its weights where its classes exist: torch.save(torch.load(p, weights_only=False)['model'], "
+        'q), and pass q. If it is an official release of MAE/SimMIM/MixMIM/timm/mmpretrain, report it to '
+        'mimbench.')
 
 
 def _is_refusal(err: BaseException) -> bool:
