@@ -116,8 +116,10 @@ def test_bad_inputs_fail_with_a_message_and_keep_finished_results(
         (f'--checkpoint {tmp_path / "missing.pth"} --tasks coco', 2, 'does not exist'),
         (f'--checkpoint {ckpt} --tasks coco --data-root {tmp_path / "no-data"}', 2,
          'missing annotations/instances_train2017.json'),
-        # a ViT checkpoint forced into a Swin backbone: the loader lists what does not fit
-        (f'--checkpoint {ckpt} --backbone swin-smoke --tasks in1k --data-root {data_root}', 1, 'in1k failed'),
+        # a ViT checkpoint forced into a Swin backbone: refused while planning (the loader would list what
+        # does not fit, tests/test_checkpoints.py)
+        (f'--checkpoint {ckpt} --backbone swin-smoke --tasks in1k --data-root {data_root}', 2,
+         '--backbone swin-smoke contradicts the checkpoint'),
     ]
     for extra, code, message in cases:
         assert _evaluate(extra, *common) == code, extra

@@ -348,6 +348,22 @@ def test_release_reads_weights_only_with_its_labels(releases, name):
         assert 'decoder_pred.weight' in facts.pretraining_only and 'mask_token' in facts.pretraining_only
 
 
+def test_archive_written_by_torch_1_x_reads(releases, tmp_path):
+    """Releases of 2021-22 were saved by torch 1.x: records under ``archive/``, no alignment records."""
+    import zipfile
+
+    old = tmp_path / 'torch1.pth'
+    with zipfile.ZipFile(releases['mae']) as src, zipfile.ZipFile(old, 'w', zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            prefix, name = info.filename.split('/', 1)
+            if name not in ('.format_version', '.storage_alignment', 'byteorder', '.data/serialization_id'):
+                dst.writestr(f'archive/{name}', src.read(info.filename))
+    facts = describe_checkpoint(old)
+    assert (facts.format, facts.backbone, facts.method) == ('mae', 'vit-smoke', 'mae')
+    expected = read_checkpoint(releases['mae'])['model']
+    assert all(torch.equal(v, expected[k]) for k, v in read_checkpoint(old)['model'].items())
+
+
 def test_release_container_values_arrive_as_data(releases):
     raw = read_checkpoint(releases['simmim-swin'])
     assert raw['config']['MODEL']['SWIN']['DEPTHS'] == [2, 2, 18, 2] and raw['epoch'] == 799

@@ -221,7 +221,10 @@ def load_file(path: str | os.PathLike, weights_only: bool = True, mmap: bool = T
             except Exception as err:  # noqa: BLE001 - torch raises UnpicklingError / RuntimeError / EOFError
                 if _is_refusal(err):
                     raise _unsafe(path, err) from err
-                raise
+                if not (mmap and kind == 'zip'):
+                    raise
+            # a file system without mmap, or an archive layout mmap does not take: read it plainly
+            return torch.load(path, map_location='cpu', weights_only=True)
     except CheckpointReadError:
         raise
     except Exception as err:  # noqa: BLE001 - anything else while reading a well-formed container: damaged
