@@ -185,7 +185,13 @@ def provenance_labels(facts) -> dict:
     if pretrain.get('recipe'):
         labels.setdefault('pretrain', {})['recipe'] = pretrain['recipe']
     if pretrain.get('variant'):
-        labels['variant'] = labels.setdefault('pretrain', {})['variant'] = pretrain['variant']
+        from mimbench.results import id_problem
+
+        problem = id_problem('variant', pretrain['variant'])
+        if problem:  # a record must carry a file-name-safe id: keep the text as a note only
+            labels['note'] = '; '.join(filter(None, (labels.get('note'), f'pre-training {problem}')))
+        else:
+            labels['variant'] = labels.setdefault('pretrain', {})['variant'] = pretrain['variant']
     return labels
 
 

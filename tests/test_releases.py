@@ -515,6 +515,15 @@ def test_provenance_epochs_and_variant_reach_the_derived_config(tmp_path):
     cls = Config.fromfile(str(tmp_path / 'w' / 'mae_vit-smoke' / 'in1k' / 'in1k.py')).mimbench
     assert cls.variant == 'mask0.5'
 
+    # recorded ids that are not ids (they would become parts of file names) are not used as labels
+    provenance.update(method='../../mae', variant='mask 0.5')
+    torch.save({'meta': {'mimbench': provenance}, 'state_dict': {f'backbone.{k}': v
+                                                                 for k, v in vit.state_dict().items()}}, path)
+    assert main(['evaluate', '--checkpoint', str(path), '--scale', 'smoke', '--tasks', 'in1k', '--dry-run',
+                 '--work-dir', str(tmp_path / 'x')]) == 0
+    odd = Config.fromfile(str(tmp_path / 'x' / 'unknown_vit-smoke' / 'in1k' / 'in1k.py')).mimbench
+    assert odd.method == 'unknown' and 'variant' not in odd and "variant 'mask 0.5'" in odd.note
+
 
 def test_base_size_releases_plan_with_their_backbone_and_method(tmp_path, capsys):
     from mmengine.config import Config

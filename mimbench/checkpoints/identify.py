@@ -116,13 +116,16 @@ def method_of(raw: dict, fmt: str | None, source: str = '<checkpoint>') -> tuple
        (mixmim.txt Sec. 2: the architecture exists only for MixMIM), and the mmpretrain equivalents
        (``neck.decoder_embed`` / ``neck.decoder.0``).
 
-    A plain timm/DeiT/Swin state dict names no method: None.
+    A plain timm/DeiT/Swin state dict names no method: None. A recorded method that is not a valid id
+    (``mimbench.results.id_problem``: it would become part of file names) is ignored.
     """
     from mimbench.checkpoints.formats import stored_config, unwrap
     from mimbench.checkpoints.provenance import method_from_model_cfg, read_provenance
 
+    from mimbench.results import id_problem
+
     provenance = read_provenance(raw)
-    if provenance and provenance.get('method'):
+    if provenance and provenance.get('method') and not id_problem('method', provenance['method']):
         return str(provenance['method']), 'recorded by mimbench pre-training (meta.mimbench.method)'
     cfg = _meta_cfg(raw, source)
     method = method_from_model_cfg(cfg.get('model')) if cfg else None
