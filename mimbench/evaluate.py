@@ -196,12 +196,17 @@ def provenance_labels(facts) -> dict:
 
 
 def _with_template_variant(template: Path, meta: dict) -> None:
-    """A pre-training variant joins, not replaces, the variant a transfer template names (CiM's heads)."""
+    """A pre-training variant joins, not replaces, the variant a transfer template names (CiM's heads):
+    ``<template variant>+<pre-training variant>``, still a valid id (the pre-training one stays in
+    ``pretrain['variant']`` either way)."""
     from mmengine.config import Config
+
+    from mimbench.results import id_problem
 
     own = (Config.fromfile(str(template)).get('mimbench', None) or {}).get('variant')
     if own and meta.get('variant') and own != meta['variant']:
-        meta['variant'] = f'{own}; pretrain {meta["variant"]}'
+        joined = f'{own}+{meta["variant"]}'
+        meta['variant'] = own if id_problem('variant', joined) else joined
 
 
 def _nested(options: dict) -> dict:
@@ -463,6 +468,7 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
+    _check_layouts(runs, facts, backbone)
     return runs
 
 
@@ -529,6 +535,28 @@ def _final_checkpoint(config: Path) -> Path:
         raise EvaluateError(f'{config}: cannot tell the name of its final checkpoint (epoch-based training, '
                             'iteration-based checkpoints); set default_hooks.checkpoint.by_epoch=True')
     return Path(cfg.work_dir) / name
+
+
+def _check_layouts(runs: list[TaskRun], facts, backbone: str) -> None:
+    """Refuse, before anything trains, tasks whose recipe cannot take the checkpoint's layout (SimMIM's ViT-B
+    in BEiT's layout loads only into the BEiTViT of its ImageNet recipe)."""
+    if facts is None or is_foreign(backbone):
+        return
+    from mimbench.checkpoints.facts import layout_problem
+
+    from mimbench.transfer import tasks
+
+    trained = [run for run in runs if not tasks.TASKS[run.task].evaluates]  # test-only runs reuse in1k's model
+    unfit = {run.task: problem for run in trained if (problem := layout_problem(facts, str(run.template)))}
+    if unfit:
+        fit = [run.task for run in trained if run.task not in unfit]
+        raise EvaluateError(
+            f'checkpoint {facts.path}: {next(iter(unfit.values()))}, so there is no recipe for it for '
+            f'task(s) {", ".join(unfit)}. '
+            + (f'Run the tasks that have one: --tasks {",".join(fit)}' if fit else
+               'None of the requested tasks has a recipe for it')
+            + ' (`mimbench inspect CKPT` lists the recipe of every task)'
+        )
 
 
 def _method_of(checkpoint: str) -> str:

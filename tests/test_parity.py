@@ -311,21 +311,51 @@ def test_simmim_vit_release_converts_into_beit_vit_matching_timm_beit(tmp_path):
         assert diff(evaluating(model)(image(64))[0], ref.forward_features(image(64))) <= TOL
 
 
-def test_simmim_vit_release_fine_tunes_as_the_simmim_vit_b_recipe_builds_it(tmp_path):
-    """The recipe's encoder: BEiTViT, mean pooling + a new norm (release USE_MEAN_POOLING), no final norm."""
+def test_simmim_vit_release_fine_tunes_with_the_simmim_vit_b_recipe(tmp_path):
+    """The SimMIM ViT-B ImageNet recipe (at smoke width): its BEiTViT (mean pooling + a new norm, release
+    USE_MEAN_POOLING; no final norm) loads the release through its init_cfg, computes timm Beit's pooled
+    features, and its layer-decay optimizer takes one step."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
     from timm.models.beit import Beit
 
+    from mimbench.transfer.tasks import task_config
+
     path, ref = _simmim_vit_file(tmp_path)
-    model = _beit(out_type='avg_featmap', final_norm=False)
-    report = load_backbone_checkpoint(model, path)
-    assert set(report.new) >= {'ln2.weight', 'ln2.bias'} and {'ln1.weight', 'ln1.bias'} <= set(report.dropped)
+    recipe = Config.fromfile(task_config('in1k', 'vit-b', 'full', method='simmim'))
+    assert recipe.model.backbone.type == 'mmpretrain.BEiTViT'
+    recipe.model.backbone.update(arch=MM_VIT, img_size=64, drop_path_rate=0.0,
+                                 init_cfg=dict(type='mimbench.Pretrained', checkpoint=str(path)))
+    recipe.model.head.update(in_channels=96, num_classes=5)
+    init_default_scope('mmpretrain')
+    classifier = MODELS.build(recipe.model)
+    classifier.init_weights()
+    report = classifier.backbone.mimbench_load_report
+    assert report.format == 'simmim' and set(report.new) >= {'ln2.weight', 'ln2.bias'}
+    assert {'ln1.weight', 'ln1.bias'} <= set(report.dropped)
+
     pooled = Beit(img_size=64, patch_size=16, global_pool='avg', use_fc_norm=True, **VIT, **BEIT)
     state = {k: v for k, v in ref.state_dict().items() if not k.startswith('norm.')}
-    state.update({'fc_norm.weight': model.ln2.weight, 'fc_norm.bias': model.ln2.bias})
+    new_norm = classifier.backbone.ln2
+    state.update({'fc_norm.weight': new_norm.weight, 'fc_norm.bias': new_norm.bias})
     pooled.load_state_dict(state, strict=True)
     with torch.no_grad():
         expected = pooled.forward_head(pooled.forward_features(image(64)), pre_logits=True)
-        assert diff(evaluating(model)(image(64))[0], expected) <= TOL
+        assert diff(evaluating(classifier.backbone)(image(64))[0], expected) <= TOL
+
+    optim = dict(recipe.optim_wrapper, type='OptimWrapper')  # fp32 on CPU; the recipe trains with AMP
+    optim.pop('dtype', None)
+    wrapper = build_optim_wrapper(classifier, optim)
+    classifier.train()
+    before = classifier.backbone.layers[0].attn.relative_position_bias_table.detach().clone()
+    samples = [DataSample().set_gt_label(i % 5) for i in range(2)]
+    losses = classifier(image(64), samples, mode='loss')
+    wrapper.update_params(sum(losses.values()))
+    assert torch.isfinite(sum(losses.values()))
+    assert not torch.equal(classifier.backbone.layers[0].attn.relative_position_bias_table, before)
 
 
 def test_simmim_vit_with_swapped_norms_fails_parity(tmp_path, swapped_norms):

@@ -515,6 +515,14 @@ def test_provenance_epochs_and_variant_reach_the_derived_config(tmp_path):
     cls = Config.fromfile(str(tmp_path / 'w' / 'mae_vit-smoke' / 'in1k' / 'in1k.py')).mimbench
     assert cls.variant == 'mask0.5'
 
+    # a transfer template's own variant (CiM's light heads) is kept, joined into one id
+    from mimbench.evaluate import _with_template_variant
+    from mimbench.transfer.tasks import CONFIG_ROOT
+
+    meta = {'variant': 'mask0.5'}
+    _with_template_variant(CONFIG_ROOT / 'ade20k' / 'fcn_resnet-smoke_ade20k_smoke.py', meta)
+    assert meta == {'variant': 'fcn-80k+mask0.5'}
+
     # recorded ids that are not ids (they would become parts of file names) are not used as labels
     provenance.update(method='../../mae', variant='mask 0.5')
     torch.save({'meta': {'mimbench': provenance}, 'state_dict': {f'backbone.{k}': v
@@ -539,6 +547,15 @@ def test_base_size_releases_plan_with_their_backbone_and_method(tmp_path, capsys
         derived = Config.fromfile(str(tmp_path / name / f'{method}_{backbone}' / 'in1k' / 'in1k.py'))
         assert (derived.mimbench.method, derived.mimbench.backbone) == (method, backbone)
         capsys.readouterr()
+        if name == 'simmim-vit':  # BEiT's layout: SimMIM's ImageNet recipe (BEiTViT) is the one that takes it
+            assert derived.model.backbone.type == 'mmpretrain.BEiTViT'
+            assert re.search(r"  coco\s+no recipe: a ViT in BEiT's layout .* only into mmpretrain.BEiTViT", out)
+            assert f'--tasks in1k' in out.split('evaluate with:')[1]
+            assert main(['evaluate', '--checkpoint', str(path), '--tasks', 'coco,in1k', '--dry-run',
+                         '--work-dir', str(tmp_path / 'x')]) == 2
+            err = ' '.join(capsys.readouterr().err.split())
+            assert 'no recipe for it for task(s) coco' in err
+            assert 'Run the tasks that have one: --tasks in1k' in err
 
 
 # ----------------------------------------------------------------------------- inspect, one read, python -m

@@ -107,8 +107,10 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def task_recipes(backbone: str | None, method: str | None, scale: str) -> dict[str, str]:
-    """``{task: config path or 'no recipe: why'}`` for a backbone id (``tasks.task_config``)."""
+def task_recipes(backbone: str | None, method: str | None, scale: str, facts=None) -> dict[str, str]:
+    """``{task: config path or 'no recipe: why'}`` for a backbone id (``tasks.task_config``); with ``facts``,
+    a recipe whose encoder cannot take the checkpoint's layout is 'no recipe' too (``layout_problem``)."""
+    from mimbench.checkpoints.facts import layout_problem
     from mimbench.transfer import tasks
 
     out = {}
@@ -121,6 +123,10 @@ def task_recipes(backbone: str | None, method: str | None, scale: str) -> dict[s
         except ValueError as err:
             out[task] = 'no recipe: ' + str(err).split('; ')[0]
             continue
+        problem = layout_problem(facts, path) if facts is not None else None
+        if problem:
+            out[task] = f'no recipe: {problem}'
+            continue
         try:
             out[task] = os.path.relpath(path)
         except ValueError:  # another drive (Windows)
@@ -128,11 +134,15 @@ def task_recipes(backbone: str | None, method: str | None, scale: str) -> dict[s
     return out
 
 
-def evaluate_command(facts, scale: str) -> str:
-    """The ``mimbench evaluate`` command for this file (placeholders where the file does not say)."""
+def evaluate_command(facts, scale: str, recipes: dict[str, str] | None = None) -> str:
+    """The ``mimbench evaluate`` command for this file (placeholders where the file does not say; only the
+    tasks that have a recipe for it when some have none)."""
     import shlex
 
     parts = ['mimbench', 'evaluate', '--checkpoint', facts.path, '--scale', scale]
+    runnable = [t for t, r in (recipes or {}).items() if not r.startswith(('no recipe', 'unknown'))]
+    if runnable and len(runnable) < len(recipes):
+        parts += ['--tasks', ','.join(runnable)]
     if facts.backbone is None:
         parts += ['--backbone', 'BACKBONE']
     if facts.method is None:
@@ -152,8 +162,8 @@ def run_inspect(args) -> int:
         print(f'mimbench inspect: {err}', file=sys.stderr)
         return 2
     scale = args.scale or ('smoke' if (facts.backbone or '').endswith('-smoke') else 'full')
-    recipes = task_recipes(facts.backbone, facts.method, scale)
-    command = evaluate_command(facts, scale)
+    recipes = task_recipes(facts.backbone, facts.method, scale, facts)
+    command = evaluate_command(facts, scale, recipes)
     if args.json:
         print(json.dumps({**facts.to_dict(), 'sha256': sha, 'scale': scale, 'recipes': recipes,
                           'command': command}, indent=1, default=str))

@@ -29,6 +29,7 @@ class CheckpointFacts:
     encoder_tensors: int = 0
     pretraining_only: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)             # not encoder, not pre-training only
+    layout: str | None = None                                  # 'beit': ViT with relative bias, no pos_embed
     containers: list[str] = field(default_factory=list)        # top-level keys of the file
     config: dict[str, Any] | None = None                       # a release's stored config, plain data
     notes: list[str] = field(default_factory=list)
@@ -89,7 +90,43 @@ def describe_checkpoint(path: str | os.PathLike) -> CheckpointFacts:
         facts.problems.append(f'backbone: {err}')
     if facts.family == 'vit' and 'pos_embed' not in encoder and any('relative_position_bias_table' in k
                                                                       for k in encoder):
+        facts.layout = 'beit'
         facts.notes.append('ViT with relative position bias and no absolute position embedding (BEiT layout, '
                            "SimMIM's ViT): it loads into mmpretrain.BEiTViT (use_abs_pos_emb=False, "
                            'use_rel_pos_bias=True), a shared table copied into every block')
     return facts
+
+
+def layout_problem(facts: CheckpointFacts, config_path: str) -> str | None:
+    """Why the transfer recipe ``config_path`` cannot take this checkpoint's ViT layout, else None.
+
+    A ViT in BEiT's layout (SimMIM's ViT-B: relative position bias per block, no absolute position
+    embedding) loads only into ``mmpretrain.BEiTViT``; a ViT with an absolute position embedding does not
+    load into a BEiTViT built without one. Other families and layouts: None (the loader checks every key).
+    """
+    if facts.family != 'vit':
+        return None
+    from mmengine.config import Config
+
+    backbone = Config.fromfile(str(config_path)).get('model', {}).get('backbone', None) or {}
+    beit = _find_type(backbone, 'BEiTViT')
+    if facts.layout == 'beit' and beit is None:
+        return ("a ViT in BEiT's layout (no absolute position embedding) loads only into mmpretrain.BEiTViT; "
+                f'this recipe builds {(_find_type(backbone, "") or backbone).get("type")}')
+    if facts.layout is None and beit is not None and not beit.get('use_abs_pos_emb', False):
+        return ('a ViT with an absolute position embedding does not load into the BEiTViT without one that '
+                "this recipe builds (SimMIM's ViT-B layout)")
+    return None
+
+
+def _find_type(cfg: Any, name: str) -> dict | None:
+    """The first dict in ``cfg`` (nested) whose ``type`` ends with ``name`` (any ViT type when empty)."""
+    if isinstance(cfg, dict):
+        kind = str(cfg.get('type', ''))
+        if kind.endswith(name) and (name or 'ViT' in kind or 'VisionTransformer' in kind):
+            return dict(cfg)
+        for value in cfg.values():
+            found = _find_type(value, name)
+            if found is not None:
+                return found
+    return None
