@@ -250,6 +250,7 @@ def derive_config(
     extra: dict | None = None,
     protocol: str = 'finetune',
     labels: dict | None = None,
+    recipe: str | None = None,
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
@@ -257,6 +258,7 @@ def derive_config(
     read it, edit it and re-run it by hand with ``mimbench train``. ``extra``: more dotted overrides;
     ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``);
     ``labels``: further record fields for the ``mimbench`` dict (:func:`provenance_labels`).
+    ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipe`).
     """
     from mmengine.config import Config
 
@@ -284,10 +286,14 @@ def derive_config(
         )
     else:
         try:
-            template = Path(tasks.task_config(task, backbone, scale, protocol, method=method)).resolve()
+            template = recipe or tasks.task_config(task, backbone, scale, protocol, method=method)
+            template = Path(template).resolve()
         except ValueError as err:
             raise EvaluateError(str(err)) from err
         borrowed = tasks.recipe_note(task, backbone, method=method) if scale == 'full' else None
+        if recipe:
+            borrowed = (f'the {method} recipe for {backbone} on {task} builds an encoder this checkpoint '
+                        f'does not fit: fine-tuned with {template.name}')
         if borrowed:   # another paper's recipe: the record says so next to its `recipe`
             meta['note'] = borrowed
         options = {
@@ -407,8 +413,8 @@ def check_scale(backbone: str, scale: str) -> None:
         return
     smoke_id = backbone.endswith('-smoke')
     if scale == 'full' and smoke_id:
-        raise EvaluateError(f'--scale full runs the papers\' recipes at real size, but {backbone!r} is a smoke '
-                            'size: use --scale smoke for it, or a real backbone (e.g. vit-b) for full runs')
+        raise EvaluateError(f'--scale full runs the papers\' recipes at real size, but {backbone!r} is a '
+                            'smoke size: use --scale smoke for it, or a real backbone (e.g. vit-b) for full runs')
     if scale == 'smoke' and not smoke_id:
         family = backbone.split('-')[0]
         raise EvaluateError(f'--scale smoke builds the smoke size of each family ({family}-smoke), so a '
@@ -465,6 +471,8 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
+                    recipe=(_fitting_recipe(task, backbone, args.scale, method, facts)
+                            if protocol == 'finetune' else None),
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
@@ -490,8 +498,8 @@ def derive_test_config(task: str, scale: str, work_dir: Path, source_dir: Path,
                        data_root: str | None = None) -> TaskRun:
     """Write ``work_dir/<task>.py`` for a test-only task (robustness, mae.txt Appendix C): the derived config
     of the run it evaluates (this encoder's in1k fine-tuning in ``source_dir``, same seed: the same model,
-    recipe and record labels) with the task's test set (``configs/_base_/datasets/robustness/``) and that run's
-    final checkpoint as ``load_from``. Raises EvaluateError when there is no such run."""
+    recipe and record labels) with the task's test set (``configs/_base_/datasets/robustness/``) and that
+    run's final checkpoint as ``load_from``. Raises EvaluateError when there is no such run."""
     from mmengine.config import Config
 
     from mimbench.datasets.overrides import data_root_options
@@ -537,16 +545,31 @@ def _final_checkpoint(config: Path) -> Path:
     return Path(cfg.work_dir) / name
 
 
+def _fitting_recipe(task: str, backbone: str, scale: str, method: str, facts) -> str | None:
+    """The backbone's default recipe when the method's own builds an encoder the checkpoint does not fit and
+    the default's does (mimbench's own SimMIM ViT-B keeps ViT's layout, while SimMIM's release recipe builds
+    BEiT's); None to use the method's own recipe."""
+    if facts is None or is_foreign(backbone):
+        return None
+    from mimbench.checkpoints.facts import fitting_recipe
+    from mimbench.transfer import tasks
+
+    try:
+        path, _ = fitting_recipe(facts, task, backbone, scale, method)
+        return None if path == tasks.task_config(task, backbone, scale, method=method) else path
+    except ValueError:
+        return None  # derive_config says what is missing
+
+
 def _check_layouts(runs: list[TaskRun], facts, backbone: str) -> None:
     """Refuse, before anything trains, tasks whose recipe cannot take the checkpoint's layout (SimMIM's ViT-B
     in BEiT's layout loads only into the BEiTViT of its ImageNet recipe)."""
     if facts is None or is_foreign(backbone):
         return
     from mimbench.checkpoints.facts import layout_problem
-
     from mimbench.transfer import tasks
 
-    trained = [run for run in runs if not tasks.TASKS[run.task].evaluates]  # test-only runs reuse in1k's model
+    trained = [run for run in runs if not tasks.TASKS[run.task].evaluates]  # test-only runs reuse in1k's
     unfit = {run.task: problem for run in trained if (problem := layout_problem(facts, str(run.template)))}
     if unfit:
         fit = [run.task for run in trained if run.task not in unfit]
@@ -711,7 +734,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "default: one run with the config's seed")
     parser.add_argument('--data-root', help="root holding the datasets (default: the configs' data roots)")
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--gpus', type=positive_int, default=1, help='processes per task under torchrun/Slurm')
+    parser.add_argument('--gpus', type=positive_int, default=1,
+                        help='processes per task under torchrun/Slurm')
     parser.add_argument('--partition', help='Slurm partition')
     parser.add_argument('--work-dir', default='work_dirs/evaluate')
     parser.add_argument('--leaderboard-dir', default=None,

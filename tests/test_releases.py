@@ -549,13 +549,35 @@ def test_base_size_releases_plan_with_their_backbone_and_method(tmp_path, capsys
         capsys.readouterr()
         if name == 'simmim-vit':  # BEiT's layout: SimMIM's ImageNet recipe (BEiTViT) is the one that takes it
             assert derived.model.backbone.type == 'mmpretrain.BEiTViT'
-            assert re.search(r"  coco\s+no recipe: a ViT in BEiT's layout .* only into mmpretrain.BEiTViT", out)
+            assert re.search(r"  coco\s+no recipe: a ViT in BEiT's layout .* mmpretrain.BEiTViT", out)
             assert f'--tasks in1k' in out.split('evaluate with:')[1]
             assert main(['evaluate', '--checkpoint', str(path), '--tasks', 'coco,in1k', '--dry-run',
                          '--work-dir', str(tmp_path / 'x')]) == 2
             err = ' '.join(capsys.readouterr().err.split())
             assert 'no recipe for it for task(s) coco' in err
             assert 'Run the tasks that have one: --tasks in1k' in err
+
+
+def test_own_simmim_vit_b_checkpoint_uses_a_recipe_its_layout_fits(tmp_path, capsys):
+    """mimbench's SimMIM ViT-B keeps ViT's layout (absolute position embedding), while SimMIM's release recipe
+    builds BEiT's: ImageNet fine-tuning then uses the backbone's default recipe, and says so."""
+    from mmengine.config import Config
+
+    from mimbench.checkpoints.convert import vit_from_timm
+
+    encoder = vit_from_timm(vit_state('base'))
+    provenance = {'schema': 1, 'method': 'simmim', 'backbone': 'vit-b', 'epochs': 800, 'epoch': 800}
+    path = tmp_path / 'epoch_800.pth'
+    state = {f'backbone.{k}': v for k, v in encoder.items()}
+    torch.save({'meta': {'mimbench': provenance}, 'state_dict': state}, path)
+    assert main(['evaluate', '--checkpoint', str(path), '--tasks', 'in1k', '--dry-run',
+                 '--work-dir', str(tmp_path / 'w')]) == 0, capsys.readouterr().err
+    derived = Config.fromfile(str(tmp_path / 'w' / 'simmim_vit-b' / 'in1k' / 'in1k.py'))
+    assert derived.model.backbone.type == 'mmpretrain.VisionTransformer'
+    assert derived.mimbench.method == 'simmim'
+    assert 'builds an encoder this checkpoint does not fit' in derived.mimbench.note
+    assert main(['inspect', str(path), '--no-sha256']) == 0
+    assert re.search(r'  in1k +configs/transfer/in1k/finetune_vit-base-p16_mae_', capsys.readouterr().out)
 
 
 # ----------------------------------------------------------------------------- inspect, one read, python -m

@@ -109,8 +109,8 @@ def _size(n: int) -> str:
 
 def task_recipes(backbone: str | None, method: str | None, scale: str, facts=None) -> dict[str, str]:
     """``{task: config path or 'no recipe: why'}`` for a backbone id (``tasks.task_config``); with ``facts``,
-    a recipe whose encoder cannot take the checkpoint's layout is 'no recipe' too (``layout_problem``)."""
-    from mimbench.checkpoints.facts import layout_problem
+    the recipe whose encoder the checkpoint's layout fits, as evaluate picks it (``facts.fitting_recipe``)."""
+    from mimbench.checkpoints.facts import fitting_recipe
     from mimbench.transfer import tasks
 
     out = {}
@@ -119,11 +119,11 @@ def task_recipes(backbone: str | None, method: str | None, scale: str, facts=Non
             out[task] = 'unknown backbone: pass --backbone to evaluate'
             continue
         try:
-            path = tasks.task_config(task, backbone, scale, method=method)
+            path, problem = (fitting_recipe(facts, task, backbone, scale, method) if facts is not None
+                             else (tasks.task_config(task, backbone, scale, method=method), None))
         except ValueError as err:
             out[task] = 'no recipe: ' + str(err).split('; ')[0]
             continue
-        problem = layout_problem(facts, path) if facts is not None else None
         if problem:
             out[task] = f'no recipe: {problem}'
             continue

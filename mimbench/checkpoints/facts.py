@@ -119,6 +119,27 @@ def layout_problem(facts: CheckpointFacts, config_path: str) -> str | None:
     return None
 
 
+def fitting_recipe(facts: CheckpointFacts, task: str, backbone: str, scale: str,
+                   method: str | None) -> tuple[str, str | None]:
+    """``(config path, problem)``: the method's own recipe for ``task``, or the backbone's default one when
+    only that one builds an encoder this checkpoint fits (mimbench's own SimMIM ViT-B keeps ViT's layout,
+    while SimMIM's release recipe builds BEiT's); ``problem`` says why neither fits, else None.
+
+    Raises:
+        ValueError: no recipe for that task/backbone/scale (``mimbench.transfer.tasks.task_config``).
+    """
+    from mimbench.transfer import tasks
+
+    own = tasks.task_config(task, backbone, scale, method=method)
+    problem = layout_problem(facts, own)
+    if problem is None:
+        return own, None
+    default = tasks.task_config(task, backbone, scale)
+    if default != own and layout_problem(facts, default) is None:
+        return default, None
+    return own, problem
+
+
 def _find_type(cfg: Any, name: str) -> dict | None:
     """The first dict in ``cfg`` (nested) whose ``type`` ends with ``name`` (any ViT type when empty)."""
     if isinstance(cfg, dict):
