@@ -258,7 +258,7 @@ def derive_config(
     read it, edit it and re-run it by hand with ``mimbench train``. ``extra``: more dotted overrides;
     ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``);
     ``labels``: further record fields for the ``mimbench`` dict (:func:`provenance_labels`).
-    ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipe`).
+    ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipes`).
     """
     from mmengine.config import Config
 
@@ -295,7 +295,7 @@ def derive_config(
             borrowed = (f'the {method} recipe for {backbone} on {task} builds an encoder this checkpoint '
                         f'does not fit: fine-tuned with {template.name}')
         if borrowed:   # another paper's recipe: the record says so next to its `recipe`
-            meta['note'] = borrowed
+            meta['note'] = '; '.join(filter(None, (meta.get('note'), borrowed)))
         options = {
             'model.backbone.init_cfg': dict(_delete_=True, type='mimbench.Pretrained', checkpoint=ckpt)
             if ckpt
@@ -414,7 +414,8 @@ def check_scale(backbone: str, scale: str) -> None:
     smoke_id = backbone.endswith('-smoke')
     if scale == 'full' and smoke_id:
         raise EvaluateError(f'--scale full runs the papers\' recipes at real size, but {backbone!r} is a '
-                            'smoke size: use --scale smoke for it, or a real backbone (e.g. vit-b) for full runs')
+                            'smoke size: use --scale smoke for it, or a real backbone (e.g. vit-b) for '
+                            'full runs')
     if scale == 'smoke' and not smoke_id:
         family = backbone.split('-')[0]
         raise EvaluateError(f'--scale smoke builds the smoke size of each family ({family}-smoke), so a '
@@ -443,6 +444,7 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
     check_scale(backbone, args.scale)
     method = resolve_method(args.method, facts, getattr(args, 'force_method', False))
     labels = provenance_labels(facts)
+    recipes = _fitting_recipes(task_ids, backbone, args.scale, method, facts)
     root = Path(args.work_dir).resolve()
     seeds = parse_seeds(getattr(args, 'seeds', None))
     runs = []
@@ -471,12 +473,10 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
-                    recipe=(_fitting_recipe(task, backbone, args.scale, method, facts)
-                            if protocol == 'finetune' else None),
+                    recipe=recipes.get(task) if protocol == 'finetune' else None,
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
-    _check_layouts(runs, facts, backbone)
     return runs
 
 
@@ -545,34 +545,32 @@ def _final_checkpoint(config: Path) -> Path:
     return Path(cfg.work_dir) / name
 
 
-def _fitting_recipe(task: str, backbone: str, scale: str, method: str, facts) -> str | None:
-    """The backbone's default recipe when the method's own builds an encoder the checkpoint does not fit and
-    the default's does (mimbench's own SimMIM ViT-B keeps ViT's layout, while SimMIM's release recipe builds
-    BEiT's); None to use the method's own recipe."""
+def _fitting_recipes(task_ids: list[str], backbone: str, scale: str, method: str, facts) -> dict:
+    """``{task: template}`` where a task must use another recipe than the method's own: the backbone's default
+    one, when only it builds an encoder the checkpoint fits (mimbench's own SimMIM ViT-B keeps ViT's layout,
+    while SimMIM's release recipe builds BEiT's). Tasks with no recipe the checkpoint fits are refused here,
+    before anything is written or trained (SimMIM's ViT-B release in BEiT's layout has only its ImageNet
+    recipe)."""
     if facts is None or is_foreign(backbone):
-        return None
+        return {}
     from mimbench.checkpoints.facts import fitting_recipe
     from mimbench.transfer import tasks
 
-    try:
-        path, _ = fitting_recipe(facts, task, backbone, scale, method)
-        return None if path == tasks.task_config(task, backbone, scale, method=method) else path
-    except ValueError:
-        return None  # derive_config says what is missing
-
-
-def _check_layouts(runs: list[TaskRun], facts, backbone: str) -> None:
-    """Refuse, before anything trains, tasks whose recipe cannot take the checkpoint's layout (SimMIM's ViT-B
-    in BEiT's layout loads only into the BEiTViT of its ImageNet recipe)."""
-    if facts is None or is_foreign(backbone):
-        return
-    from mimbench.checkpoints.facts import layout_problem
-    from mimbench.transfer import tasks
-
-    trained = [run for run in runs if not tasks.TASKS[run.task].evaluates]  # test-only runs reuse in1k's
-    unfit = {run.task: problem for run in trained if (problem := layout_problem(facts, str(run.template)))}
+    chosen, unfit = {}, {}
+    for task in task_ids:
+        if tasks.TASKS[task].evaluates:
+            continue  # test-only tasks reuse the in1k run's model
+        try:
+            path, problem = fitting_recipe(facts, task, backbone, scale, method)
+            own = tasks.task_config(task, backbone, scale, method=method)
+        except ValueError:
+            continue  # derive_config says what is missing
+        if problem:
+            unfit[task] = problem
+        elif path != own:
+            chosen[task] = path
     if unfit:
-        fit = [run.task for run in trained if run.task not in unfit]
+        fit = [task for task in task_ids if task not in unfit and not tasks.TASKS[task].evaluates]
         raise EvaluateError(
             f'checkpoint {facts.path}: {next(iter(unfit.values()))}, so there is no recipe for it for '
             f'task(s) {", ".join(unfit)}. '
@@ -580,11 +578,7 @@ def _check_layouts(runs: list[TaskRun], facts, backbone: str) -> None:
                'None of the requested tasks has a recipe for it')
             + ' (`mimbench inspect CKPT` lists the recipe of every task)'
         )
-
-
-def _method_of(checkpoint: str) -> str:
-    """The pre-training method the checkpoint file records, else 'unknown'."""
-    return checkpoint_facts(checkpoint).method or 'unknown'
+    return chosen
 
 
 def run_tasks(runs: list[TaskRun], launcher: str, console, label: str = '', advance=None) -> list[str]:
