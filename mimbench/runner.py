@@ -11,6 +11,8 @@ Why not just ``Runner.from_cfg``:
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -112,8 +114,42 @@ def build_runner(
         cfg.resume, cfg.load_from = _resume_point(cfg.work_dir)
     else:
         cfg.resume = bool(resume)
+    own_file = _config_in_work_dir(cfg)
+    original = own_file.read_text() if own_file is not None else None
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
 
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    if original is not None:
+        _keep_config_file(own_file, original)
+    return runner
+
+
+def _config_in_work_dir(cfg: Config) -> Path | None:
+    """The config's own file when it lives in the run's work dir (every config ``mimbench evaluate`` derives)."""
+    if not cfg.filename:
+        return None
+    path = Path(cfg.filename).resolve()
+    return path if path.parent == Path(cfg.work_dir).resolve() and path.is_file() else None
+
+
+def _keep_config_file(path: Path, original: str) -> None:
+    """Undo mmengine's config dump over the file the run was started from, keeping the dump beside it.
+
+    mmengine writes the resolved config to ``<work_dir>/<basename of the config file>`` while building the
+    runner; for a config in its own work dir that is the file itself, and the short, readable "re-run by hand"
+    config would become a 500-line dump. The dump is moved to ``<stem>.resolved.py`` and the file restored.
+    """
+    from mmengine.dist import is_main_process
+
+    if not is_main_process() or not path.is_file() or path.read_text() == original:
+        return
+    mode = path.stat().st_mode
+    os.replace(path, path.with_name(f'{path.stem}.resolved.py'))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.tmp-', suffix='.py')
+    with os.fdopen(fd, 'w') as f:
+        f.write(original)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)

@@ -284,3 +284,18 @@ def test_new_key_under_an_existing_dict_is_accepted():
     cfg = Config.fromfile(task_config('in1k', 'vit-smoke', 'smoke'))
     check_cfg_options(cfg, {'model.backbone.with_cp': True, 'param_scheduler.0.end': 2,
                             'optim_wrapper.optimizer.lr': 1e-3})
+
+
+def test_derived_config_survives_the_run_with_the_resolved_dump_beside_it(tmp_path, tiny_data_root):
+    """mmengine dumps the resolved config over `<work_dir>/<config name>`; the derived config stays readable."""
+    from mmengine.config import Config
+
+    from mimbench.runner import build_runner
+
+    run = _smoke_run(tmp_path, tiny_data_root)
+    text = run.config.read_text()
+    build_runner(Config.fromfile(str(run.config)), work_dir=str(run.work_dir))
+    assert run.config.read_text() == text and text.startswith('# Derived by `mimbench evaluate`')
+    resolved = run.config.with_name('in1k.resolved.py')
+    assert resolved.is_file() and Config.fromfile(str(resolved)).model.type == Config.fromfile(
+        str(run.config)).model.type
