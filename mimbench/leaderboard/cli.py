@@ -1,9 +1,10 @@
 """``mimbench leaderboard``: regenerate the paper tables, the combined leaderboard and the plots.
 
-    mimbench leaderboard [--records DIR ...] [--out leaderboards] [--paper P] [--task T] [--check]
+    mimbench leaderboard [--records DIR ...] [--out leaderboards] [--paper P] [--task T] [--html] [--check]
 
 Without ``--records`` the tables hold the papers' numbers only; that is what is committed under
-``leaderboards/``, and ``--check`` exits 1 when those committed files are stale.
+``leaderboards/``, and ``--check`` exits 1 when those committed files are stale. ``--html`` also writes
+``index.html``: every table on one page, sortable and filterable, that opens from disk (no server).
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument('--check', action='store_true',
                         help='write nothing; exit 1 if the files under --out differ from a fresh rendering')
     parser.add_argument('--no-plots', action='store_true', help='skip the PNG plots')
+    parser.add_argument('--html', action='store_true',
+                        help='also write index.html: all tables on one sortable, filterable page '
+                             '(opens from disk)')
     parser.set_defaults(func=run)
     return parser
 
@@ -48,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
         print(f'leaderboards under {args.out} are up to date')
         return 0
     written = build_leaderboards(args.records, args.out, args.paper, args.task, args.reference,
-                                 plots=not args.no_plots)
+                                 plots=not args.no_plots, html=args.html)
     problems = written.pop('problems', None)
-    print(f'wrote {len(written)} file(s) under {args.out}')
+    print(f'wrote {len(written)} file(s) under {args.out}'
+          + (f'; open {written["index.html"]} in a browser' if 'index.html' in written else ''))
     if problems is not None:
         count = len(problems.read_text().splitlines())
         print(f'{count} record(s) skipped, each reported above and listed in {problems}', file=sys.stderr)

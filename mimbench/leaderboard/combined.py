@@ -26,15 +26,18 @@ def _default_setting(frame: pd.DataFrame) -> pd.DataFrame:
 def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) -> pd.DataFrame:
     """One row per (method, backbone, task, metric) with the paper values and the reproduced value."""
     ref = _default_setting(reference)
-    ref = ref[ref['value'].notna() & (ref['method'] != 'prev-best')]
+    ref = ref[ref['value'].notna() & (ref['method'] != 'prev-best') & ref['task'].isin(TASKS)]   # no costs
     reproduced = _default_setting(groups) if len(groups) else groups
     keys = ['method', 'backbone', 'task', 'metric']
     rows: dict[tuple, dict] = {}
     for r in ref.itertuples(index=False):
-        entry = rows.setdefault((r.method, r.backbone, r.task, r.metric), {'values': {}, 'repro': None})
+        entry = rows.setdefault((r.method, r.backbone, r.task, r.metric),
+                                {'values': {}, 'repro': None, 'epochs': set()})
         entry['values'].setdefault(float(r.value), []).append(f'{r.paper}:{r.table}')
+        if not math.isnan(r.pretrain_epochs):
+            entry['epochs'].add(int(r.pretrain_epochs))
     for g in reproduced.to_dict('records'):
-        entry = rows.setdefault(tuple(g[k] for k in keys), {'values': {}, 'repro': None})
+        entry = rows.setdefault(tuple(g[k] for k in keys), {'values': {}, 'repro': None, 'epochs': set()})
         current = entry['repro']
         if current is None or (g['scale'] == 'full', g['n']) > (current['scale'] == 'full', current['n']):
             entry['repro'] = g
@@ -56,10 +59,14 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
             'pretrain_epochs': repro['pretrain_epochs'] if repro else math.nan,
             'ci_low': repro.get('ci_low', math.nan) if repro else math.nan,
             'ci_high': repro.get('ci_high', math.nan) if repro else math.nan,
+            'paper_epochs': '; '.join(str(e) for e in sorted(entry['epochs'])),
+            'records': '; '.join(repro.get('paths', ())) if repro else '',
+            'configs': '; '.join(repro.get('configs', ())) if repro else '',
         })
     frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'paper_min', 'paper_max',
                                        'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
-                                       'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high'])
+                                       'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high',
+                                       'paper_epochs', 'records', 'configs'])
     same = frame['paper_min'] == frame['paper_max']
     comparable = same & (frame['scale'] == 'full')
     frame['delta'] = (frame['reproduced'] - frame['paper_min']).where(comparable).round(2)

@@ -16,7 +16,7 @@ from mimbench.results import ResultRecord
 # fields that identify one experimental setting; runs that share them (e.g. seeds) are averaged
 SETTING = ('method', 'backbone', 'task', 'metric', 'scale', 'pretrain_epochs', 'finetune_epochs',
            'resolution', 'variant')
-FRAME_COLUMNS = SETTING + ('value', 'best', 'seed', 'flops_g', 'params_m')
+FRAME_COLUMNS = SETTING + ('value', 'best', 'seed', 'flops_g', 'params_m', 'path', 'config', 'recipe')
 
 
 def _number(value):
@@ -49,19 +49,29 @@ def records_frame(records: list[ResultRecord]) -> pd.DataFrame:
         for metric, value in r.metrics.items():
             rows.append(common + (metric,) + tail + (float(value), _number(best.get(metric)), r.seed,
                                                      _number(pretrain.get('flops_g')),
-                                                     _number(pretrain.get('params_m'))))
+                                                     _number(pretrain.get('params_m')),
+                                                     r.path, r.config, r.recipe))
     return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+
+
+def _distinct(values: pd.Series) -> tuple[str, ...]:
+    """The distinct non-empty values of a column, in order (a tuple: one cell of the aggregated frame)."""
+    return tuple(dict.fromkeys(v for v in values if isinstance(v, str) and v))
 
 
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     """Average runs of the same setting: ``value`` (mean of final evaluations), ``std`` (NaN for one run),
-    ``best`` (mean of best-over-evaluations, NaN unless every run logged it) and ``n`` (number of runs)."""
+    ``best`` (mean of best-over-evaluations, NaN unless every run logged it) and ``n`` (number of runs);
+    ``paths``, ``configs`` and ``recipes`` list the runs' record files, config files and paper recipes (the
+    HTML leaderboard links each cell to them)."""
     if frame.empty:
-        return pd.DataFrame(columns=list(SETTING) + ['value', 'std', 'best', 'n', 'flops_g', 'params_m'])
+        return pd.DataFrame(columns=list(SETTING) + ['value', 'std', 'best', 'n', 'flops_g', 'params_m',
+                                                     'paths', 'configs', 'recipes'])
     grouped = frame.groupby(list(SETTING), dropna=False, sort=True)
     out = grouped.agg(value=('value', 'mean'), std=('value', 'std'), best=('best', 'mean'),
                       n=('value', 'size'), best_n=('best', 'count'), flops_g=('flops_g', 'first'),
-                      params_m=('params_m', 'first')).reset_index()
+                      params_m=('params_m', 'first'), paths=('path', _distinct),
+                      configs=('config', _distinct), recipes=('recipe', _distinct)).reset_index()
     out.loc[out['best_n'] < out['n'], 'best'] = math.nan
     return out.drop(columns='best_n')
 

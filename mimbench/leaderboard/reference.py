@@ -5,8 +5,10 @@ Each row is one printed number (one cell of a paper table)::
     paper,table,method,backbone,task,metric,value,pretrain_epochs,finetune_epochs,resolution,
     flops_g,params_m,pretrain_data,target,variant,label,note
 
-``value`` is in percent as printed; it is empty only where the OCR text lost the number or the paper's run
-diverged (printed ×), and then ``note`` says so (we record the gap instead of guessing). ``label`` is the
+``value`` is in percent as printed (cost metrics of the pseudo-task ``pretrain``: hours or a ratio, see
+mimbench.leaderboard.ids); it is empty only where the OCR text lost the number, the paper's run
+diverged (printed ×) or the paper prints N/A, and then ``note`` says so (we record the gap instead of
+guessing). ``label`` is the
 row name as the paper prints it, ``variant`` separates rows that share method/backbone/epochs (ablation
 settings, schedules; empty for a paper's default recipe), ``note`` keeps OCR repairs and cross-paper
 disagreements (e.g. MoCo v3 ViT-B mask AP: 42.7 in mae.txt Table 4, 42.9 in mixmim.txt Table 4; both rows
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mimbench.leaderboard.ids import BACKBONES, METHODS, METRICS, PAPERS, TASKS, check_id
+from mimbench.leaderboard.ids import (BACKBONES, COST_METRICS, COST_TASK, METHODS, METRICS, PAPERS, TASKS,
+                                      check_id)
 
 COLUMNS = ('paper', 'table', 'method', 'backbone', 'task', 'metric', 'value', 'pretrain_epochs',
            'finetune_epochs', 'resolution', 'flops_g', 'params_m', 'pretrain_data', 'target', 'variant',
@@ -49,7 +52,8 @@ def read_reference_csv(path: str | Path) -> pd.DataFrame:
 def validate_reference(frame: pd.DataFrame) -> list[str]:
     """Every problem in a reference frame as a sentence naming the CSV line; empty when valid."""
     problems = []
-    allowed = {'paper': PAPERS, 'method': METHODS, 'backbone': BACKBONES, 'task': TASKS, 'metric': METRICS}
+    allowed = {'paper': PAPERS, 'method': METHODS, 'backbone': BACKBONES, 'task': TASKS + (COST_TASK,),
+               'metric': METRICS + tuple(COST_METRICS)}
     for row in frame.itertuples(index=False):
         for kind, ids in allowed.items():
             problem = check_id(kind, getattr(row, kind), ids)
@@ -57,11 +61,17 @@ def validate_reference(frame: pd.DataFrame) -> list[str]:
                 problems.append(f'{row.source}: {problem}')
         if not row.table:
             problems.append(f'{row.source}: empty table id')
+        cost = row.metric in COST_METRICS
+        if cost != (row.task == COST_TASK):
+            problems.append(f'{row.source}: cost metrics ({", ".join(COST_METRICS)}) go with task '
+                            f'{COST_TASK!r} and only there; found task {row.task!r}, metric {row.metric!r}')
         if pd.isna(row.value):
             if not row.note:
                 problems.append(f'{row.source}: value is empty or not a number and no note says why; '
                                 'write the printed number or explain the gap in note')
-        elif not 0 <= row.value <= 100:
+        elif cost and not row.value > 0:
+            problems.append(f'{row.source}: {row.metric} value {row.value} is not a positive number')
+        elif not cost and not 0 <= row.value <= 100:
             problems.append(f'{row.source}: value {row.value} is not a percentage in [0, 100]')
     duplicated = frame[frame.duplicated(list(KEY), keep=False)]
     for source in duplicated['source']:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from mimbench.leaderboard.ids import BACKBONES, METHODS, TASK_NAMES
+from mimbench.leaderboard.ids import BACKBONES, COST_METRICS, METHODS, TASK_NAMES
 from mimbench.leaderboard.specs import Column, TableSpec
 from mimbench.results import best_value
 
@@ -60,6 +60,12 @@ class Cell:
     ci_high: float | None = None
     ci_method: str | None = None         # 'bootstrap' (one run) or 'bootstrap+seeds'
     metric: str = ''                     # which metric (the best of ``mce`` is the smallest)
+    key: dict[str, Any] = field(default_factory=dict)   # the cell's key (task, metric, backbone, variant...)
+    paper_epochs: float | None = None    # pre-training epochs of the paper row
+    repro_epochs: float | None = None    # pre-training epochs of the reproduced runs
+    records: tuple[str, ...] = ()        # record files of the reproduced runs
+    configs: tuple[str, ...] = ()        # their config files
+    recipes: tuple[str, ...] = ()        # their paper recipes (e.g. 'mae.txt Table 9')
 
     @property
     def delta(self) -> float | None:
@@ -202,6 +208,11 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
         line = []
         for column in spec.columns:
             key = {**spec.where, **row_key, **column.key()}
+            if column.by_row is not None:          # grid table: the column names this row's cell, if any
+                if row_key['label'] not in column.by_row:
+                    line.append(Cell())
+                    continue
+                key.update(column.by_row[row_key['label']])
             found = [r for r in ref_rows if matches(r, key)]
             if column.is_metric and len(found) > 1:
                 raise ValueError(f'{spec.source}: cell {key} selects {len(found)} reference rows '
@@ -217,22 +228,27 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                     continue
                 line.append(_attr_text(column.attr, value))
                 continue
-            cell = Cell(metric=key.get('metric') or '')
+            cell = Cell(metric=key.get('metric') or '', key={k: v for k, v in key.items() if k != 'label'})
             paper_row = found[0] if found else None
             if paper_row is not None:
                 cell.source, cell.note = paper_row['source'], paper_row['note']
+                cell.paper_epochs = _norm(paper_row['pretrain_epochs'])
                 if _norm(paper_row['value']) is None:
                     cell.paper_missing = True
                 else:
                     cell.paper = float(paper_row['value'])
+            record_key = {'variant': None, **{k: v for k, v in key.items() if k != 'label'}}
             chosen = _pick([g for g in by_eval.get((key.get('task'), key.get('metric')), [])
-                            if matches(g, {'variant': None, **key})], paper_row)
+                            if matches(g, record_key)], paper_row)
             if chosen is not None:
                 cell.repro, cell.n, cell.scale = float(chosen['value']), int(chosen['n']), chosen['scale']
                 cell.repro_std = _norm(chosen['std'])
                 cell.repro_best = _norm(chosen['best'])
                 cell.ci_low, cell.ci_high = _norm(chosen.get('ci_low')), _norm(chosen.get('ci_high'))
                 cell.ci_method = chosen.get('ci_method') if cell.ci_low is not None else None
+                cell.repro_epochs = _norm(chosen['pretrain_epochs'])
+                cell.records, cell.configs = chosen.get('paths', ()), chosen.get('configs', ())
+                cell.recipes = chosen.get('recipes', ())
             line.append(cell)
         cells.append(line)
     table = BuiltTable(spec, labels, row_keys, list(spec.columns), cells, extra)
@@ -245,7 +261,8 @@ def _mark_best(table: BuiltTable) -> None:
     if spec.best_axis is None:
         return
     groups: list[list[Cell]] = []
-    metric_idx = [j for j, c in enumerate(table.columns) if c.is_metric]
+    # cost columns (hours, speed-ups, relative costs) are never marked: the papers mark accuracy only
+    metric_idx = [j for j, c in enumerate(table.columns) if c.is_metric and c.metric not in COST_METRICS]
     if spec.best_axis == 'column':
         groups = [[row[j] for row in table.cells] for j in metric_idx]
     else:
@@ -297,6 +314,26 @@ def row_header(spec: TableSpec) -> str:
     return {'task': 'Dataset', 'backbone': 'Backbone'}.get(spec.row_label, 'Method')
 
 
+def paper_text(cell: Cell) -> str:
+    """The paper side of a cell: the number, ``?`` (illegible), ``×`` (diverged), ``N/A`` or ``–`` (none)."""
+    if cell.paper_missing:
+        return '×' if 'diverged' in cell.note else 'N/A' if cell.note.startswith('N/A') else '?'
+    return _fmt(cell.paper)
+
+
+def repro_text(cell: Cell) -> str:
+    """The mimbench side: mean of the runs' final evaluations with its 95% interval where the runs kept
+    per-sample outcomes, else ``±std`` over several runs."""
+    text = _fmt(cell.repro)
+    if cell.repro is None:
+        return text
+    if cell.ci_low is not None and cell.ci_high is not None:
+        text += f' [{cell.ci_low:.1f}, {cell.ci_high:.1f}]'
+    elif cell.repro_std is not None and cell.n > 1:
+        text += f'±{cell.repro_std:.1f}'
+    return text
+
+
 def cell_text(cell: Cell, style: str = 'md', best: str | None = 'bold') -> str:
     """``paper / mimbench (Δ)``; paper only when nothing was reproduced, ``?`` for an illegible number."""
     def mark(text, how):
@@ -306,16 +343,12 @@ def cell_text(cell: Cell, style: str = 'md', best: str | None = 'bold') -> str:
             return {'bold': rf'\textbf{{{text}}}', 'underline': rf'\underline{{{text}}}'}.get(how, text)
         return text
 
-    paper = ('×' if 'diverged' in cell.note else '?') if cell.paper_missing else _fmt(cell.paper)
+    paper = paper_text(cell)
     if cell.paper_best:
         paper = mark(paper, best)
     if cell.repro is None:
         return paper
-    repro = _fmt(cell.repro)
-    if cell.ci_low is not None and cell.ci_high is not None:
-        repro += f' [{cell.ci_low:.1f}, {cell.ci_high:.1f}]'
-    elif cell.repro_std is not None and cell.n > 1:
-        repro += f'±{cell.repro_std:.1f}'
+    repro = repro_text(cell)
     if cell.repro_top:
         repro = mark(repro, 'bold')
     text = f'{paper} / {repro}'
@@ -385,7 +418,7 @@ LEGEND = ('Cells: paper value, or `paper / mimbench (Δ = mimbench − paper)` w
           '`reproduced_best`). `[a, b]`: 95% interval of the mimbench value (bootstrap over images combined '
           'with the spread over seeds, `mimbench.stats`), shown where the runs kept per-sample outcomes; '
           '✓/✗ after Δ: the paper value lies within/outside it. `?`: number illegible in the paper text; '
-          '`×`: the paper\'s run diverged. `(smoke)`: smoke-scale run, no Δ.')
+          '`×`: the paper\'s run diverged; `N/A`: printed N/A by the paper. `(smoke)`: smoke-scale run, no Δ.')
 
 _TEX = {'×': r'$\times$', '✓': r'\checkmark{}', '✗': r'$\times$', '\\': r'\textbackslash{}',
         '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',
