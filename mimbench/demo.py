@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                 )
     console.rule('4/4 leaderboards')
     record_files = sorted(evals.glob('**/results/*.json'))
-    written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards')
+    written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards', html=True)
     table = pretrained_vs_random([read_record(p) for p in record_files])
     table_path = root / 'leaderboards' / 'pretrained_vs_random.csv'
     table.to_csv(table_path, index=False)
@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     )
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')
     console.print(
-        f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; start with index.md)'
+        f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; open index.html in a '
+        'browser, or start with index.md)'
     )
     console.print(f'demo finished in {time.time() - start:.0f}s')
     if failed:

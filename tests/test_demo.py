@@ -18,6 +18,8 @@ def test_demo_on_one_task(tmp_path, capsys):
     assert (table.delta == table.pretrained - table.random_init).all()
     assert 'downstream numbers relative to random init' in out
     assert (tmp_path / 'leaderboards' / 'index.md').exists()
+    page = (tmp_path / 'leaderboards' / 'index.html').read_text(encoding='utf-8')
+    assert 'MixMIM-smoke' in page and 'ResNet-smoke' in page          # the demo's runs are on the HTML page
     # every transfer record of a pre-trained encoder names the checkpoint it loaded (weights reached it)
     from mimbench.results import collect_records
 
