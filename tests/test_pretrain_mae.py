@@ -160,7 +160,7 @@ def test_reconstruction_cli_with_simmim(tmp_path):
 
 
 def test_complexity_table_and_mask_token_flops(tmp_path):
-    """The mask-token encoder costs more FLOPs than the visible-only one (mae.txt Table 1(b))."""
+    """The mask-token encoder costs more FLOPs than the visible-only one (mae.txt Table 1(c))."""
     import pandas as pd
 
     from mimbench.models.complexity import _LossForward, complexity_table, count_flops, write_table
@@ -206,3 +206,86 @@ def test_same_loss_as_mmpretrain_mae():
     torch.manual_seed(7)
     b = theirs.loss(images, [])['loss']
     assert torch.allclose(a, b, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the knobs of mae.txt Table 1's ablations
+
+def _boundary(mask: torch.Tensor, grid: int) -> float:
+    """Mean number of 4-neighbour token pairs with one masked and one visible token: small for blocks."""
+    m = mask.view(-1, grid, grid)
+    return float((m[:, 1:] != m[:, :-1]).sum() + (m[:, :, 1:] != m[:, :, :-1]).sum()) / len(m)
+
+
+def test_block_and_grid_sampling_mask_exact_counts_mae_table1f():
+    from mimbench.models.masking import (block_token_mask, grid_token_mask, random_token_shuffle,
+                                         shuffle_from_mask)
+    np.random.seed(0)
+    block = block_token_mask(16, 14, 147)                                    # 75% of 14 x 14 (mae.txt Fig. 6)
+    assert torch.all(block.sum(1) == 147)                                    # exact: equal visible counts
+    random = random_token_shuffle(16, 196, 0.75)[2]
+    assert _boundary(block, 14) < 0.6 * _boundary(random, 14)                # blocks, not scattered tokens
+    grid = grid_token_mask(2, 14)
+    keep = (1 - grid[0]).view(14, 14)
+    assert keep.sum() == 49 and torch.all(keep[::2, ::2] == 1)               # one of every 2 x 2 kept
+    ids_keep, ids_restore, mask = shuffle_from_mask(block[:2])
+    assert ids_keep.shape == (2, 49)
+    assert torch.all(torch.gather(block[:2], 1, ids_keep) == 0)              # kept tokens: the visible ones
+    order = torch.arange(196).expand(2, -1)
+    shuffled = torch.gather(order, 1, torch.argsort(ids_restore, 1))
+    assert torch.equal(torch.gather(shuffled, 1, ids_restore), order)       # ids_restore undoes the shuffle
+
+
+@pytest.mark.parametrize('mode,ratio', [('block', 0.5), ('grid', 0.75)])
+def test_encoder_sees_only_the_visible_tokens_of_other_samplings(mode, ratio):
+    model = smoke_model(mask_mode=mode, mask_ratio=ratio)
+    seen = []
+    model.backbone.layers[0].register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
+    latent, mask, ids_restore = model.backbone(torch.randn(2, 3, 64, 64))
+    visible = int(16 * (1 - ratio))
+    assert seen == [torch.Size([2, 1 + visible, 96])] and torch.all(mask.sum(1) == 16 - visible)
+    if mode == 'grid':
+        assert torch.equal(mask[0], torch.tensor([0., 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1]))
+    with pytest.raises(ValueError, match='mask_ratio must be 0.75'):
+        smoke_model(mask_mode='grid', mask_ratio=0.5)
+
+
+def test_pca_target_is_the_leading_principal_coefficients_mae_table1d():
+    from mimbench.models.mae_targets import MAEPCAHead
+    head = MAEPCAHead(loss=dict(type='mmpretrain.PixelReconstructionLoss', criterion='L2'), num_components=5,
+                      patch_size=4)
+    torch.manual_seed(0)
+    images = torch.randn(3, 3, 16, 16) @ torch.randn(16, 16)                 # correlated pixels
+    target = head.construct_target(images)
+    patches = head.patchify(images).reshape(-1, 48).double().numpy()
+    values, vectors = np.linalg.eigh(np.cov(patches, rowvar=False, bias=True))
+    expected = vectors[:, ::-1][:, :5].T                                     # the 5 largest, largest first
+    axes = head.pca_axes.double().numpy()
+    assert np.allclose(axes @ axes.T, np.eye(5), atol=1e-5)                  # orthonormal
+    assert np.allclose(np.abs(axes @ expected.T), np.eye(5), atol=1e-4)      # the leading eigenvectors
+    coefficients = (patches - patches.mean(0)) @ axes.T
+    assert np.allclose(target.reshape(-1, 5).numpy(), coefficients, atol=1e-3)
+    assert np.all(np.diff(coefficients.var(0)) < 0)                          # largest variance first
+    head.construct_target(torch.randn(3, 3, 16, 16))                         # fitted once: axes kept
+    assert np.array_equal(head.pca_axes.double().numpy(), axes)
+    assert head.state_dict()['fitted'] and 'pca_axes' in head.state_dict()   # saved with the checkpoint
+
+
+def test_token_target_is_cross_entropy_of_dvae_tokens_on_masked_patches_mae_table1d():
+    import torch.nn.functional as F
+
+    from mimbench.models.mae_targets import MAETokenHead
+    torch.manual_seed(0)
+    head = MAETokenHead(tokenizer=dict(type='mimbench.DALLETokenizer', n_hid=8), patch_size=16,
+                        mean=(0., 0., 0.), std=(255., 255., 255.))           # inputs are RGB in [0, 1]
+    images = torch.rand(2, 3, 64, 64)
+    ids = head.target_ids(images)
+    small = F.interpolate(images, size=(32, 32), mode='bilinear', align_corners=False, antialias=True)
+    assert ids.shape == (2, 16) and torch.equal(ids, head.tokenizer.encode(small.clamp(0, 1)).flatten(1))
+    pred = torch.randn(2, 16, 8192, requires_grad=True)
+    mask = (torch.rand(2, 16) < 0.75).float()
+    loss = head.loss(pred, images, mask)
+    ce = F.cross_entropy(pred.detach().transpose(1, 2), ids, reduction='none')
+    assert loss.item() == pytest.approx(((ce * mask).sum() / mask.sum()).item(), rel=1e-5)
+    loss.backward()
+    assert torch.all(pred.grad[mask == 0] == 0) and torch.all(pred.grad[mask == 1].abs().sum(-1) > 0)
+    assert not any(p.requires_grad for p in head.tokenizer.parameters())     # frozen

@@ -141,3 +141,126 @@ def test_same_loss_as_mmpretrain_simmim_swin():
     images = torch.randn(2, 3, 64, 64)
     samples = [DataSample().set_mask(m) for m in ours.draw_mask(images)]
     assert torch.allclose(ours.loss(images, samples)['loss'], theirs.loss(images, samples)['loss'], atol=1e-6)
+
+
+# ---------------------------------------------------------------- the knobs of the ablations (simmim.txt 1-5)
+
+def _cells(mask: np.ndarray, cell: int) -> np.ndarray:
+    """Token mask [h, w] (4-px tokens) -> cell grid, asserting every cell is all masked or all visible."""
+    scale = cell // 4
+    h = mask.shape[0] // scale
+    blocks = mask.reshape(h, scale, h, scale).transpose(0, 2, 1, 3).reshape(h, h, -1)
+    assert np.all(blocks.min(-1) == blocks.max(-1))
+    return blocks[..., 0]
+
+
+def test_cell_mask_strategies_simmim_table1():
+    from mimbench.models.masking import CellMaskGenerator, avg_dist, upsample_mask
+    np.random.seed(0)
+    torch.manual_seed(0)
+    square = _cells(CellMaskGenerator(192, 32, 4, 4 / 36, 'square')({})['mask'], 32)
+    rows, cols = np.nonzero(square)
+    assert square.sum() == 4 and np.ptp(rows) == 1 and np.ptp(cols) == 1    # one 2 x 2 square of 32-px cells
+    assert _cells(CellMaskGenerator(192, 32, 4, 16 / 36, 'square')({})['mask'], 32).sum() == 16
+    block = _cells(CellMaskGenerator(192, 16, 4, 0.4, 'block')({})['mask'], 16)
+    assert 50 <= block.sum() <= math.ceil(0.4 * 144)                          # BEiT's blocks of 16-px cells
+    random = _cells(CellMaskGenerator(192, 4, 4, 0.4, 'random')({})['mask'], 4)
+    assert random.sum() == math.ceil(0.4 * 48 * 48)
+    assert _cells(CellMaskGenerator(192, 64, 4, 0.1, 'random')({})['mask'], 64).sum() == 1   # 1 of 3 x 3
+    # simmim.txt Fig. 3a: at one ratio, AvgDist grows with the masked patch size
+    dists = [avg_dist(upsample_mask(torch.as_tensor(CellMaskGenerator(192, p, 4, 0.6)({})['mask']), 4))
+             for p in (4, 16, 32)]
+    assert dists[0] < dists[1] < dists[2]
+    with pytest.raises(ValueError, match='strategy must be one of'):
+        CellMaskGenerator(strategy='grid')
+
+
+def _token_mask(n=2, size=64):
+    from mimbench.models.masking import random_cell_mask
+    return random_cell_mask(n, size, 32, 4, 0.5)                                  # [N, 16, 16]
+
+
+def test_pixel_head_resolution_and_loss_area_simmim_tables_3_4_5():
+    import torch.nn.functional as F
+    from mmpretrain.models.heads import SimMIMHead
+
+    from mimbench.models.simmim_heads import SimMIMPixelHead
+    torch.manual_seed(0)
+    images, mask = torch.randn(2, 3, 64, 64), _token_mask()
+    pred = torch.randn(2, 3, 64, 64)
+    theirs = SimMIMHead(4, dict(type='mmpretrain.PixelReconstructionLoss', criterion='L1', channel=3))
+    assert SimMIMPixelHead(4).loss(pred, images, mask).item() == pytest.approx(
+        theirs.loss(pred, images, mask).item(), rel=1e-6)                        # the default, unchanged
+    small = torch.randn(2, 3, 16, 16, requires_grad=True)                        # prediction at 1/4 (Table 3)
+    loss = SimMIMPixelHead(4).loss(small, images, mask)
+    m16 = mask.repeat_interleave(4, 1).repeat_interleave(4, 2).reshape(2, 16, 4, 16, 4)[:, :, 0, :, 0]
+    m16 = m16.unsqueeze(1).expand(-1, 3, -1, -1).bool()
+    expected = (small - F.avg_pool2d(images, 4)).abs()[m16].mean()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss.backward()
+    assert torch.all(small.grad[~m16] == 0)
+    full = torch.randn(2, 3, 64, 64, requires_grad=True)                         # Table 4: full image
+    SimMIMPixelHead(4, loss_area='full').loss(full, images, mask).backward()
+    assert torch.all(full.grad != 0)
+    for criterion, reference in (('l2', F.mse_loss), ('smooth_l1', F.smooth_l1_loss)):
+        loss = SimMIMPixelHead(4, criterion=criterion, loss_area='full').loss(pred, images, mask)
+        assert loss.item() == pytest.approx(reference(pred, images).item(), rel=1e-5)
+
+
+def test_bin_cluster_and_token_targets_simmim_table5():
+    import torch.nn.functional as F
+
+    from mimbench.models.simmim_heads import SimMIMBinHead, SimMIMClusterHead, SimMIMTokenHead
+    rgb = dict(mean=(0., 0., 0.), std=(1., 1., 1.))                              # inputs hold RGB 0-255
+    images = torch.full((1, 3, 64, 64), 200.)
+    images[:, 0] = 0.
+    images[:, 2, :, :32] = 255.
+    bins = SimMIMBinHead(4, num_bins=8, **rgb).target_bins(images, (64, 64))
+    assert bins[0, 0].unique().tolist() == [0] and bins[0, 1].unique().tolist() == [200 * 8 // 256]
+    assert bins[0, 2, :, :32].unique().tolist() == [7]                           # 255: the last bin
+    mask = _token_mask(1)
+    pred = torch.randn(1, 3 * 8, 64, 64, requires_grad=True)
+    loss = SimMIMBinHead(4, num_bins=8, **rgb).loss(pred, images, mask)
+    m = mask.repeat_interleave(4, 1).repeat_interleave(4, 2)[0].bool()           # [64, 64]
+    ce = F.cross_entropy(pred.detach().view(1, 3, 8, 64, 64).transpose(1, 2), bins, reduction='none')
+    assert loss.item() == pytest.approx(ce[0][:, m].mean().item(), rel=1e-5)
+    loss.backward()
+    assert torch.all(pred.grad[0][:, ~m] == 0)
+
+    clusters = SimMIMClusterHead(4, num_clusters=2, **rgb)
+    clusters.centers.copy_(torch.tensor([[-1., -1., -1.], [1., 1., 1.]]))      # black and white
+    ids = clusters.target_ids(torch.cat([torch.zeros(1, 3, 8, 8), torch.full((1, 3, 8, 8), 250.)]), (8, 8))
+    assert ids[0].unique().tolist() == [0] and ids[1].unique().tolist() == [1]
+
+    tokens = SimMIMTokenHead(4, tokenizer=dict(type='mimbench.DALLETokenizer', n_hid=8), **rgb)
+    ids = tokens.target_ids(torch.rand(2, 3, 64, 64) * 255, (2, 2))
+    assert ids.shape == (2, 2, 2)                                       # one token per predicted position
+
+
+def test_cluster_file_is_read_and_checked(tmp_path):
+    from mimbench.models.simmim_heads import SimMIMClusterHead
+    centers = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    np.save(tmp_path / 'kmeans_centers.npy', centers)
+    head = SimMIMClusterHead(4, clusters=str(tmp_path / 'kmeans_centers.npy'), num_clusters=4)
+    head.init_weights()
+    assert np.array_equal(head.centers.numpy(), centers)
+    with pytest.raises(ValueError, match='expected colour centres of shape'):
+        SimMIMClusterHead(4, clusters=str(tmp_path / 'kmeans_centers.npy'), num_clusters=512).init_weights()
+    with pytest.raises(FileNotFoundError, match='kmeans_centers.npy of the iGPT release'):
+        SimMIMClusterHead(4, clusters=str(tmp_path / 'missing.npy')).init_weights()
+
+
+@pytest.mark.parametrize('variant,expected', [(None, 89.9e6), ('2-layer-mlp', 90.9e6),
+                                              ('inverse-swin-t', 115.2e6), ('inverse-swin-b', 174.8e6)])
+def test_prediction_heads_have_the_parameter_counts_of_simmim_table2(variant, expected):
+    path = FULL['swin'] if variant is None else \
+        f'{D}ablation/simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px_{variant}.py'
+    n = count_params(build_without_init(Config.fromfile(path).model))
+    assert abs(n - expected) / expected < 0.005, f'{variant}: {n / 1e6:.1f}M vs {expected / 1e6:.1f}M'
+
+
+def test_inverse_swin_decoder_predicts_the_full_image():
+    from mimbench.models.simmim_heads import InverseSwinDecoder
+    decoder = InverseSwinDecoder(in_channels=32, window_size=2,
+                                 arch=dict(embed_dims=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1]))
+    assert decoder(torch.randn(2, 32, 2, 2)).shape == (2, 3, 64, 64)             # 6 x 6 -> 192 at full size
