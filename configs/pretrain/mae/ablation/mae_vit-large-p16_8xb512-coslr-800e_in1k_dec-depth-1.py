@@ -1,0 +1,5 @@
+# mae.txt Table 1a: decoder depth 1 (the base has 8 blocks). Paper: 84.8 ft / 65.5 lin.
+_base_ = './mae_vit-large-p16_8xb512-coslr-800e_in1k_pixel-no-norm.py'
+
+model = dict(neck=dict(decoder_depth=1))              # mae.txt Table 1a "blocks"
+mimbench = dict(variant='dec-depth-1', recipe='mae.txt Table 1a')

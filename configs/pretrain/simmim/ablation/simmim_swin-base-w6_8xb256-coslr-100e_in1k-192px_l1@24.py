@@ -1,0 +1,9 @@
+# simmim.txt Table 3 (and Table 5 for 48 and 6): predict the image at 24x24 (24/192 of the input): the linear
+# head outputs 4x4 pixels per 32-px feature and the target is the image average-pooled to 24x24. Paper: 82.8
+# top-1.
+_base_ = '../simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py'
+
+model = dict(
+    neck=dict(encoder_stride=4),                   # 24 = 6 features x 4 (simmim.txt Sec. 4.1.4)
+    head=dict(_delete_=True, type='mimbench.SimMIMPixelHead', patch_size=4, criterion='l1'))
+mimbench = dict(method='simmim', backbone='swin-b', variant='l1@24', recipe='simmim.txt Table 3')

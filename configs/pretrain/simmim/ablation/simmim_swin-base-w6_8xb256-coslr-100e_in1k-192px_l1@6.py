@@ -1,0 +1,9 @@
+# simmim.txt Table 3 (and Table 5 for 48 and 6): predict the image at 6x6 (6/192 of the input): the linear
+# head outputs 1x1 pixels per 32-px feature and the target is the image average-pooled to 6x6. Paper: 82.3
+# top-1.
+_base_ = '../simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py'
+
+model = dict(
+    neck=dict(encoder_stride=1),                   # 6 = 6 features x 1 (simmim.txt Sec. 4.1.4)
+    head=dict(_delete_=True, type='mimbench.SimMIMPixelHead', patch_size=4, criterion='l1'))
+mimbench = dict(method='simmim', backbone='swin-b', variant='l1@6', recipe='simmim.txt Table 3')

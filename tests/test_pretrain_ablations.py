@@ -1,0 +1,155 @@
+"""The ablation pre-training configs (mae.txt Tables 1-2, simmim.txt Tables 1-5, 9, 13): each names a row of
+its paper table by ``mimbench.variant``, every row has one, and each builds and takes a training step at smoke
+size. The knobs they turn are tested for their defining property in test_pretrain_mae.py /
+test_pretrain_simmim.py."""
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+import mimbench  # noqa: F401
+from mimbench.leaderboard.reference import load_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+ABLATIONS = sorted((ROOT / 'configs' / 'pretrain').glob('*/ablation/*.py'))
+# the ablation tables whose every row has a config; the paper default of each is the recipe itself
+TABLES = {('mae', t) for t in ('1a', '1b', '1c', '1d', '1e', '1f', '2')} \
+    | {('simmim', t) for t in ('1', '2', '3', '4', '5', '9', '13')}
+DEFAULT_RECIPES = {'mae': {}, 'simmim': {100: 'simmim/simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py'}}
+
+
+def rel(path: Path) -> str:
+    return path.name
+
+
+@pytest.fixture(scope='module')
+def configs():
+    return {path: Config.fromfile(str(path)) for path in ABLATIONS}
+
+
+@pytest.fixture(scope='module')
+def reference():
+    ref = load_reference()
+    return ref[[(p, t) in TABLES for p, t in zip(ref['paper'], ref['table'])]]
+
+
+def _table_of(recipe: str) -> tuple[str, str]:
+    """'mae.txt Table 1a' -> ('mae', '1a')."""
+    paper, _, table = recipe.partition('.txt Table ')
+    return paper, table
+
+
+def test_every_ablation_config_names_a_row_of_its_table(configs, reference):
+    assert len(configs) == 85
+    for path, cfg in configs.items():
+        info = cfg.mimbench
+        paper, table = _table_of(info.recipe)
+        assert any(p == paper and t.startswith(table) for p, t in TABLES), path.name   # 'Table 1': 1a-1f
+        rows = reference[(reference['paper'] == paper) & (reference['table'].str.rstrip('abcdef')
+                                                          == table.rstrip('abcdef'))]
+        variant = info.variant
+        rows = rows[rows['variant'].isna()] if variant is None else rows[rows['variant'] == variant]
+        rows = rows[(rows['method'] == info.method) & (rows['backbone'] == info.backbone)
+                    & (rows['pretrain_epochs'] == cfg.train_cfg.max_epochs)]
+        assert len(rows), f'{path.name}: no {paper} Table {table} row for {info.variant!r}'
+        assert variant is None or path.stem.endswith('_' + variant), path.name   # the file says its row
+
+
+def test_every_row_of_the_ablation_tables_has_a_config(configs, reference):
+    have = {(cfg.mimbench.method, cfg.mimbench.backbone, cfg.mimbench.variant, cfg.train_cfg.max_epochs)
+            for cfg in configs.values()}
+    for paper, epochs in (('simmim', 100),):   # the defaults are the recipes themselves
+        recipe = Config.fromfile(str(ROOT / 'configs' / 'pretrain' / DEFAULT_RECIPES[paper][epochs]))
+        assert recipe.train_cfg.max_epochs == epochs
+        have.add(('simmim', 'swin-b', None, epochs))
+    missing = set()
+    for row in reference.itertuples(index=False):
+        variant = row.variant if isinstance(row.variant, str) else None
+        key = (row.method, row.backbone, variant, int(row.pretrain_epochs))
+        if key not in have:
+            missing.add((row.paper, row.table) + key)
+    assert not missing, sorted(missing, key=str)
+
+
+# ---------------------------------------------------------------- one training step at smoke size
+
+SMOKE_SIZE = 64
+
+
+SIZES = {192: SMOKE_SIZE, 224: SMOKE_SIZE, 256: SMOKE_SIZE * 256 // 224}   # image, crop and resize sizes
+
+
+def _shrink_pipeline(pipeline: list) -> list:
+    """The config's own pipeline at 64 px: every image, crop and mask size rescaled."""
+    out = copy.deepcopy(pipeline)
+    for step in out:
+        for key in ('scale', 'crop_size', 'input_size'):
+            if step.get(key) in SIZES:
+                step[key] = SIZES[step[key]]
+    return out
+
+
+def shrink(cfg: Config) -> Config:
+    """A smoke-size copy: tiny encoder and decoder, 64 px, small vocabularies; the ablated knob is kept."""
+    cfg = copy.deepcopy(cfg)
+    model = cfg.model
+    if model.type == 'mimbench.MAE':
+        model.backbone.update(arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
+                              img_size=SMOKE_SIZE, patch_size=16)          # ViT-H's 14-px patches: 16
+        model.head.patch_size = 16
+        model.neck.update(num_patches=(SMOKE_SIZE // 16) ** 2, embed_dim=32, patch_size=16,
+                          decoder_embed_dim=max(16, model.neck.decoder_embed_dim // 16), decoder_num_heads=2)
+    else:
+        model.backbone.update(arch=dict(embed_dims=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2]),
+                              img_size=SMOKE_SIZE, pad_small_map=True, stage_cfgs=dict(block_cfgs=dict(
+                                  window_size=4)))
+        model.neck.in_channels = 64
+        if model.neck.type == 'mimbench.InverseSwinDecoder':
+            model.neck.update(arch=dict(embed_dims=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1]),
+                              window_size=2)
+        if model.head.type == 'mimbench.SimMIMBinHead':           # 3 x 256 logits per pixel is big
+            model.head.num_bins = min(model.head.num_bins, 16)
+            model.neck.out_channels = 3 * model.head.num_bins
+    tokenizer = model.head.get('tokenizer')
+    if tokenizer:                                                  # random weights, a narrow dVAE
+        tokenizer.update(encoder_path=None, decoder_path=None, n_hid=8)
+    if model.head.get('clusters'):                                 # 16 random colour centres
+        model.head.update(clusters=None, num_clusters=16)
+        model.neck.out_channels = 16
+    pipeline = _shrink_pipeline(cfg.train_dataloader.dataset.pipeline)
+    cfg.train_dataloader.dataset.pipeline = pipeline
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def image_root(tmp_path_factory):
+    from mimbench.datasets.synthetic import make_imagenet
+    return make_imagenet(tmp_path_factory.mktemp('ablation_images'), num_classes=2, images_per_class=2)
+
+
+@pytest.mark.parametrize('path', ABLATIONS, ids=rel)
+def test_ablation_config_builds_and_takes_a_training_step(path, configs, image_root):
+    from mmengine.dataset import default_collate
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DATASETS
+
+    from mimbench.registry import MODELS
+    cfg = shrink(configs[path])
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.update(data_root=str(image_root), serialize_data=False)   # (serialising runs gc.collect)
+    dataset = DATASETS.build(dataset_cfg)
+    np.random.seed(0)                                              # block masks draw from numpy's RNG
+    batch = default_collate([dataset[0], dataset[1]])
+    assert batch['inputs'].shape[-1] == SMOKE_SIZE
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    before = [p.detach().clone() for p in model.parameters() if p.requires_grad]
+    losses = model.train_step(batch, wrapper)
+    assert torch.isfinite(losses['loss'])
+    after = [p for p in model.parameters() if p.requires_grad]
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))   # the step moved the weights
