@@ -42,10 +42,13 @@ def site(tmp_path_factory):
     for variant, top1 in (('dec-depth-1', 84.1), ('dec-depth-12', 85.0), ('pixel-no-norm', 84.5)):
         write_record(record(metrics={'top1': top1}, variant=variant, **ablation), results)
     write_record(record(metrics={'top1': 84.6}, variant='dec-depth-1', seed=1, **ablation), results)
-    write_record(record(task='coco', backbone='vit-b', metrics={'ap_box': 50.0}, config=PAYLOAD,
-                        recipe=PAYLOAD, note=PAYLOAD, pretrain={'epochs': 1600}), results)
-    hostile = asdict(record(method=PAYLOAD, backbone='vit-b', variant=PAYLOAD, metrics={'top1': 1.0}))
-    (results / 'hostile.json').write_text(json.dumps(hostile))      # a user file, not written by mimbench
+    write_record(record(task='coco', backbone='vit-b', metrics={'ap_box': 50.0}, pretrain={'epochs': 1600}),
+                 results)
+    # user files, not written by mimbench: free-text fields are shown; a hostile id is refused (a problem)
+    hostile = asdict(record(task='coco', method='supervised', backbone='vit-b', metrics={'ap_box': 51.0},
+                            config=PAYLOAD, recipe=PAYLOAD, note=PAYLOAD, checkpoint=PAYLOAD))
+    (results / 'hostile.json').write_text(json.dumps(hostile))
+    (results / 'bad_id.json').write_text(json.dumps({**hostile, 'method': PAYLOAD}))
     out = root / 'leaderboards'
     written = build_leaderboards([results], out, html=True)
     return out, written
@@ -71,6 +74,7 @@ def test_page_is_written_next_to_the_markdown_and_escapes_record_fields(site):
     out, written = site
     page = (out / 'index.html').read_text(encoding='utf-8')
     assert written['index.html'] == out / 'index.html' and (out / 'index.md').exists()
+    assert 'bad_id.json' in written['problems'].read_text()                 # refused, reported, not shown
     parsed = _Elements()
     parsed.feed(page)
     assert parsed.tags.count('script') == 1 and parsed.tags.count('img') == 3   # our script; the 3 plots

@@ -273,6 +273,13 @@ def test_printed_averages_match_the_columns(reference, empty_groups):
             assert sum(values) / len(values) == pytest.approx(printed, abs=0.1)
 
 
+def test_variants_are_ids_a_record_can_carry(reference):
+    """A run fills a cell through its record's variant, so every variant must pass the record's id check."""
+    from mimbench.results import id_problem
+    for variant in reference['variant'].dropna().unique():
+        assert id_problem('variant', variant) is None, variant
+
+
 def test_reference_columns_are_the_documented_schema():
     header = (DEFAULT_DIR / 'mae.csv').read_text(encoding='utf-8').splitlines()[0]
     assert tuple(header.split(',')) == COLUMNS
@@ -336,23 +343,23 @@ def test_simmim_ablation_tables_agree_with_each_other_and_the_text(reference):
     for variant in ('2-layer-mlp', 'inverse-swin-t', 'inverse-swin-b'):
         assert _one(reference, 'simmim', '2', variant=variant) == _one(reference, 'simmim', '10', 'top1',
                                                                          variant=variant, task='in1k')
-    for variant in ('8-bin@48', '256-bin@48', 'igpt@48', 'beit-token'):
+    for variant in ('8-bin-res48', '256-bin-res48', 'igpt-res48', 'beit-token'):
         assert _one(reference, 'simmim', '5', variant=variant) == _one(reference, 'simmim', '11', 'top1',
                                                                          variant=variant, task='in1k')
-    for variant in ('l1@48', 'l1@6'):
+    for variant in ('l1-res48', 'l1-res6'):
         assert _one(reference, 'simmim', '3', variant=variant) == \
             _one(reference, 'simmim', '5', variant=variant)
     # Table 13 repeats Table 5's bin rows, N/A included
-    for variant in ('8-bin@192', '8-bin@48', '256-bin@48', '256-bin@192'):
+    for variant in ('8-bin-res192', '8-bin-res48', '256-bin-res48', '256-bin-res192'):
         a = _values(reference, 'simmim', '5', variant=variant)['value'].item()
         b = _values(reference, 'simmim', '13', variant=variant)['value'].item()
         assert a == b or (math.isnan(a) and math.isnan(b))
     # App. D: the best resolution is 192² for 2 and 4 bins, 6² for all other bin numbers
     table13 = _values(reference, 'simmim', '13').dropna(subset=['value'])
     for bins in (2, 4, 8, 16, 32, 256):
-        rows = table13[table13['variant'].str.startswith(f'{bins}-bin@')]
+        rows = table13[table13['variant'].str.startswith(f'{bins}-bin-res')]
         best = rows.loc[rows['value'].idxmax(), 'variant']
-        assert best == (f'{bins}-bin@192' if bins in (2, 4) else f'{bins}-bin@6'), bins
+        assert best == (f'{bins}-bin-res192' if bins in (2, 4) else f'{bins}-bin-res6'), bins
     # App. B: step beats cosine by +0.1 (100 epochs) and +0.3 (300 epochs); Sec. 4.1.5: 82.8 vs 81.7
     for epochs, gain in ((100, 0.1), (300, 0.3)):
         assert _one(reference, 'simmim', '9', variant='step-lr', pretrain_epochs=epochs) - \

@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 import mimbench  # noqa: F401
 from mimbench.leaderboard.reference import load_reference
+from mimbench.results import id_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 ABLATIONS = sorted((ROOT / 'configs' / 'pretrain').glob('*/ablation/*.py'))
@@ -56,6 +57,7 @@ def test_every_ablation_config_names_a_row_of_its_table(configs, reference):
                     & (rows['pretrain_epochs'] == cfg.train_cfg.max_epochs)]
         assert len(rows), f'{path.name}: no {paper} Table {table} row for {info.variant!r}'
         assert variant is None or path.stem.endswith('_' + variant), path.name   # the file says its row
+        assert variant is None or id_problem('variant', variant) is None          # a record can carry it
 
 
 def test_every_row_of_the_ablation_tables_has_a_config(configs, reference):
@@ -72,6 +74,33 @@ def test_every_row_of_the_ablation_tables_has_a_config(configs, reference):
         if key not in have:
             missing.add((row.paper, row.table) + key)
     assert not missing, sorted(missing, key=str)
+
+
+GROUPS = ({'model'}, {'train_pipeline', 'train_dataloader'},          # one thing: the model or the data,
+          {'max_epochs', 'warmup_epochs', 'param_scheduler', 'train_cfg'})   # or the schedule
+
+
+def _parent(path: Path) -> Path:
+    text = path.read_text()
+    return (path.parent / text.split("_base_ = '")[1].split("'")[0]).resolve()
+
+
+def test_each_ablation_config_inherits_its_recipe_and_changes_one_thing(configs):
+    parents = {}
+    for path, cfg in configs.items():
+        parent = _parent(path)
+        assert parent.exists() and 'ablation' in parent.parts or parent.parent.name in ('mae', 'simmim'), path
+        if parent not in parents:
+            parents[parent] = configs.get(parent) or Config.fromfile(str(parent))
+        mine, theirs = cfg.to_dict(), parents[parent].to_dict()
+        changed = {k for k in set(mine) | set(theirs) if k != 'mimbench' and mine.get(k) != theirs.get(k)}
+        if path.stem.endswith('_pixel-no-norm'):       # Table 1's base: unnormalised pixels, 800 epochs
+            assert changed <= {'model'} | GROUPS[2] and mine['model']['head']['norm_pix'] is False, path.name
+        else:
+            assert any(changed <= group for group in GROUPS) and changed, (path.name, changed)
+        if changed == {'model'}:                       # one part of the model, or the target (neck + head)
+            parts = {k for k in mine['model'] if mine['model'][k] != theirs['model'].get(k)}
+            assert parts in ({'backbone'}, {'neck'}, {'head'}, {'neck', 'head'}), (path.name, parts)
 
 
 # ---------------------------------------------------------------- one training step at smoke size

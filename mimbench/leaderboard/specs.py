@@ -135,7 +135,7 @@ _SIMMIM_MASK_GRID = {
        for r in ('0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9')},
 }
 # simmim.txt Table 13 (= simmim-supplementary.txt Table 6): row = prediction resolution, column = bins
-_SIMMIM_BIN_GRID = {f'{r}²': {b: f'{b}-bin@{r}' for b in (2, 4, 8, 16, 32, 256)} for r in (6, 48, 192)}
+_SIMMIM_BIN_GRID = {f'{r}²': {b: f'{b}-bin-res{r}' for b in (2, 4, 8, 16, 32, 256)} for r in (6, 48, 192)}
 # simmim.txt Sec. 4.1.1: the ablations pre-train Swin-B for 100 epochs (192 px) and fine-tune on IN1K
 _SIMMIM_ABLATION = {'method': 'simmim', 'backbone': 'swin-b', 'pretrain_epochs': 100}
 

@@ -418,7 +418,8 @@ LEGEND = ('Cells: paper value, or `paper / mimbench (Δ = mimbench − paper)` w
           '`reproduced_best`). `[a, b]`: 95% interval of the mimbench value (bootstrap over images combined '
           'with the spread over seeds, `mimbench.stats`), shown where the runs kept per-sample outcomes; '
           '✓/✗ after Δ: the paper value lies within/outside it. `?`: number illegible in the paper text; '
-          '`×`: the paper\'s run diverged; `N/A`: printed N/A by the paper. `(smoke)`: smoke-scale run, no Δ.')
+          '`×`: the paper\'s run diverged; `N/A`: printed N/A by the paper. `(smoke)`: smoke-scale run, '
+          'no Δ.')
 
 _TEX = {'×': r'$\times$', '✓': r'\checkmark{}', '✗': r'$\times$', '\\': r'\textbackslash{}',
         '&': r'\&', '%': r'\%', '_': r'\_', '#': r'\#', '$': r'\$',

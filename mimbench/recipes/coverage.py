@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mimbench.leaderboard.ids import COST_TASK
 from mimbench.transfer import tasks
 
 OWN_METHODS = {'mae': ('mae',), 'simmim': ('simmim',), 'cim': ('cim-respix', 'cim-revdet'),
@@ -86,6 +87,9 @@ def not_reproducible(row: dict) -> str | None:
         if row['paper'] == paper and (backbones is None or row['backbone'] in backbones) and \
                 (metric is None or row['metric'] == metric):
             return reason
+    if row['task'] == COST_TASK:
+        return ('a pre-training cost (hours, speed-up or relative cost), not a downstream result: the '
+                'pre-training config of the row is under configs/pretrain/ (ablations: its ablation/ folder)')
     if row['task'] not in tasks.TASKS or tasks.TASKS[row['task']].evaluates:
         return (f'{row["task"]} evaluates the fine-tuned ImageNet-1K model (no transfer recipe of its own): '
                 'see the in1k card of the same method and backbone')

@@ -7,4 +7,4 @@ model = dict(
     neck=dict(_delete_=True, type='mimbench.SimMIMDecoder', in_channels=1024, encoder_stride=8,
               out_channels=3 * 256),
     head=dict(_delete_=True, type='mimbench.SimMIMBinHead', patch_size=4, num_bins=256))   # Sec. 3.4
-mimbench = dict(method='simmim', backbone='swin-b', variant='256-bin@48', recipe='simmim.txt Table 5')
+mimbench = dict(method='simmim', backbone='swin-b', variant='256-bin-res48', recipe='simmim.txt Table 5')

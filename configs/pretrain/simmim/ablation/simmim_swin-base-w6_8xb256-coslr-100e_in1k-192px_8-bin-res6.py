@@ -7,4 +7,4 @@ model = dict(
     neck=dict(_delete_=True, type='mimbench.SimMIMDecoder', in_channels=1024, encoder_stride=1,
               out_channels=3 * 8),
     head=dict(_delete_=True, type='mimbench.SimMIMBinHead', patch_size=4, num_bins=8))  # simmim.txt Sec. 3.4
-mimbench = dict(method='simmim', backbone='swin-b', variant='8-bin@6', recipe='simmim.txt Table 13')
+mimbench = dict(method='simmim', backbone='swin-b', variant='8-bin-res6', recipe='simmim.txt Table 13')

@@ -6,4 +6,4 @@ _base_ = '../simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py'
 model = dict(
     neck=dict(encoder_stride=8),                   # 48 = 6 features x 8 (simmim.txt Sec. 4.1.4)
     head=dict(_delete_=True, type='mimbench.SimMIMPixelHead', patch_size=4, criterion='l1'))
-mimbench = dict(method='simmim', backbone='swin-b', variant='l1@48', recipe='simmim.txt Table 3')
+mimbench = dict(method='simmim', backbone='swin-b', variant='l1-res48', recipe='simmim.txt Table 3')

@@ -3,4 +3,4 @@
 _base_ = '../simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py'
 
 model = dict(head=dict(_delete_=True, type='mimbench.SimMIMPixelHead', patch_size=4, criterion='smooth_l1'))
-mimbench = dict(method='simmim', backbone='swin-b', variant='smooth-l1@192', recipe='simmim.txt Table 5')
+mimbench = dict(method='simmim', backbone='swin-b', variant='smooth-l1-res192', recipe='simmim.txt Table 5')

@@ -7,4 +7,4 @@ model = dict(
     neck=dict(_delete_=True, type='mimbench.SimMIMDecoder', in_channels=1024, encoder_stride=8,
               out_channels=3 * 32),
     head=dict(_delete_=True, type='mimbench.SimMIMBinHead', patch_size=4, num_bins=32))  # simmim.txt Sec. 3.4
-mimbench = dict(method='simmim', backbone='swin-b', variant='32-bin@48', recipe='simmim.txt Table 13')
+mimbench = dict(method='simmim', backbone='swin-b', variant='32-bin-res48', recipe='simmim.txt Table 13')

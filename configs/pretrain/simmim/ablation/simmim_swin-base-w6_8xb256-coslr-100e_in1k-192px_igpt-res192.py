@@ -8,4 +8,4 @@ model = dict(
               out_channels=512),
     head=dict(_delete_=True, type='mimbench.SimMIMClusterHead', patch_size=4,
               clusters='data/igpt/kmeans_centers.npy'))   # simmim.txt Sec. 3.4
-mimbench = dict(method='simmim', backbone='swin-b', variant='igpt@192', recipe='simmim.txt Table 5')
+mimbench = dict(method='simmim', backbone='swin-b', variant='igpt-res192', recipe='simmim.txt Table 5')

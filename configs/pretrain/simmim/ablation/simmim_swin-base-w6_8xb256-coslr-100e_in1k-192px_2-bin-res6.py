@@ -7,4 +7,4 @@ model = dict(
     neck=dict(_delete_=True, type='mimbench.SimMIMDecoder', in_channels=1024, encoder_stride=1,
               out_channels=3 * 2),
     head=dict(_delete_=True, type='mimbench.SimMIMBinHead', patch_size=4, num_bins=2))  # simmim.txt Sec. 3.4
-mimbench = dict(method='simmim', backbone='swin-b', variant='2-bin@6', recipe='simmim.txt Table 13')
+mimbench = dict(method='simmim', backbone='swin-b', variant='2-bin-res6', recipe='simmim.txt Table 13')
