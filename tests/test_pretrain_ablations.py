@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 import mimbench  # noqa: F401
 from mimbench.leaderboard.reference import load_reference
-from mimbench.results import id_problem
+from mimbench.results import ResultRecord, id_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 ABLATIONS = sorted((ROOT / 'configs' / 'pretrain').glob('*/ablation/*.py'))
@@ -182,3 +182,34 @@ def test_ablation_config_builds_and_takes_a_training_step(path, configs, image_r
     assert torch.isfinite(losses['loss'])
     after = [p for p in model.parameters() if p.requires_grad]
     assert any(not torch.equal(a, b) for a, b in zip(before, after))   # the step moved the weights
+
+
+def test_a_run_of_an_ablation_config_carries_its_variant_to_the_leaderboard(configs, image_root, tmp_path):
+    """The chain that fills a cell: the pre-training checkpoint's plain-data provenance (written by
+    PretrainProvenanceHook from ``mimbench.variant``), the record labels evaluate derives from it, the cell."""
+    from mimbench.checkpoints.facts import describe_checkpoint
+    from mimbench.evaluate import provenance_labels
+    from mimbench.leaderboard import tables
+    from mimbench.leaderboard.records import aggregate_records
+    from mimbench.leaderboard.specs import SPECS
+    from mimbench.runner import build_runner
+    path = next(p for p in ABLATIONS if p.name == 'mae_vit-large-p16_8xb512-coslr-800e_in1k_dec-depth-1.py')
+    cfg = shrink(configs[path])
+    cfg.train_dataloader.update(batch_size=2, num_workers=0, persistent_workers=False, pin_memory=False)
+    runner = build_runner(cfg, work_dir=str(tmp_path), cfg_options={
+        'train_dataloader.dataset.data_root': str(image_root), 'train_cfg.max_epochs': 1,
+        'default_hooks.logger.interval': 1})
+    runner.train()
+    facts = describe_checkpoint(tmp_path / 'epoch_1.pth')
+    labels = provenance_labels(facts)
+    assert facts.pretrain['variant'] == labels['variant'] == 'dec-depth-1'
+    assert labels['pretrain']['recipe'] == 'mae.txt Table 1a'
+    # a full run trains the config's 800 epochs; its record then fills the "1 block" row of mae.txt Table 1a
+    record = ResultRecord(task='in1k', method='mae', backbone='vit-l', metrics={'top1': 84.0},
+                          variant=labels['variant'], pretrain={**labels['pretrain'], 'epochs': 800},
+                          date='2026-01-01T00:00:00+00:00')
+    table = tables.build_table(next(s for s in SPECS if s.name == 'mae_table1a'), load_reference(),
+                               aggregate_records([record]))
+    filled = [(label, c.paper, c.repro) for label, line in zip(table.labels, table.cells) for c in line
+              if isinstance(c, tables.Cell) and c.repro is not None]
+    assert filled == [('1 block', 84.8, 84.0)]

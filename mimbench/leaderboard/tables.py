@@ -460,14 +460,15 @@ def to_long_frame(table: BuiltTable) -> pd.DataFrame:
     rows = []
     for label, row_key, line, is_extra in zip(table.labels, table.row_keys, table.cells, table.extra):
         for column, cell in zip(table.columns, line):
-            if not isinstance(cell, Cell):
-                continue
-            key = {**table.spec.where, **row_key, **column.key()}
+            if not isinstance(cell, Cell) or (column.by_row is not None and not cell.key):
+                continue                          # an attribute, or a grid position the paper leaves empty
+            key = {**table.spec.where, **row_key, **column.key(), **cell.key}
             rows.append({
                 'paper': table.spec.paper, 'table': table.spec.table, 'row': label,
                 'column': f'{column.group} {column.header}' if column.group else column.header,
                 'method': key.get('method'), 'backbone': key.get('backbone'), 'task': key.get('task'),
-                'metric': key.get('metric'), 'paper_value': cell.paper, 'reproduced': cell.repro,
+                'metric': key.get('metric'), 'variant': key.get('variant'), 'paper_value': cell.paper,
+                'reproduced': cell.repro,
                 'reproduced_std': cell.repro_std, 'reproduced_best': cell.repro_best, 'n_runs': cell.n,
                 'ci_low': cell.ci_low, 'ci_high': cell.ci_high, 'ci_method': cell.ci_method,
                 'verdict': cell.verdict,
