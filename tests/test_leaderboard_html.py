@@ -116,6 +116,24 @@ def test_reproduced_cells_link_their_records_and_recipe(site):
     assert 'href="../cfg.py"' in section and 'mae.txt Table 1' in section
 
 
+def test_intervals_verdicts_and_cost_columns(tmp_path):
+    """A cell with an interval shows it and the verdict; a cost column (mae.txt Table 1c FLOPs) has no
+    mimbench side."""
+    from mimbench.leaderboard import combined, html
+    reference = load_reference()
+    groups = aggregate_records([record(metrics={'top1': 84.1}, variant='mask-token-encoder',
+                                       pretrain={'epochs': 800})])
+    groups['ci_low'], groups['ci_high'], groups['ci_method'] = 83.6, 84.6, 'bootstrap'
+    spec = next(s for s in SPECS if s.name == 'mae_table1c')
+    table = tables.build_table(spec, reference, groups)
+    page = html.render_page([table], combined.combined_frame(reference, groups), tmp_path)
+    section = page[page.index('id="mae-table1c"'):]
+    assert '84.1 [83.6, 84.6]' in section and '>-0.1 ✓</td>' in section     # 84.2 lies within
+    head = section[section.index('<thead>'):section.index('</thead>')]
+    assert head.count('>paper<') == head.count('>mimbench<') == 2                 # ft and lin only
+    assert '<th rowspan="2" data-col="7">FLOPs (×)</th>' in head                    # one column, the paper's
+
+
 # ---------------------------------------------------------------- a real browser
 
 def chromium_binary() -> str:
@@ -146,8 +164,10 @@ class Chromium:
         flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
                  f'--user-data-dir={profile}', '--remote-debugging-pipe', '--window-size=1280,900']
+        # close_fds=False: our own pipe ends are close-on-exec (PEP 446) and the dup2'ed 3 and 4 are not;
+        # pass_fds=(3, 4) would need fds 3 and 4 to be open in this process already
         self.process = subprocess.Popen([binary, *flags], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, preexec_fn=child_fds, pass_fds=(3, 4))
+                                        stderr=subprocess.DEVNULL, preexec_fn=child_fds, close_fds=False)
         os.close(commands)
         os.close(replies)
         self._buffer, self._next, self.events, self.session = b'', 0, [], None

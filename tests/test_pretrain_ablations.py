@@ -186,7 +186,8 @@ def test_ablation_config_builds_and_takes_a_training_step(path, configs, image_r
 
 def test_a_run_of_an_ablation_config_carries_its_variant_to_the_leaderboard(configs, image_root, tmp_path):
     """The chain that fills a cell: the pre-training checkpoint's plain-data provenance (written by
-    PretrainProvenanceHook from ``mimbench.variant``), the record labels evaluate derives from it, the cell."""
+    PretrainProvenanceHook from ``mimbench.variant``), the record labels evaluate derives from it, the
+    cell."""
     from mimbench.checkpoints.facts import describe_checkpoint
     from mimbench.evaluate import provenance_labels
     from mimbench.leaderboard import tables

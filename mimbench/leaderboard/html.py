@@ -111,7 +111,7 @@ class Page:
         anchor = f'{spec.paper}-table{spec.table}'
         title = f'{tables.PAPER_NAMES[spec.paper]} Table {spec.table}: {spec.title}'
         self.toc.append((anchor, title))
-        metric_cols = [j for j, c in enumerate(table.columns) if c.is_metric]
+        metric_cols = {j for j, c in enumerate(table.columns) if c.is_metric}
         with_repro = any(isinstance(c, tables.Cell) and c.repro is not None
                          for line in table.cells for c in line)
         means = tables.mean_cells(table) if spec.mean_column else None
@@ -122,9 +122,12 @@ class Page:
         top, leaves, index = [], [], 1
         top.append(f'<th rowspan="{2 if with_repro else 1}" data-col="0" class="label">'
                    f'{_esc(tables.row_header(spec))}</th>')
+        # cost columns (hours, speed-ups) have no mimbench side: records keep costs elsewhere
+        split = [with_repro and (j in metric_cols and table.columns[j].metric not in COST_METRICS
+                                 or means is not None and j == len(table.columns))
+                 for j in range(len(columns))]
         for j, header in enumerate(columns):
-            is_metric = j in metric_cols or (means is not None and j == len(table.columns))
-            if with_repro and is_metric:
+            if split[j]:
                 top.append(f'<th colspan="3" data-cols="{index} {index + 1} {index + 2}">{_esc(header)}</th>')
                 for k, sub in enumerate(('paper', 'mimbench', 'Δ')):
                     leaves.append(f'<th data-col="{index + k}">{sub}</th>')
@@ -137,9 +140,9 @@ class Page:
         for i, (label, line, is_extra) in enumerate(zip(table.labels, table.cells, table.extra)):
             tds = [f'<th scope="row" class="label" data-sort="{_esc(label)}">{_esc(label)}</th>']
             cells = list(line) + ([means[i]] if means is not None else [])
-            for cell in cells:
+            for j, cell in enumerate(cells):
                 if isinstance(cell, tables.Cell):
-                    tds += self._metric_tds(cell, spec.best, with_repro)
+                    tds += self._metric_tds(cell, spec.best, split[j])
                 else:
                     tds.append(f'<td class="attr" data-sort="{_esc(cell)}">{_esc(cell)}</td>')
             body.append(f'<tr{" class=extra" if is_extra else ""}>{"".join(tds)}</tr>')
@@ -287,10 +290,12 @@ def render_page(built: list[tables.BuiltTable], combined: pd.DataFrame, out_dir,
     page.add_plots(plots or {})
     page.add_catalogue(catalogue or [])
     legend = ('Paper values are as printed (click one for its reference CSV; hover for the transcription '
-              'note). mimbench values are the mean of the runs\' final evaluations (±std over runs, n = '
-              'number of runs; r1, r2... link the record files, "recipe" the config); Δ = mimbench − paper, '
-              'only for full-scale runs. ?: illegible in the paper text; ×: the paper\'s run diverged; N/A: '
-              'printed N/A. Click a column header to sort; the filters apply to every table.')
+              'note). mimbench values are the mean of the runs\' final evaluations with their 95% interval '
+              '[a, b] where the runs kept per-sample outcomes, else ±std over runs (n = number of runs; r1, '
+              'r2... link the record files, "recipe" the config); Δ = mimbench − paper, only for full-scale '
+              'runs, ✓/✗ when the paper value lies within/outside the interval. ?: illegible in the paper '
+              'text; ×: the paper\'s run diverged; N/A: printed N/A. Click a column header to sort; the '
+              'filters apply to every table.')
     return page.render(legend)
 
 
@@ -309,7 +314,8 @@ h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .3em}
 .lb td.pos{color:#176317}.lb td.neg{color:#a11}.lb .links a,.lb .n{font-size:.8em;margin-left:.2em}
 .lb .smoke,.lb .ci{color:#666;font-size:.85em}.lb td.sources{font-size:.85em;text-align:left}
 .lb .miss{color:#bbb}.hide{display:none}.source{color:#555;font-size:.9em;margin:0}
-.plots{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figure img{max-width:100%}
+section{scroll-margin-top:10em}.plots{display:flex;flex-wrap:wrap;gap:1em}
+figure{margin:0}figure img{max-width:100%}
 """
 
 SCRIPT = """
