@@ -547,10 +547,10 @@ def _final_checkpoint(config: Path) -> Path:
 
 def _fitting_recipes(task_ids: list[str], backbone: str, scale: str, method: str, facts) -> dict:
     """``{task: template}`` where a task must use another recipe than the method's own: the backbone's default
-    one, when only it builds an encoder the checkpoint fits (mimbench's own SimMIM ViT-B keeps ViT's layout,
-    while SimMIM's release recipe builds BEiT's). Tasks with no recipe the checkpoint fits are refused here,
-    before anything is written or trained (SimMIM's ViT-B release in BEiT's layout has only its ImageNet
-    recipe)."""
+    one, when only it builds an encoder the checkpoint fits (a SimMIM ViT-B in ViT's layout, as mimbench wrote
+    before it built the release's encoder, while SimMIM's release recipe builds BEiT's). Tasks with no recipe
+    the checkpoint fits are refused here, before anything is written or trained (SimMIM's ViT-B in BEiT's
+    layout has only its ImageNet recipe)."""
     if facts is None or is_foreign(backbone):
         return {}
     from mimbench.checkpoints.facts import fitting_recipe

@@ -103,13 +103,92 @@ def test_reconstruct_keeps_visible_pixels():
     assert torch.equal(panels['prediction'][~m], images[~m]) and torch.all(panels['masked'][m] == 0)
 
 
-def test_vit_encoder_checkpoint_loads_into_transfer_vit():
-    from mmpretrain.models import VisionTransformer
-    state = smoke_model('vit').backbone.state_dict()
-    vit = VisionTransformer(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
-                            img_size=64, patch_size=16)
-    missing, unexpected = vit.load_state_dict(state, strict=False)
-    assert not missing and unexpected == ['mask_token']                             # pre-training-only key
+def test_vit_is_simmim_s_beit_layout():
+    """simmim.txt Sec. 4.2 ViT-B as the release builds it (configs/vit_base__800ep): no absolute position
+    embedding, one shared relative position bias, layer scale 0.1, q/v biases, final norm, mask token."""
+    vit = smoke_model('vit').backbone
+    keys = set(vit.state_dict())
+    assert 'pos_embed' not in keys and 'rel_pos_bias.relative_position_bias_table' in keys
+    assert not any(k.endswith('attn.relative_position_bias_table') for k in keys)        # shared, not per block
+    assert {'layers.0.attn.q_bias', 'layers.0.attn.v_bias', 'mask_token', 'cls_token', 'ln1.weight'} <= keys
+    assert vit.layers[0].attn.qkv.bias is None
+    assert torch.all(vit.layers[0].gamma_1 == 0.1) and torch.all(vit.layers[3].gamma_2 == 0.1)
+    assert vit.ln1.eps == 1e-6
+
+
+def test_vit_pretraining_decays_weights_as_the_release():
+    """Release optimizer.py: no decay on 1-D tensors and on pos_embed/cls_token; the ViT's mask token and
+    shared relative position table are decayed."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(SMOKE['vit'])
+    model = smoke_model('vit')
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups
+    names = {id(p): n for n, p in model.named_parameters()}
+    decayed = {names[id(p)] for g in groups if g['weight_decay'] > 0 for p in g['params']}
+    expected = {n for n, p in model.named_parameters() if p.ndim > 1 and n != 'backbone.cls_token'}
+    assert decayed == expected
+    assert {'backbone.mask_token', 'backbone.rel_pos_bias.relative_position_bias_table'} <= decayed
+
+
+def test_vit_checkpoint_loads_strictly_into_the_simmim_vit_b_recipe_with_the_same_features(tmp_path):
+    """A smoke pre-training run's checkpoint -> SimMIM's ViT-B fine-tuning encoder (mmpretrain.BEiTViT, one
+    relative position table per block) at the same size: every tensor loads (the shared table copied into
+    each block), and every block computes what the pre-training encoder's block computes."""
+    from mimbench.checkpoints import load_backbone_checkpoint
+    from mimbench.checkpoints.facts import describe_checkpoint, fitting_recipe
+    from mimbench.checkpoints.formats import read_checkpoint
+    from mimbench.datasets.synthetic import make_imagenet
+    from mimbench.pretrain import run_pretrain
+    from mimbench.transfer.tasks import task_config
+
+    make_imagenet(tmp_path / 'in1k')
+    ckpt = run_pretrain(SMOKE['vit'], tmp_path / 'work', tmp_path / 'in1k',
+                        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'})
+    recipe = task_config('in1k', 'vit-b', 'full', method='simmim')
+    backbone = Config.fromfile(recipe).model.backbone
+    assert backbone.type == 'mmpretrain.BEiTViT' and backbone.use_rel_pos_bias
+    backbone.update(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384), img_size=64,
+                    init_cfg=None)   # vit-smoke
+    finetune = MODELS.build(backbone)
+    finetune.eval()
+    report = load_backbone_checkpoint(finetune, ckpt, sha256=False)
+    model_keys = set(finetune.state_dict())
+    assert set(report.new) <= {'ln2.weight', 'ln2.bias'} | {k for k in model_keys if k.endswith('_index')}
+    assert set(report.loaded) == {k for k in model_keys if k not in report.new}
+    assert {'mask_token', 'ln1.weight', 'ln1.bias'} <= set(report.dropped)    # pre-training only / unused norm
+
+    pretrain = smoke_model('vit')
+    pretrain.load_state_dict(read_checkpoint(ckpt)['state_dict'])
+    encoder = pretrain.backbone
+    encoder.eval()
+    outputs = {'pretrain': [], 'finetune': []}
+    for name, vit in (('pretrain', encoder), ('finetune', finetune)):
+        for layer in vit.layers:
+            layer.register_forward_hook(lambda m, i, o, name=name: outputs[name].append(o))
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        encoder(images)
+        pooled = finetune(images)[0]
+    for a, b in zip(outputs['pretrain'], outputs['finetune'], strict=True):
+        assert torch.allclose(a, b, atol=1e-5), (a - b).abs().max()
+    with torch.no_grad():   # mean pooling + the new norm over the same last-block tokens
+        assert torch.allclose(pooled, finetune.ln2(outputs['pretrain'][-1][:, 1:].mean(1)), atol=1e-5)
+    facts = describe_checkpoint(ckpt)
+    assert (facts.method, facts.backbone, facts.layout) == ('simmim', 'vit-smoke', 'beit')
+    assert fitting_recipe(facts, 'in1k', 'vit-b', 'full', 'simmim') == (recipe, None)
+
+    # SimMIM's intermediate-layer linear probe (simmim.txt Sec. 4.2) probes the same encoder
+    probe = Config.fromfile(task_config('in1k', 'vit-b', 'full', 'linear-block', method='simmim')).model
+    probe.backbone.update(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
+                          img_size=64, frozen_stages=4, init_cfg=None)
+    probe.blocks = [1, 2, 3, 4]
+    probe = MODELS.build(probe)
+    load_backbone_checkpoint(probe, ckpt, sha256=False)
+    features = probe.extract_feat(images)
+    for block, feature in enumerate(features):
+        tokens = outputs['pretrain'][block] if block < 3 else encoder.ln1(outputs['pretrain'][3])  # final norm
+        expected = torch.cat([tokens[:, 0], tokens[:, 1:].mean(1)], dim=-1)
+        assert torch.allclose(feature, expected, atol=1e-5), block
 
 
 @pytest.mark.parametrize('kind,expected', [('vit', 86e6), ('swin', 88e6)])

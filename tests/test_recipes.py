@@ -92,6 +92,10 @@ def _enable_auto_scale(cfg):   # what the old SimMIM config did: 5e-3 x 2048 / 5
      lambda c: c.train_dataloader.dataset.pipeline[3].update(magnitude_level=7), 'randaug'),
     ('pretrain/simmim/simmim_swin-base-w6_8xb256-steplr-800e_in1k-192px.py',     # drops at 710, not 700
      lambda c: c.param_scheduler[1].update(begin=10), 'milestones'),
+    ('pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k.py',            # ViT's layout, not BEiT's
+     lambda c: c.model.backbone.update(use_abs_pos_emb=True), 'abs_pos_embed'),
+    ('pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k.py',            # a table per block
+     lambda c: c.model.backbone.update(use_rel_pos_bias=True, use_shared_rel_pos_bias=False), 'rel_pos_bias'),
     ('transfer/ade20k/linear_vit-base-p16_cim-respix_8xb2-160k_ade20k.py',       # an intermediate block
      lambda c: c.model.backbone.update(out_indices=[8]), 'head_reads'),
     ('transfer/ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py',

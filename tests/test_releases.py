@@ -558,9 +558,36 @@ def test_base_size_releases_plan_with_their_backbone_and_method(tmp_path, capsys
             assert 'Run the tasks that have one: --tasks in1k' in err
 
 
-def test_own_simmim_vit_b_checkpoint_uses_a_recipe_its_layout_fits(tmp_path, capsys):
-    """mimbench's SimMIM ViT-B keeps ViT's layout (absolute position embedding), while SimMIM's release recipe
-    builds BEiT's: ImageNet fine-tuning then uses the backbone's default recipe, and says so."""
+def test_own_simmim_vit_b_checkpoint_takes_simmim_s_vit_b_recipe(tmp_path, capsys):
+    """mimbench's SimMIM ViT-B pre-training builds the release's encoder (BEiT's layout): inspect and evaluate
+    plan SimMIM's own ViT-B fine-tuning recipe for it, with no borrowed-recipe note."""
+    from mmengine.config import Config
+
+    from mimbench.registry import MODELS
+
+    full = Config.fromfile('configs/pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k.py')
+    with torch.device('meta'):
+        state = shaped(MODELS.build(full.model).state_dict())
+    provenance = {'schema': 1, 'method': 'simmim', 'backbone': 'vit-b', 'epochs': 800, 'epoch': 800,
+                  'recipe': 'simmim.txt Sec. 4.2'}
+    path = tmp_path / 'epoch_800.pth'
+    torch.save({'meta': {'mimbench': provenance}, 'state_dict': state}, path)
+    assert main(['inspect', str(path), '--no-sha256']) == 0
+    out = capsys.readouterr().out
+    assert re.search(r'  in1k +configs/transfer/in1k/finetune_vit-base-p16_simmim_8xb256-100e_in1k.py', out), out
+    assert main(['evaluate', '--checkpoint', str(path), '--tasks', 'in1k', '--dry-run',
+                 '--work-dir', str(tmp_path / 'w')]) == 0, capsys.readouterr().err
+    derived = Config.fromfile(str(tmp_path / 'w' / 'simmim_vit-b' / 'in1k' / 'in1k.py'))
+    assert derived.model.backbone.type == 'mmpretrain.BEiTViT'
+    assert (derived.mimbench.method, derived.mimbench.recipe) == ('simmim', 'simmim configs/vit_base__800ep')
+    assert 'does not fit' not in derived.mimbench.get('note', '')
+    assert 'does not fit' not in capsys.readouterr().out
+
+
+def test_simmim_vit_b_checkpoint_in_vit_layout_uses_a_recipe_its_layout_fits(tmp_path, capsys):
+    """A SimMIM ViT-B in ViT's layout (absolute position embedding: mimbench's own before it built the
+    release's encoder), while SimMIM's release recipe builds BEiT's: ImageNet fine-tuning then uses the
+    backbone's default recipe, and says so."""
     from mmengine.config import Config
 
     from mimbench.checkpoints.convert import vit_from_timm

@@ -169,6 +169,31 @@ def test_pretrained_vit_arrives_inside_the_adapter(tmp_path):
     assert 'mask_token' in report.dropped
 
 
+def test_simmim_vit_in_beit_layout_arrives_inside_the_adapter(tmp_path):
+    """SimMIM's ViT (BEiT's layout: shared relative position bias, layer scale, no absolute position
+    embedding; mimbench.SimMIMViT) goes to detection/segmentation through ViTMultiScale holding a BEiTViT: the
+    shared table is copied into every block and the stride-16 map is the pre-trained block-3 token map."""
+    arch = VIT_SMOKE['arch']
+    encoder = MODELS.build(dict(type='mimbench.SimMIMViT', arch=arch, img_size=64, out_indices=[2]))
+    with torch.no_grad():
+        for p in encoder.parameters():
+            p.normal_(std=0.2)
+    path = tmp_path / 'simmim.pth'
+    torch.save({'meta': {}, 'state_dict': {f'backbone.{k}': v for k, v in encoder.state_dict().items()}}, path)
+    beit = dict(type='mmpretrain.BEiTViT', arch=arch, img_size=64, patch_size=16, use_abs_pos_emb=False,
+                use_rel_pos_bias=True, layer_scale_init_value=0.1)
+    adapter = evaluating(ViTMultiScale(vit=beit))
+    report = load_backbone_checkpoint(adapter, path, sha256=False)
+    assert 'layers.3.attn.relative_position_bias_table' in report.loaded and 'mask_token' in report.dropped
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(adapter(x)[2], evaluating(encoder)(x)[0], atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match=r'tables for a \(4, 4\) grid .* gives \(6, 6\)'):
+        adapter(torch.randn(1, 3, 96, 96))
+    with pytest.raises(ValueError, match='has its own'):
+        ViTMultiScale(vit=beit, rel_pos_bias=True)
+
+
 def test_feature_batchnorm_has_no_affine_parameters():
     neck = FeatureBatchNorm(8).train()
     assert list(neck.parameters()) == []

@@ -122,8 +122,9 @@ def layout_problem(facts: CheckpointFacts, config_path: str) -> str | None:
 def fitting_recipe(facts: CheckpointFacts, task: str, backbone: str, scale: str,
                    method: str | None) -> tuple[str, str | None]:
     """``(config path, problem)``: the method's own recipe for ``task``, or the backbone's default one when
-    only that one builds an encoder this checkpoint fits (mimbench's own SimMIM ViT-B keeps ViT's layout,
-    while SimMIM's release recipe builds BEiT's); ``problem`` says why neither fits, else None.
+    only that one builds an encoder this checkpoint fits (a SimMIM ViT-B in ViT's layout, as mimbench wrote
+    before it built the release's encoder, while SimMIM's release recipe builds BEiT's); ``problem`` says why
+    neither fits, else None.
 
     Raises:
         ValueError: no recipe for that task/backbone/scale (``mimbench.transfer.tasks.task_config``).

@@ -9,7 +9,9 @@ Detection and segmentation heads want four feature maps at strides 4/8/16/32, as
   is added to every block, initialised at zero, for MAE ViTs (mae.txt A.4: "we turn on relative position
   bias only during transfer learning, initialized as zero").
   The ViT itself is an unchanged ``mmpretrain.VisionTransformer`` held as ``self.vit``, so pre-training
-  checkpoints load with their own key names (``mimbench.checkpoints.load.find_encoder`` finds it).
+  checkpoints load with their own key names (``mimbench.checkpoints.load.find_encoder`` finds it). A ViT in
+  BEiT's layout (``mmpretrain.BEiTViT``: SimMIM's ViT-B, simmim.txt Sec. 4.2) works too, with its own
+  relative position bias and no absolute position embedding.
 - Swin (``mmpretrain.SwinTransformer`` with ``out_indices=(0, 1, 2, 3)``) and ResNet
   (``mmpretrain.ResNet``) already emit four scales and go straight into FPN/UperNet.
 - ``mmpretrain.MixMIMTransformer`` returns only a pooled vector and works only at its construction
@@ -19,13 +21,14 @@ Detection and segmentation heads want four feature maps at strides 4/8/16/32, as
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models import MixMIMTransformer
+from mmpretrain.models import BEiTViT, MixMIMTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from torch import nn
 
@@ -116,8 +119,10 @@ class ViTMultiScale(BaseModule):
 
     Args:
         vit: config of the ViT, built as given (e.g. ``dict(type='mmpretrain.VisionTransformer',
-            arch='base', patch_size=16, drop_path_rate=0.1)``); ``out_indices``, ``out_type`` and
-            ``final_norm`` are set here. Its keys stay those of pre-training (``vit.`` inside this module).
+            arch='base', patch_size=16, drop_path_rate=0.1)``, or an ``mmpretrain.BEiTViT`` whose
+            ``img_size`` is the input size: its relative position tables are built for that grid);
+            ``out_indices``, ``out_type`` and ``final_norm`` are set here. Its keys stay those of
+            pre-training (``vit.`` inside this module).
         out_indices: blocks whose outputs are taken; default the ends of 4 equal groups (mae.txt A.3).
         rel_pos_bias: add a zero-initialised relative position bias to every block (mae.txt A.4, MAE ViTs).
         norm_cfg: norm between the two deconvolutions of the stride-4 branch (BN; SyncBN on multi-GPU).
@@ -150,6 +155,10 @@ class ViTMultiScale(BaseModule):
         self.fpn3 = nn.Identity()                                                  # stride 16
         self.fpn4 = nn.MaxPool2d(2, 2)                                             # stride 16 -> 32
         self.rel_pos_bias = None
+        if rel_pos_bias and isinstance(self.vit, BEiTViT):
+            raise ValueError('rel_pos_bias adds a zero-initialised relative position bias to a ViT without one '
+                             "(mae.txt A.4); this BEiTViT has its own (BEiT's / SimMIM's layout): drop "
+                             'rel_pos_bias=True')
         if rel_pos_bias:
             grid = tuple(self.vit.patch_resolution)
             with_cls = self.vit.cls_token is not None
@@ -167,11 +176,14 @@ class ViTMultiScale(BaseModule):
         x, grid = vit.patch_embed(x)  # x: [N, HW, D]
         if vit.cls_token is not None:
             x = torch.cat((vit.cls_token.expand(n, -1, -1), x), dim=1)
-        x = x + resize_pos_embed(vit.pos_embed, vit.patch_resolution, grid, mode=vit.interpolate_mode,
-                                 num_extra_tokens=vit.num_extra_tokens)
-        x = vit.pre_norm(vit.drop_after_pos(x))
+        if vit.pos_embed is not None:   # None in BEiT's layout
+            x = x + resize_pos_embed(vit.pos_embed, vit.patch_resolution, grid, mode=vit.interpolate_mode,
+                                     num_extra_tokens=vit.num_extra_tokens)
+        x = vit.drop_after_pos(x)
+        if hasattr(vit, 'pre_norm'):
+            x = vit.pre_norm(x)
         maps = []
-        for i, layer in enumerate(vit.layers):
+        for i, layer in enumerate(self._blocks(tuple(grid))):
             if self.rel_pos_bias is None:
                 x = layer(x)
             else:
@@ -182,6 +194,19 @@ class ViTMultiScale(BaseModule):
             if i == max(self.out_indices):
                 break
         return tuple(op(m) for op, m in zip((self.fpn1, self.fpn2, self.fpn3, self.fpn4), maps))
+
+    def _blocks(self, grid: tuple[int, int]) -> list:
+        """The ViT's blocks as functions of the tokens: BEiT's blocks also take the shared relative position
+        bias (None when each block has its own table), built for the ViT's ``img_size`` grid."""
+        vit = self.vit
+        if not isinstance(vit, BEiTViT):
+            return list(vit.layers)
+        if grid != tuple(vit.patch_resolution):
+            raise ValueError(f'the BEiTViT inside ViTMultiScale has relative position tables for a '
+                             f'{tuple(vit.patch_resolution)} grid (img_size), the input gives {grid}: set '
+                             'vit.img_size to the (padded) input size; the loader resizes the tables')
+        shared = vit.rel_pos_bias() if vit.rel_pos_bias is not None else None
+        return [functools.partial(layer, rel_pos_bias=shared) for layer in vit.layers]
 
 
 def _pad_to_windows(x: torch.Tensor, window: int) -> tuple[torch.Tensor, int, int]:

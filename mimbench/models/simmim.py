@@ -10,11 +10,16 @@ head: a 1x1 conv to stride^2 * 3 values per feature vector, unfolded to full res
 
 What this module adds:
 - ``SimMIMViT``: SimMIM with a ViT-B/16 encoder (simmim.txt Sec. 4.2) -- mmpretrain has only the Swin
-  one. Same mask-token substitution before the position embeddings; the patch tokens are returned as a
-  [N, D, H/16, W/16] map for the linear decoder (encoder stride 16). It keeps
-  ``mmpretrain.VisionTransformer``'s layout (absolute learnable position embedding, class token), so its
-  checkpoint loads into the transfer ViT; the paper's ViT-B follows BEiT's code (relative position bias,
-  layer scale), which would not fit mimbench's shared encoder contract.
+  one. The paper's ViT-B follows BEiT's code, and so does this encoder, as SimMIM's release builds it
+  (microsoft/SimMIM models/simmim.py ``VisionTransformerForSimMIM`` with configs/vit_base__800ep: USE_APE
+  False, USE_SHARED_RPB True, INIT_VALUES 0.1, QKV_BIAS True): no absolute position embedding, one relative
+  position bias shared by all blocks, layer scale initialised at 0.1, q and v biases (no k bias), a class
+  token, a final LayerNorm (eps 1e-6), and the mask token substituted for masked patch embeddings before
+  the blocks. It is mmpretrain's ``BEiTPretrainViT`` (the same layout, mask-token forward and BEiT
+  initialisation) with SimMIM's output: the patch tokens as a [N, D, H/16, W/16] map for the linear decoder
+  (encoder stride 16). Its checkpoint has BEiT's layout, which the SimMIM ViT-B fine-tuning recipe's
+  ``mmpretrain.BEiTViT`` takes, the shared table copied into every block
+  (mimbench.checkpoints.load, as SimMIM's utils.py ``remap_pretrained_keys_vit``).
 - ``SimMIM``: mmpretrain's algorithm that also generates its mask in the model when the data samples
   carry none (benchmarks, figures), and ``reconstruct()`` for the masked / prediction / original panels
   of simmim.txt Fig. 4.
@@ -25,56 +30,74 @@ Learning rate: the paper gives lr 8e-4 at total batch 2048 (Sec. 4.1.1). The off
 """
 from __future__ import annotations
 
+import copy
+
 import torch
-from mmpretrain.models import VisionTransformer
+from mmengine.model.weight_init import trunc_normal_
+from mmpretrain.models import BEiTPretrainViT
 from mmpretrain.models.selfsup.simmim import SimMIM as MMPretrainSimMIM
-from mmpretrain.models.utils import resize_pos_embed
+from torch import nn
 
 from mimbench.models.masking import random_cell_mask
 from mimbench.registry import MODELS
 
 
-@MODELS.register_module()
-class SimMIMViT(VisionTransformer):
-    """ViT encoder for SimMIM (simmim.txt Sec. 3.1, 4.2): masked patch embeddings -> learnable mask token.
+# SimMIM's ViT initialisation (release models/vision_transformer.py ``_init_weights``): truncated normal
+# (std .02) for linear and convolution weights, zero biases, LayerNorms at 1 / 0
+SIMMIM_VIT_INIT = [dict(type='TruncNormal', layer=['Linear', 'Conv2d'], std=.02, bias=0.),
+                   dict(type='Constant', layer='LayerNorm', val=1., bias=0.)]
 
-    Arguments are ``mmpretrain.VisionTransformer``'s. ``forward(x, mask)`` with a token mask
-    [N, H/p, W/p] (1 = masked) returns ``(featmap [N, D, H/p, W/p],)``; with ``mask=None`` it is the
-    plain ViT forward (feature extraction, fine-tuning).
+
+@MODELS.register_module()
+class SimMIMViT(BEiTPretrainViT):
+    """SimMIM's ViT encoder (simmim.txt Sec. 3.1, 4.2), BEiT's layout as the release builds it (module doc).
+
+    Arguments are ``mmpretrain.BEiTPretrainViT``'s, whose defaults are SimMIM's pre-training settings (no
+    absolute position embedding, shared relative position bias, layer scale 0.1, final norm). ``forward(x,
+    mask)`` with a token mask [N, H/p, W/p] (1 = masked) returns ``(featmap [N, D, H/p, W/p],)``; with
+    ``mask=None`` it is the plain BEiT ViT forward with ``out_type`` (feature extraction).
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.mask_token = torch.nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+    def __init__(self, *args, out_type: str = 'featmap', init_cfg=None, **kwargs) -> None:
+        init_cfg = copy.deepcopy(SIMMIM_VIT_INIT) if init_cfg is None else init_cfg
+        super().__init__(*args, out_type=out_type, init_cfg=init_cfg, **kwargs)
 
     def init_weights(self) -> None:
+        """SimMIM's initialisation: the init_cfg above on every layer, then the class and mask tokens (std
+        .02; the mask token truncated at one std, ``VisionTransformerForSimMIM``) and BEiT's rescaling of
+        each block's output projections by 1/sqrt(2 * depth) (``fix_init_weight``). mmpretrain's blocks
+        re-initialise their FFNs in their own ``init_weights``, so the rule is applied again after them."""
         super().init_weights()
         if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
             return
-        torch.nn.init.trunc_normal_(self.mask_token, std=.02)
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                trunc_normal_(module.weight, std=.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+        trunc_normal_(self.cls_token, std=.02)
+        trunc_normal_(self.mask_token, std=.02, a=-.02, b=.02)
+        self.rescale_init_weight()
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None):
         if mask is None:
-            return super().forward(x)
-        tokens, hw = self.patch_embed(x)                                            # [N, L, D]
-        n, num_tokens, _ = tokens.shape
-        if mask.shape[1:] != tuple(hw):
-            raise ValueError(f'SimMIMViT: the mask must have one entry per patch token, {tuple(hw)}, got '
+            return super().forward(x, None)
+        stride = self.patch_embed.projection.stride
+        hw = (x.shape[-2] // stride[0], x.shape[-1] // stride[1])
+        if hw != tuple(self.patch_resolution):
+            raise ValueError(f'SimMIMViT: pre-training runs at the resolution the shared relative position bias '
+                             f'was built for, {tuple(self.patch_resolution)} tokens (img_size); the input gives '
+                             f'{hw}: set the backbone img_size to the training crop size')
+        if tuple(mask.shape[1:]) != hw:
+            raise ValueError(f'SimMIMViT: the mask must have one entry per patch token, {hw}, got '
                              f'{tuple(mask.shape[1:])}; set the mask generator model_patch_size to the ViT '
                              f'patch size and input_size to the image size')
-        w = mask.flatten(1).unsqueeze(-1).type_as(tokens)                           # [N, L, 1]
-        tokens = tokens * (1 - w) + self.mask_token.to(tokens.dtype) * w
-        if self.cls_token is not None:
-            tokens = torch.cat([self.cls_token.expand(n, -1, -1), tokens], dim=1)
-        tokens = tokens + resize_pos_embed(self.pos_embed, self.patch_resolution, hw,
-                                           mode=self.interpolate_mode, num_extra_tokens=self.num_extra_tokens)
-        tokens = self.pre_norm(self.drop_after_pos(tokens))
-        for layer in self.layers:
-            tokens = layer(tokens)
-        if self.final_norm:
-            tokens = self.ln1(tokens)
+        tokens = super().forward(x, mask)[-1]                                       # [N, 1 + L, D], normed
         patches = tokens[:, self.num_extra_tokens:]                                 # [N, L, D]
-        return (patches.transpose(1, 2).reshape(n, -1, *hw),)                       # [N, D, h, w]
+        return (patches.transpose(1, 2).reshape(x.shape[0], -1, *hw),)              # [N, D, h, w]
 
 
 @MODELS.register_module()

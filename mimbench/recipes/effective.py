@@ -157,8 +157,10 @@ def _backbone_values(cfg, out: dict, protocol: str) -> None:
     if kind in ('VisionTransformer', 'BEiTViT', 'MAEViT', 'SimMIMViT'):
         if _type(backbone) == 'ViTMultiScale':
             out['rel_pos_bias'] = 'yes' if backbone.get('rel_pos_bias') else 'no'
-        elif kind == 'BEiTViT':
-            out['rel_pos_bias'] = 'yes' if inner.get('use_rel_pos_bias', True) else 'no'
+        elif kind in ('BEiTViT', 'SimMIMViT'):   # SimMIMViT: mmpretrain's BEiTPretrainViT (shared table)
+            shared = inner.get('use_shared_rel_pos_bias', kind == 'SimMIMViT')
+            per_block = inner.get('use_rel_pos_bias', kind == 'BEiTViT')
+            out['rel_pos_bias'] = 'shared' if shared else 'yes' if per_block else 'no'
             out['abs_pos_embed'] = 'yes' if inner.get('use_abs_pos_emb', False) else 'no'
             out['layer_scale'] = float(inner.get('layer_scale_init_value', 0.1))
         if 'frozen_stages' in inner and protocol in ('linear', 'partial'):

@@ -130,7 +130,7 @@ _IN1K = _own('in1k', {
     ('vit-h', 'linear', 'mae'): 'linear_vit-huge-p14_mae_32xb512-90e_in1k.py',
     ('vit-l', 'partial', 'mae'): 'partial-4blocks_vit-large-p16_mae_8xb128-100e_in1k.py',
     ('vit-b', 'finetune', 'simmim'): 'finetune_vit-base-p16_simmim_8xb256-100e_in1k.py',
-    ('vit-b', 'linear-block', 'simmim'): 'linear-block_vit-base-p16_simmim_8xb128-100e_in1k.py',
+    ('vit-b', 'linear-block', 'simmim'): 'linear-block_beit-base-p16_simmim_8xb128-100e_in1k.py',
     ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base_simmim_8xb256-100e_in1k.py',
     ('swin-l', 'finetune', 'simmim'): 'finetune_swin-large_simmim_8xb256-100e_in1k.py',
     ('mixmim-b', 'finetune', 'mixmim'): 'finetune_mixmim-base_mixmim_8xb128-100e_in1k.py',
@@ -174,7 +174,7 @@ TASK_LIST = (
          'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11',
          'in1k',
          full={**_fallbacks(_IN1K, _DEFAULT_METHOD),   # SimMIM's block-selecting probe, for any ViT-B method
-               ('vit-b', 'linear-block'): _IN1K['vit-b', 'linear-block', 'simmim']},
+               ('vit-b', 'linear-block'): 'in1k/linear-block_vit-base-p16_simmim_8xb128-100e_in1k.py'},
          variants=_IN1K, alternates=_IN1K_ALTERNATES,
          smoke={**_cls_smoke('in1k'),
                 ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
