@@ -109,7 +109,7 @@ def test_vit_is_simmim_s_beit_layout():
     vit = smoke_model('vit').backbone
     keys = set(vit.state_dict())
     assert 'pos_embed' not in keys and 'rel_pos_bias.relative_position_bias_table' in keys
-    assert not any(k.endswith('attn.relative_position_bias_table') for k in keys)        # shared, not per block
+    assert not any(k.endswith('attn.relative_position_bias_table') for k in keys)        # shared
     assert {'layers.0.attn.q_bias', 'layers.0.attn.v_bias', 'mask_token', 'cls_token', 'ln1.weight'} <= keys
     assert vit.layers[0].attn.qkv.bias is None
     assert torch.all(vit.layers[0].gamma_1 == 0.1) and torch.all(vit.layers[3].gamma_2 == 0.1)
@@ -147,15 +147,15 @@ def test_vit_checkpoint_loads_strictly_into_the_simmim_vit_b_recipe_with_the_sam
     recipe = task_config('in1k', 'vit-b', 'full', method='simmim')
     backbone = Config.fromfile(recipe).model.backbone
     assert backbone.type == 'mmpretrain.BEiTViT' and backbone.use_rel_pos_bias
-    backbone.update(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384), img_size=64,
-                    init_cfg=None)   # vit-smoke
+    smoke = dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384)   # vit-smoke
+    backbone.update(arch=smoke, img_size=64, init_cfg=None)
     finetune = MODELS.build(backbone)
     finetune.eval()
     report = load_backbone_checkpoint(finetune, ckpt, sha256=False)
     model_keys = set(finetune.state_dict())
     assert set(report.new) <= {'ln2.weight', 'ln2.bias'} | {k for k in model_keys if k.endswith('_index')}
     assert set(report.loaded) == {k for k in model_keys if k not in report.new}
-    assert {'mask_token', 'ln1.weight', 'ln1.bias'} <= set(report.dropped)    # pre-training only / unused norm
+    assert {'mask_token', 'ln1.weight', 'ln1.bias'} <= set(report.dropped)    # pre-training / unused norm
 
     pretrain = smoke_model('vit')
     pretrain.load_state_dict(read_checkpoint(ckpt)['state_dict'])
@@ -179,14 +179,14 @@ def test_vit_checkpoint_loads_strictly_into_the_simmim_vit_b_recipe_with_the_sam
 
     # SimMIM's intermediate-layer linear probe (simmim.txt Sec. 4.2) probes the same encoder
     probe = Config.fromfile(task_config('in1k', 'vit-b', 'full', 'linear-block', method='simmim')).model
-    probe.backbone.update(arch=dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384),
-                          img_size=64, frozen_stages=4, init_cfg=None)
+    probe.backbone.update(arch=smoke, img_size=64, frozen_stages=4, init_cfg=None)
     probe.blocks = [1, 2, 3, 4]
     probe = MODELS.build(probe)
     load_backbone_checkpoint(probe, ckpt, sha256=False)
     features = probe.extract_feat(images)
     for block, feature in enumerate(features):
-        tokens = outputs['pretrain'][block] if block < 3 else encoder.ln1(outputs['pretrain'][3])  # final norm
+        tokens = outputs['pretrain'][block]
+        tokens = encoder.ln1(tokens) if block == 3 else tokens   # the last block's through the final norm
         expected = torch.cat([tokens[:, 0], tokens[:, 1:].mean(1)], dim=-1)
         assert torch.allclose(feature, expected, atol=1e-5), block
 

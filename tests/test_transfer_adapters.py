@@ -179,7 +179,8 @@ def test_simmim_vit_in_beit_layout_arrives_inside_the_adapter(tmp_path):
         for p in encoder.parameters():
             p.normal_(std=0.2)
     path = tmp_path / 'simmim.pth'
-    torch.save({'meta': {}, 'state_dict': {f'backbone.{k}': v for k, v in encoder.state_dict().items()}}, path)
+    state = {f'backbone.{k}': v for k, v in encoder.state_dict().items()}
+    torch.save({'meta': {}, 'state_dict': state}, path)
     beit = dict(type='mmpretrain.BEiTViT', arch=arch, img_size=64, patch_size=16, use_abs_pos_emb=False,
                 use_rel_pos_bias=True, layer_scale_init_value=0.1)
     adapter = evaluating(ViTMultiScale(vit=beit))

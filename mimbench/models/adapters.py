@@ -156,8 +156,8 @@ class ViTMultiScale(BaseModule):
         self.fpn4 = nn.MaxPool2d(2, 2)                                             # stride 16 -> 32
         self.rel_pos_bias = None
         if rel_pos_bias and isinstance(self.vit, BEiTViT):
-            raise ValueError('rel_pos_bias adds a zero-initialised relative position bias to a ViT without one '
-                             "(mae.txt A.4); this BEiTViT has its own (BEiT's / SimMIM's layout): drop "
+            raise ValueError('rel_pos_bias adds a zero-initialised relative position bias to a ViT without '
+                             "one (mae.txt A.4); this BEiTViT has its own (BEiT's / SimMIM's layout): drop "
                              'rel_pos_bias=True')
         if rel_pos_bias:
             grid = tuple(self.vit.patch_resolution)

@@ -88,9 +88,9 @@ class SimMIMViT(BEiTPretrainViT):
         stride = self.patch_embed.projection.stride
         hw = (x.shape[-2] // stride[0], x.shape[-1] // stride[1])
         if hw != tuple(self.patch_resolution):
-            raise ValueError(f'SimMIMViT: pre-training runs at the resolution the shared relative position bias '
-                             f'was built for, {tuple(self.patch_resolution)} tokens (img_size); the input gives '
-                             f'{hw}: set the backbone img_size to the training crop size')
+            raise ValueError(f'SimMIMViT: pre-training runs at the resolution the shared relative position '
+                             f'bias was built for, {tuple(self.patch_resolution)} tokens (img_size); the '
+                             f'input gives {hw}: set the backbone img_size to the training crop size')
         if tuple(mask.shape[1:]) != hw:
             raise ValueError(f'SimMIMViT: the mask must have one entry per patch token, {hw}, got '
                              f'{tuple(mask.shape[1:])}; set the mask generator model_patch_size to the ViT '
