@@ -109,6 +109,41 @@ def test_default_runs_fill_the_default_row_of_an_ablation_at_its_schedule_only(r
     assert tables.grid(scaling, 'plain')[0] == ['Swin-B', '50.2', '50.4', '52.3 / 52.0 (-0.3)', '52.8']
 
 
+def test_intermediate_block_probes_are_their_own_setting(reference):
+    """An intermediate-block linear probe (simmim.txt Sec. 4.2; the record's ``probe``) and a last-layer
+    linear probe (mae.txt A.1) both report metric ``linear``: never averaged; SimMIM's Table 6 cell, an
+    intermediate-layer number, takes the block probe only."""
+    selection = {'split': {'per_class': 10}, 'metric': 'top1 on the held-out split',
+                 'candidates': {'9': 50.0}}
+    block = dict(task='in1k', method='simmim', backbone='vit-b', pretrain={'epochs': 800},
+                 recipe='simmim.txt Sec. 4.2')
+    runs = [record(**block, metrics={'linear': 56.0}, probe={'block': 9, 'pooling': 'cls+avg', 'norm': 'none',
+                                                             'selection': selection}),
+            record(**block, metrics={'linear': 57.0}, seed=1,
+                   probe={'block': 8, 'pooling': 'cls+avg', 'norm': 'none', 'selection': selection}),
+            record(**dict(block, recipe=None), metrics={'linear': 40.0}),                  # last layer
+            record(**block, metrics={'linear': 50.0}, probe={'block': 6, 'pooling': 'cls', 'norm': 'bn',
+                                                             'selection': None})]          # block 6, as given
+    groups = aggregate_records(runs)
+    assert sorted(groups['variant'].fillna('-')) == ['-', 'linear-block', 'linear-block-6']
+    chosen = groups[groups['variant'] == 'linear-block'].iloc[0]
+    assert chosen['value'] == pytest.approx(56.5) and chosen['n'] == 2
+    table = tables.build_table(next(s for s in SPECS if s.name == 'simmim_table6'), reference, groups)
+    ours = cell(table, 'Ours', 'Linear eval top-1')
+    assert (ours.paper, ours.repro, ours.n) == (56.7, pytest.approx(56.5), 2)
+    assert cell(table, 'Ours', 'Fine-tuning top-1').repro is None
+    # MAE's table of last-layer probes takes MAE's last-layer probe, not its block probe
+    mae = [record(task='in1k', method='mae', backbone='vit-b', metrics={'linear': 67.0},
+                  recipe='mae.txt Table 10'),
+           record(task='in1k', method='mae', backbone='vit-b', metrics={'linear': 60.0},
+                  recipe='simmim.txt Sec. 4.2', probe={'block': 12, 'pooling': 'cls+avg', 'norm': 'none',
+                                                       'selection': selection})]
+    groups = aggregate_records(mae)
+    assert sorted(groups['variant'].fillna('-')) == ['-', 'simmim.txt Sec. 4.2 recipe+linear-block']
+    table = tables.build_table(next(s for s in SPECS if s.name == 'mae_table12'), reference, groups)
+    assert cell(table, 'MAE', 'Linear top-1').repro == 67.0
+
+
 def test_corrupt_and_partial_records_are_reported_and_skipped(tmp_path, reference):
     results = tmp_path / 'results'
     good = write_record(record(), results)

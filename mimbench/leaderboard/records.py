@@ -26,15 +26,29 @@ def _number(value):
 def setting_variant(record: ResultRecord) -> str | None:
     """The record's variant; partial fine-tuning (mae.txt Sec. 4.3, written by mimbench.transfer with the note
     ``protocol=partial``) is its own setting so it never mixes with full fine-tuning top-1, and so is a run
-    of a paper's method with another paper's recipe (``'<recipe> recipe'``, e.g. MixMIM ViT-B with MAE's)."""
-    if record.variant:
-        return record.variant
-    borrowed = borrowed_recipe(record.method, getattr(record, 'recipe', None))
-    if borrowed:   # another paper's recipe: its own setting, labelled (mimbench.transfer.tasks.recipe_note)
-        return f'{borrowed} recipe'
-    if 'protocol=partial' in (record.note or ''):
-        return 'partial-finetune'
-    return None
+    of a paper's method with another paper's recipe (``'<recipe> recipe'``, e.g. MixMIM ViT-B with MAE's).
+    A linear probe of an intermediate block (the record's ``probe``, mimbench.transfer.layer_probe) reports
+    metric ``linear`` as a last-layer linear probe does (mae.txt A.1), so it adds ``linear-block`` (block
+    chosen on held-out data, simmim.txt Sec. 4.2) or ``linear-block-<N>`` (block N given) to its setting."""
+    variant = record.variant
+    if not variant:
+        borrowed = borrowed_recipe(record.method, getattr(record, 'recipe', None))
+        if borrowed:   # another paper's recipe: its own setting (mimbench.transfer.tasks.recipe_note)
+            variant = f'{borrowed} recipe'
+        elif 'protocol=partial' in (record.note or ''):
+            variant = 'partial-finetune'
+    probe = probe_variant(getattr(record, 'probe', None))
+    return '+'.join(v for v in (variant, probe) if v) or None
+
+
+def probe_variant(probe: dict | None) -> str | None:
+    """``linear-block`` for a block chosen among candidates (``probe['selection']`` set), ``linear-block-<N>``
+    for a probe of block N given by its config, None for a record without an intermediate-block probe."""
+    if not isinstance(probe, dict) or not probe:
+        return None
+    if probe.get('selection') or not isinstance(probe.get('block'), int):
+        return 'linear-block'
+    return f'linear-block-{probe["block"]}'
 
 
 def records_frame(records: list[ResultRecord]) -> pd.DataFrame:

@@ -5,9 +5,11 @@ Without records a table prints exactly the paper's numbers in the paper's layout
 shown marked ``(smoke)`` and without Δ (a 64-pixel toy run is not comparable to a paper number); full-scale
 results are preferred when both exist. Best values are marked per column (or per row) as the paper does.
 A record fills a cell when it has every field of the cell's key; a record with a ``variant`` (an ablation
-setting, partial fine-tuning) fills only cells that ask for that variant. Where the runs kept per-sample
-outcomes a cell carries a 95% interval (``ci_low``/``ci_high``, :mod:`mimbench.leaderboard.intervals`) and the
-paper value's ``verdict`` against it (within / outside / no interval), shown as ``[low, high]`` and ✓/✗.
+setting, partial fine-tuning, an intermediate-block linear probe) fills only cells that ask for that variant,
+in their key or as the variant of the paper number they show (simmim.txt Table 6 linear: linear-block).
+Where the runs kept per-sample outcomes a cell carries a 95% interval (``ci_low``/``ci_high``,
+:mod:`mimbench.leaderboard.intervals`) and the paper value's ``verdict`` against it (within / outside / no
+interval), shown as ``[low, high]`` and ✓/✗.
 """
 from __future__ import annotations
 
@@ -237,7 +239,10 @@ def build_table(spec: TableSpec, reference: pd.DataFrame, groups: pd.DataFrame,
                     cell.paper_missing = True
                 else:
                     cell.paper = float(paper_row['value'])
-            record_key = {'variant': None, **{k: v for k, v in key.items() if k != 'label'}}
+            if paper_row is not None and _norm(paper_row['variant']) is not None:
+                # runs fill the cell of a paper number measured the same way (its variant: linear-block)
+                cell.key.setdefault('variant', _norm(paper_row['variant']))
+            record_key = {'variant': None, **cell.key}
             chosen = _pick([g for g in by_eval.get((key.get('task'), key.get('metric')), [])
                             if matches(g, record_key)], paper_row)
             if chosen is not None:
