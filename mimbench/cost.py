@@ -12,11 +12,15 @@ carries)::
                       high-water mark (VmHWM) on CPU
     train_images      training images seen, all processes together
     images_per_s      train_images / training time (evaluation excluded; data loading included)
-    pretrain_epochs   pre-training length of the encoder (the checkpoint's mimbench provenance, or the
-                      config's ``mimbench.pretrain.epochs``)
+    pretrain_epochs   epochs the encoder was pre-trained for, as the record's ``pretrain.epochs``
+                      (:func:`mimbench.checkpoints.identify.trained_epochs` of what the checkpoint records:
+                      mimbench provenance, an mmengine config, a MAE/SimMIM/MixMIM release's stored config;
+                      else the config's ``mimbench.pretrain.epochs``)
+    pretrain_schedule_epochs   the planned length of that pre-training schedule, only when the checkpoint is
+                      an intermediate one (it stopped before; as the record's ``pretrain.schedule_epochs``)
     pretrain_gflops_per_image   forward multiply-adds (G) of one pre-training loss evaluation on one image
                       (:func:`mimbench.models.complexity.config_complexity` of the pre-training config)
-    pretrain_pflops   pre-training compute: 3 x gflops_per_image x epochs x images per epoch / 1e6
+    pretrain_pflops   pre-training compute: 3 x gflops_per_image x pretrain_epochs x images per epoch / 1e6
                       (backward ~ 2x forward); set only when the pre-training set is ImageNet-1K (1,281,167
                       images), as for all four papers (mae.txt Sec. 4, simmim.txt Sec. 4.1, cim.txt
                       Sec. 3.1, mixmim.txt Sec. 4)
@@ -36,7 +40,7 @@ from typing import Any
 IN1K_TRAIN_IMAGES = 1_281_167   # ImageNet-1K train split
 FIELDS = {'wall_s': float, 'device': str, 'device_count': int, 'device_hours': float, 'peak_memory_mb': float,
           'train_images': int, 'images_per_s': float, 'pretrain_epochs': float,
-          'pretrain_gflops_per_image': float, 'pretrain_pflops': float}
+          'pretrain_schedule_epochs': float, 'pretrain_gflops_per_image': float, 'pretrain_pflops': float}
 CHECKPOINT_KEY = 'mimbench_cost'
 
 
@@ -161,21 +165,33 @@ def batch_size(data_batch: Any) -> int:
         return 0
 
 
-def checkpoint_provenance(path: str | os.PathLike | None) -> dict[str, Any]:
-    """The plain-data ``meta['mimbench']`` of a mimbench pre-training checkpoint (method, backbone, epochs,
-    config...), read weights-only and memory-mapped (cheap for large files); empty when absent or
-    unreadable."""
+def checkpoint_pretraining(path: str | os.PathLike | None) -> dict[str, Any]:
+    """What a checkpoint file says about its pre-training: ``epochs`` (trained) and ``schedule_epochs``
+    (:func:`mimbench.checkpoints.identify.trained_epochs`) and, for a mimbench pre-training checkpoint, the
+    ``config`` it was trained with (provenance). Read through the shared weights-only reader
+    (:func:`mimbench.checkpoints.formats.read_checkpoint`, cached per file version: evaluate's planning, the
+    loader and this take one read), so releases (SimMIM/Swin yacs containers, MAE/MixMIM arguments) tell
+    theirs too; empty when absent or unreadable."""
     if not path or not os.path.isfile(path):
         return {}
-    import torch
+    from mimbench.checkpoints.formats import detect_format, read_checkpoint
+    from mimbench.checkpoints.identify import method_of, pretraining_facts, trained_epochs
+    from mimbench.checkpoints.provenance import read_provenance
+
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
-    except Exception:  # noqa: BLE001 - any other format simply has no provenance to read
+        raw = read_checkpoint(path)
+    except (OSError, ValueError):   # not a checkpoint mimbench reads (CheckpointReadError is a ValueError)
         return {}
-    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-    data = meta.get('mimbench') if isinstance(meta, dict) else None
-    return {k: v for k, v in data.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)} \
-        if isinstance(data, dict) else {}
+    try:
+        fmt = detect_format(raw)
+    except ValueError:              # no tensors of a known layout: provenance may still be there
+        fmt = None
+    method, _ = method_of(raw, fmt, source=str(path))
+    out: dict[str, Any] = dict(trained_epochs(pretraining_facts(raw, method)))
+    config = (read_provenance(raw) or {}).get('config')
+    if isinstance(config, str):
+        out['config'] = config
+    return out
 
 
 def _pretrain_config(name: str) -> Path | None:
@@ -200,17 +216,21 @@ def _pretrain_gflops(config: str) -> float | None:
 
 def pretrain_cost(checkpoint: str | None, config_facts: dict | None = None,
                   with_flops: bool = True) -> dict[str, Any]:
-    """``pretrain_*`` cost fields: epochs from the checkpoint's provenance (else ``config_facts['epochs']``),
-    per-image pre-training FLOPs from this checkout's config named in the provenance (else
-    ``config_facts['pretrain_gflops_per_image']``), and the total when the pre-training set is ImageNet-1K."""
+    """``pretrain_*`` cost fields: epochs trained (and the schedule's length for an intermediate checkpoint)
+    from the checkpoint (:func:`checkpoint_pretraining`; else ``config_facts``, the record's ``pretrain``
+    dict with the same meaning), per-image pre-training FLOPs from this checkout's config named in the
+    provenance (else ``config_facts['pretrain_gflops_per_image']``), and the total when the pre-training set
+    is ImageNet-1K."""
     facts = dict(config_facts or {})
-    provenance = checkpoint_provenance(checkpoint)
+    known = checkpoint_pretraining(checkpoint)
     out: dict[str, Any] = {}
-    epochs = provenance.get('epochs', facts.get('epochs'))
-    if isinstance(epochs, (int, float)) and epochs > 0:
-        out['pretrain_epochs'] = float(epochs)
+    source = known if known.get('epochs') is not None else facts
+    for field, key in (('pretrain_epochs', 'epochs'), ('pretrain_schedule_epochs', 'schedule_epochs')):
+        value = source.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            out[field] = float(value)
     gflops = facts.get('pretrain_gflops_per_image')
-    config = _pretrain_config(str(provenance.get('config') or ''))
+    config = _pretrain_config(str(known.get('config') or ''))
     if gflops is None and config is not None and with_flops:
         gflops = _pretrain_gflops(str(config))
     if isinstance(gflops, (int, float)) and gflops > 0:

@@ -174,13 +174,15 @@ def provenance_labels(facts) -> dict:
     """Record fields a checkpoint gives (through the derived config's ``mimbench`` dict): pre-training epochs
     (``ResultRecord.pretrain['epochs']``: epochs trained; ``schedule_epochs`` when the file is an
     intermediate checkpoint of a longer schedule), its recipe, and the pre-training variant."""
+    from mimbench.checkpoints.identify import trained_epochs
+
     pretrain = dict(facts.pretrain) if facts is not None else {}
     labels: dict = {}
-    planned, reached = pretrain.get('epochs'), pretrain.get('epoch')
-    if planned:
-        labels['pretrain'] = {'epochs': planned}
-        if reached and reached < planned:
-            labels['pretrain'] = {'epochs': reached, 'schedule_epochs': planned}
+    epochs = trained_epochs(pretrain)
+    if epochs:
+        labels['pretrain'] = epochs
+        if 'schedule_epochs' in epochs:
+            reached, planned = epochs['epochs'], epochs['schedule_epochs']
             labels['note'] = f'pre-training checkpoint at epoch {reached} of {planned}'
     if pretrain.get('recipe'):
         labels.setdefault('pretrain', {})['recipe'] = pretrain['recipe']

@@ -71,3 +71,33 @@ def test_pretrain_facts_come_from_the_checkpoint_provenance(tmp_path):
     assert full['pretrain_pflops'] == pytest.approx(3 * 10.0 * 1600 * IN1K_TRAIN_IMAGES / 1e6, rel=1e-6)
     assert pretrain_cost(None, {'epochs': 800}) == {'pretrain_epochs': 800.0}
     assert pretrain_cost(str(tmp_path / 'missing.pth')) == {}
+
+
+def test_pretrain_cost_takes_the_shared_read_and_the_record_s_epochs(tmp_path, monkeypatch):
+    """One read per checkpoint: evaluate's planning (describe_checkpoint) and the cost share it. An
+    intermediate checkpoint (epoch 400 of an 800-epoch schedule) cost 400 epochs, as the record's ``pretrain``
+    says; the schedule's length is kept as ``pretrain_schedule_epochs``."""
+    from mimbench.checkpoints import formats
+    from mimbench.checkpoints.facts import describe_checkpoint
+    from mimbench.evaluate import provenance_labels
+
+    path = tmp_path / 'epoch_400.pth'
+    provenance = {'method': 'mae', 'backbone': 'vit-smoke', 'epochs': 800, 'epoch': 400,
+                  'config': 'mae_vit-base-p16_8xb512-coslr-1600e_in1k.py'}
+    state = {'backbone.cls_token': torch.zeros(1, 1, 96)}
+    torch.save({'state_dict': state, 'meta': {'mimbench': provenance}}, path)
+    reads = []
+    load_file = formats.load_file
+    monkeypatch.setattr(formats, 'load_file', lambda *a, **k: reads.append(a) or load_file(*a, **k))
+    formats.clear_cache()
+    labels = provenance_labels(describe_checkpoint(path))
+    cost = pretrain_cost(str(path), labels['pretrain'], with_flops=False)
+    assert len(reads) == 1
+    assert labels['pretrain'] == {'epochs': 400, 'schedule_epochs': 800}
+    assert cost == {'pretrain_epochs': 400.0, 'pretrain_schedule_epochs': 800.0}
+    full = pretrain_cost(str(path), {'pretrain_gflops_per_image': 10.0})
+    assert full['pretrain_pflops'] == pytest.approx(3 * 10.0 * 400 * IN1K_TRAIN_IMAGES / 1e6, rel=1e-6)
+    validate_cost(full)
+    # without a checkpoint the record's own pre-training facts, with the same meaning
+    assert pretrain_cost(None, labels['pretrain']) == cost
+

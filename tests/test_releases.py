@@ -348,6 +348,20 @@ def test_release_reads_weights_only_with_its_labels(releases, name):
         assert 'decoder_pred.weight' in facts.pretraining_only and 'mask_token' in facts.pretraining_only
 
 
+@pytest.mark.parametrize('name', list(SMOKE_RELEASES))
+def test_release_pretraining_epochs_reach_the_record_s_cost(releases, name):
+    """The cost's pre-training epochs come from the same read as the facts, for releases too (SimMIM's and
+    Swin's yacs containers, MAE's and MixMIM's arguments), and mean what the record's ``pretrain`` means."""
+    from mimbench.cost import pretrain_cost
+    from mimbench.evaluate import provenance_labels
+
+    epochs = SMOKE_RELEASES[name][5]
+    expected = provenance_labels(describe_checkpoint(releases[name])).get('pretrain', {}).get('epochs')
+    assert expected == epochs
+    cost = pretrain_cost(str(releases[name]), with_flops=False)
+    assert cost == ({'pretrain_epochs': float(epochs)} if epochs else {})
+
+
 def test_archive_written_by_torch_1_x_reads(releases, tmp_path):
     """Releases of 2021-22 were saved by torch 1.x: records under ``archive/``, no alignment records."""
     import zipfile

@@ -212,3 +212,20 @@ def pretraining_facts(raw: dict, method: str | None) -> dict:
         if isinstance(raw.get('epoch'), int):
             out['epoch'] = raw['epoch'] + 1  # the releases count epochs from 0
     return out
+
+
+def trained_epochs(pretrain: dict) -> dict:
+    """The pre-training length a result record states, from :func:`pretraining_facts`: ``{'epochs': N}``,
+    the epochs the encoder was trained for, plus ``'schedule_epochs'`` (the schedule's planned length) only
+    when the file is an intermediate checkpoint of a longer schedule (``epoch`` < ``epochs``); empty when not
+    recorded.
+
+    ``ResultRecord.pretrain`` and the ``pretrain_*`` cost fields (:mod:`mimbench.cost`) both use it, so a
+    record and its cost never disagree on what was trained.
+    """
+    planned, reached = pretrain.get('epochs'), pretrain.get('epoch')
+    if not planned:
+        return {}
+    if reached and reached < planned:
+        return {'epochs': reached, 'schedule_epochs': planned}
+    return {'epochs': planned}
