@@ -182,3 +182,36 @@ def test_clashing_names_resolve_by_scope(scoped):
         init_default_scope(default)
         cls = MODELS.get(scoped)
         assert cls is not None and cls.__module__.startswith(scope), (default, scoped, cls)
+
+
+def test_every_distribution_mimbench_imports_is_declared():
+    """A package mimbench imports must be a dependency of its own in pyproject.toml, not arrive through
+    another package's requirements (safetensors came only through timm; pillow through torchvision)."""
+    import ast
+    import importlib.metadata
+    import re
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    declared = {re.split(r'[<>=!~; \[]', d, maxsplit=1)[0].lower().replace('_', '-')
+                for d in tomllib.loads((root / 'pyproject.toml').read_text())['project']['dependencies']}
+    providers = importlib.metadata.packages_distributions()
+    imported: dict[str, str] = {}
+    for path in sorted((root / 'mimbench').rglob('*.py')):
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                     else [])
+            for name in names:
+                top = name.split('.')[0]
+                if top != 'mimbench' and top not in sys.stdlib_module_names:
+                    imported.setdefault(top, str(path.relative_to(root)))
+    undeclared = {}
+    for module, where in imported.items():
+        dists = {d.lower().replace('_', '-') for d in providers.get(module, [module])}
+        if not dists & declared:
+            undeclared[module] = (sorted(dists), where)
+    assert not undeclared, f'imported but not in pyproject.toml dependencies: {undeclared}'
+
