@@ -141,7 +141,7 @@ def chromium_binary() -> str:
     if found:
         return found
     message = ('chromium is not installed: the HTML leaderboard test needs it '
-               '(apt-get install -y chromium; .ci/run installs it in CI)')
+               '(apt-get install -y chromium; tools/test.sh installs it when apt is usable)')
     if os.environ.get('CI'):
         pytest.fail(message)
     pytest.skip(message)
