@@ -204,11 +204,14 @@ def _pretrain_config(name: str) -> Path | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _pretrain_gflops(config: str) -> float | None:
-    """Forward GFLOPs of one pre-training loss evaluation on one image of a config of this checkout (counted
-    once per process: evaluate's tasks share their encoder)."""
+def _pretrain_gflops(config: str, smoke: bool = False) -> float | None:
+    """Forward GFLOPs of one pre-training loss evaluation on one image of a config of this checkout, or of
+    its smoke twin (``mimbench.smoke``), counted once per process: evaluate's tasks share their encoder."""
     try:
         from mimbench.models.complexity import config_complexity
+        if smoke:
+            from mimbench.smoke import load_smoke
+            return config_complexity(load_smoke(config))['pretrain_forward_GFLOPs']
         return config_complexity(config)['pretrain_forward_GFLOPs']
     except Exception:  # noqa: BLE001 - FLOPs are a fact "where known": a failed count leaves it out
         return None
@@ -230,12 +233,16 @@ def pretrain_cost(checkpoint: str | None, config_facts: dict | None = None,
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             out[field] = float(value)
     gflops = facts.get('pretrain_gflops_per_image')
-    config = _pretrain_config(str(known.get('config') or ''))
+    name = str(known.get('config') or '')
+    config = _pretrain_config(name)
+    smoke = config is None and name.endswith('_smoke.py')   # the smoke twin of a recipe (mimbench.smoke)
+    if smoke:
+        config = _pretrain_config(name[:-len('_smoke.py')] + '.py')
     if gflops is None and config is not None and with_flops:
-        gflops = _pretrain_gflops(str(config))
+        gflops = _pretrain_gflops(str(config), smoke)
     if isinstance(gflops, (int, float)) and gflops > 0:
         out['pretrain_gflops_per_image'] = round(float(gflops), 4)
-        in1k = config is not None and '_in1k' in config.stem and not config.stem.endswith('_smoke')
+        in1k = config is not None and '_in1k' in config.stem and not smoke
         if in1k and 'pretrain_epochs' in out:
             out['pretrain_pflops'] = round(3 * gflops * out['pretrain_epochs'] * IN1K_TRAIN_IMAGES / 1e6, 3)
     return out

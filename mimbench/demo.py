@@ -1,10 +1,11 @@
 """``mimbench demo``: the whole pipeline on generated data, on CPU, in minutes.
 
 1. generate the tiny datasets of every task (mimbench.datasets.synthetic);
-2. pre-train each method briefly with its smoke config — MAE (ViT), SimMIM (Swin), CiM (ResNet enhancer) and
-   MixMIM (MixMIM encoder), so every backbone family is covered;
+2. pre-train each method briefly with the smoke twin of its recipe (``mimbench.smoke``) — MAE (ViT), SimMIM
+   (Swin), CiM (ResNet enhancer) and MixMIM (MixMIM encoder), so every backbone family is covered;
 3. evaluate each pre-trained encoder, and a randomly initialised encoder of the same family, on the smoke
-   variant of every task (``mimbench evaluate`` machinery, so configs and records are the real ones);
+   twin of every task recipe its family has (``mimbench evaluate --scale smoke`` machinery, so configs and
+   records are the real ones);
 4. write the leaderboards and plots, and print how much each pre-trained encoder moved every downstream
    number away from its random-init twin: proof that pre-trained weights reach the downstream models.
 """
@@ -23,18 +24,31 @@ DEMO_PRETRAINING = (
 )
 
 
+def tasks_with_recipe(tasks: list[str], backbone: str) -> list[str]:
+    """The ``tasks`` that have a full recipe for ``backbone``'s family, i.e. a smoke twin to run."""
+    from mimbench.transfer.tasks import task_config
+
+    def has(task: str) -> bool:
+        try:
+            return bool(task_config(task, backbone, 'smoke'))
+        except ValueError:
+            return False
+
+    return [task for task in tasks if has(task)]
+
+
 def _evaluate_encoder(
-    label: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path, tasks: str, console,
-    advance=None,
+    label: str, backbone: str, checkpoint: str | None, work_dir: Path, data_root: Path, tasks: list[str],
+    console, advance=None,
 ) -> list[str]:
-    """Evaluate one encoder on the smoke variant of ``tasks`` (``mimbench evaluate``'s planning and loop);
-    the method id of a pre-trained one is read from its checkpoint (e.g. ``cim-respix``)."""
+    """Evaluate one encoder on the smoke twins of ``tasks``' recipes (``mimbench evaluate``'s planning and
+    loop); the method id of a pre-trained one is read from its checkpoint (e.g. ``cim-respix``)."""
     from mimbench.evaluate import plan, run_tasks
 
     args = argparse.Namespace(
         checkpoint=checkpoint or 'none', backbone=backbone, method=None if checkpoint else 'random',
-        tasks=tasks, scale='smoke', data_root=str(data_root), launcher='none', gpus=1, partition=None,
-        work_dir=str(work_dir),
+        tasks=','.join(tasks), scale='smoke', data_root=str(data_root), launcher='none', gpus=1,
+        partition=None, work_dir=str(work_dir),
     )
     failed = run_tasks(plan(args), 'none', console, label=f'{label} {backbone} ', advance=advance)
     return [f'{label}/{backbone}/{task}' for task in failed]
@@ -74,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mimbench.datasets.synthetic import make_all
     from mimbench.leaderboard import build_leaderboards
-    from mimbench.pretrain import find_config, run_pretrain
+    from mimbench.pretrain import find_config, run_pretrain, smoke_twin
     from mimbench.results import read_record
 
     console = Console(soft_wrap=True)  # paths and commands must stay copy-pastable
@@ -83,13 +97,14 @@ def run(args: argparse.Namespace) -> int:
     console.rule('mimbench demo: 1/4 generating tiny datasets')
     data_root = root / 'data'
     make_all(data_root)
-    console.rule('2/4 pre-training (smoke configs, CPU)')
+    console.rule('2/4 pre-training (smoke twins of the recipes, CPU)')
     checkpoints = {}
     for method, backbone in DEMO_PRETRAINING:
-        config = find_config(method, backbone, 'smoke')
+        work = root / 'pretrain' / method
+        config = smoke_twin(find_config(method, backbone, 'smoke'), work)
         t0 = time.time()
         checkpoints[method] = run_pretrain(
-            config, root / 'pretrain' / method, data_root / 'in1k', cfg_options={'log_level': 'WARNING'}
+            config, work, data_root / 'in1k', cfg_options={'log_level': 'WARNING'}
         )
         console.print(f'  {method:>8} {backbone:<13} {time.time() - t0:5.1f}s  {checkpoints[method]}')
     console.rule('3/4 transfer: every encoder x every task (smoke)')
@@ -99,14 +114,20 @@ def run(args: argparse.Namespace) -> int:
 
     from mimbench.evaluate import parse_tasks
 
-    total = 2 * len(DEMO_PRETRAINING) * len(parse_tasks(args.tasks))
+    wanted = parse_tasks(args.tasks)
+    runs = {backbone: tasks_with_recipe(wanted, backbone) for _, backbone in DEMO_PRETRAINING}
+    for backbone, have in runs.items():
+        if set(wanted) - set(have):
+            console.print(f'  {backbone}: no recipe (so no smoke twin) for '
+                          f'{", ".join(t for t in wanted if t not in have)}')
+    total = 2 * sum(len(have) for have in runs.values())
     columns = (TextColumn('transfer runs'), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task('transfer', total=total)
         for method, backbone in DEMO_PRETRAINING:
             for name, ckpt in ((method, str(checkpoints[method])), ('random', None)):
                 failed += _evaluate_encoder(
-                    name, backbone, ckpt, evals, data_root, args.tasks, progress.console,
+                    name, backbone, ckpt, evals, data_root, runs[backbone], progress.console,
                     advance=lambda: progress.advance(bar),
                 )
     console.rule('4/4 leaderboards')

@@ -261,6 +261,8 @@ def derive_config(
     ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``);
     ``labels``: further record fields for the ``mimbench`` dict (:func:`provenance_labels`).
     ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipes`).
+    At ``scale='smoke'`` the file inherits ``work_dir/<task>_smoke.py`` instead of the template: its smoke
+    twin (``_base_ = [template]`` plus the overrides of ``mimbench.smoke``).
     """
     from mmengine.config import Config
 
@@ -292,7 +294,9 @@ def derive_config(
             template = Path(template).resolve()
         except ValueError as err:
             raise EvaluateError(str(err)) from err
-        borrowed = tasks.recipe_note(task, backbone, method=method) if scale == 'full' else None
+        # a smoke run shrinks the base size's recipe: the note names what a full run of that size would borrow
+        size = backbone if scale == 'full' else tasks.BASE_SIZES[tasks.family_of(backbone)]
+        borrowed = tasks.recipe_note(task, size, method=method)
         if recipe:
             borrowed = (f'the {method} recipe for {backbone} on {task} builds an encoder this checkpoint '
                         f'does not fit: fine-tuned with {template.name}')
@@ -313,12 +317,17 @@ def derive_config(
         options.update(data_root_options(task, Path(data_root) / tasks.TASKS[task].data_dir))
     options.update(extra or {})
     body = Config(_nested(options)).pretty_text
+    base = template
+    if scale == 'smoke':   # the recipe's smoke twin (mimbench.smoke), which this run's file inherits
+        from mimbench.smoke import write_smoke_config
+
+        base = write_smoke_config(template, work_dir / f'{task}_smoke.py')
     config = work_dir / f'{task}.py'
     config.write_text(
         f'# Derived by `mimbench evaluate`: task {task}, backbone {backbone}, method {method}, '
         f'scale {scale}' + (f', seed {seed}' if seed is not None else '') + '.\n'
         f'# Re-run by hand: mimbench train {config}\n'
-        f'_base_ = [{str(template)!r}]\n\n{body}'
+        f'_base_ = [{str(base)!r}]\n\n{body}'
     )
     return TaskRun(task=task, template=template, config=config, work_dir=work_dir, seed=seed)
 
@@ -513,11 +522,18 @@ def derive_test_config(task: str, scale: str, work_dir: Path, source_dir: Path,
         raise EvaluateError(f'{task} evaluates the {source} fine-tuned model of this encoder, but there is '
                             f'no {source} fine-tuning run in {source_dir}; add {source} to --tasks with '
                             'its default protocol, finetune (it runs first)')
-    test_set = (tasks.CONFIG_ROOT.parent / '_base_' / 'datasets' / 'robustness'
-                / f'{task.replace("-", "_")}{"_smoke" if scale == "smoke" else ""}.py')
-    data = Config.fromfile(str(test_set))
-    options = {'test_only': True, 'test_dataloader.dataset': data.robustness_dataset.to_dict(),
-               'test_evaluator': data.robustness_evaluator.to_dict(),
+    if scale == 'smoke':   # the test set of the task's recipe shrunk by mimbench.smoke (data only: any family)
+        from mimbench.smoke import load_smoke
+
+        twin = load_smoke(tasks.task_config(task, 'vit-smoke', 'smoke'))
+        test_set, dataset, evaluator = Path(twin.filename), twin.test_dataloader.dataset, twin.test_evaluator
+    else:
+        name = task.replace('-', '_')
+        test_set = tasks.CONFIG_ROOT.parent / '_base_' / 'datasets' / 'robustness' / f'{name}.py'
+        data = Config.fromfile(str(test_set))
+        dataset, evaluator = data.robustness_dataset, data.robustness_evaluator
+    options = {'test_only': True, 'test_dataloader.dataset': dict(dataset.to_dict(), _delete_=True),
+               'test_evaluator': dict(evaluator.to_dict(), _delete_=True),
                'load_from': str(_final_checkpoint(trained)), 'work_dir': str(work_dir),
                'mimbench.task': task, 'mimbench.results_dir': str(work_dir / 'results')}
     if data_root:

@@ -2,6 +2,8 @@
 
 The config is found by method, backbone and scale (``--config`` names one explicitly); the run's
 checkpoint holds the encoder under ``backbone.``, which ``mimbench evaluate --checkpoint`` loads directly.
+A smoke run (``--backbone vit-smoke`` or ``--scale smoke``) is the family's base-size recipe shrunk by
+``mimbench.smoke``, written next to the run as ``<work dir>/<recipe>_smoke.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from pathlib import Path
 
 CONFIG_ROOT = Path(__file__).resolve().parent.parent / 'configs' / 'pretrain'
 SIZE_NAMES = {'s': 'small', 'b': 'base', 'l': 'large', 'h': 'huge'}
-# the base-size backbone whose recipe a family's smoke variant shrinks
-BASE_SIZE = {'vit': 'vit-b', 'swin': 'swin-b', 'mixmim': 'mixmim-b', 'resnet': 'resnet-50'}
 
 
 class PretrainError(Exception):
@@ -32,23 +32,25 @@ def _matches(path: Path, backbone: str) -> bool:
 
 
 def find_config(method: str, backbone: str, scale: str) -> Path:
-    """The pre-training config for ``method`` × ``backbone`` at ``scale`` ('smoke' or 'full').
+    """The pre-training recipe for ``method`` × ``backbone`` at ``scale`` ('smoke' or 'full').
 
-    A smoke backbone id (``vit-smoke``) selects the smoke variant of that family's base-size recipe.
+    A smoke backbone id (``vit-smoke``) selects the recipe its smoke run shrinks (:func:`smoke_twin`): the
+    family's base-size recipe. At ``scale='smoke'`` the first of several matching recipes is taken (by name
+    length: CiM-RESPIX before CiM-REVDET and the VQ-tokenizer variant, MixMIM's 300 before 600 epochs).
     """
+    from mimbench.transfer.tasks import BASE_SIZES   # the size whose recipe a family's smoke run shrinks
+
     if method not in methods():
         raise PretrainError(f'unknown pre-training method {method!r}; valid methods: {", ".join(methods())}')
     family, _, size = backbone.partition('-')
     if size == 'smoke':
-        if family not in BASE_SIZE:
+        if family not in BASE_SIZES:
             raise PretrainError(
                 f'unknown backbone {backbone!r}; smoke backbones: '
-                f'{", ".join(f + "-smoke" for f in BASE_SIZE)}'
+                f'{", ".join(f + "-smoke" for f in BASE_SIZES)}'
             )
-        scale, backbone = 'smoke', BASE_SIZE[family]
-    configs = sorted((CONFIG_ROOT / method).glob('*.py'))
-    smoke = [p for p in configs if p.stem.endswith('_smoke')]
-    pool = smoke if scale == 'smoke' else [p for p in configs if p not in smoke]
+        scale, backbone = 'smoke', BASE_SIZES[family]
+    pool = sorted((CONFIG_ROOT / method).glob('*.py'), key=lambda p: (len(p.stem), p.stem))
     found = [p for p in pool if _matches(p, backbone)]
     if not found:
         have = sorted({tok for p in pool for tok in p.stem.split('_')[1:2]})
@@ -62,6 +64,13 @@ def find_config(method: str, backbone: str, scale: str) -> Path:
             f'{", ".join(p.name for p in found)}; choose one with --config'
         )
     return found[0]
+
+
+def smoke_twin(config: Path, work_dir: Path) -> Path:
+    """Write the smoke twin of the recipe ``config`` (``mimbench.smoke``) into ``work_dir``; return it."""
+    from mimbench.smoke import write_smoke_config
+
+    return write_smoke_config(config, Path(work_dir) / f'{Path(config).stem}_smoke.py')
 
 
 def data_root_options(data_root) -> dict:
@@ -118,12 +127,15 @@ def run(args: argparse.Namespace) -> int:
     options = dict(args.cfg_options)
     if args.data_root:
         options.update(data_root_options(args.data_root))
+    smoke = args.scale == 'smoke' or args.backbone.endswith('-smoke')
+    work_dir = Path(args.work_dir or Path('work_dirs') / 'pretrain' / (config.stem + '_smoke' * smoke))
     try:
         load_config(str(config), options)  # fail now, with a message, on a bad file or option
-    except TrainError as err:
+        if smoke:   # the recipe's smoke twin (mimbench.smoke), written next to the run
+            config = smoke_twin(config, work_dir)
+    except (TrainError, ValueError) as err:
         console.print(f'[red]mimbench pretrain: {err}[/red]')
         return 2
-    work_dir = Path(args.work_dir or Path('work_dirs') / 'pretrain' / config.stem)
     if args.launcher != 'none' or args.dry_run:
         import shlex
         import shutil
@@ -171,8 +183,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         '--backbone', default='vit-b', help='backbone id, e.g. vit-b, swin-b, mixmim-b, vit-smoke'
     )
-    parser.add_argument('--scale', choices=['smoke', 'full'], default='full')
-    parser.add_argument('--config', help='a config file, instead of choosing one by method/backbone/scale')
+    parser.add_argument('--scale', choices=['smoke', 'full'], default='full',
+                        help='smoke: the recipe shrunk to a CPU run of 2 iterations (mimbench.smoke)')
+    parser.add_argument('--config', help='a config file, instead of choosing one by method/backbone/scale '
+                        '(with --scale smoke: its smoke twin)')
     parser.add_argument('--data-root', help='ImageNet-style root (images under <root>/train)')
     parser.add_argument(
         '--launcher',

@@ -25,3 +25,16 @@ def vit_smoke_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp('ckpt') / 'vit_smoke.pth'
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in vit.state_dict().items()}}, path)
     return path
+
+
+@pytest.fixture
+def smoke_file(tmp_path):
+    """A factory: ``smoke_file(recipe)`` writes the recipe's smoke twin (mimbench.smoke) into ``tmp_path`` and
+    returns its path, for code that takes config files."""
+    from pathlib import Path
+
+    from mimbench.smoke import write_smoke_config
+
+    def write(recipe) -> str:
+        return str(write_smoke_config(recipe, tmp_path / f'{Path(recipe).stem}_smoke.py'))
+    return write

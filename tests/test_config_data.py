@@ -99,11 +99,11 @@ def test_pretraining_checkpoint_carries_plain_provenance(tmp_path):
     from mimbench.checkpoints.formats import read_checkpoint
     from mimbench.checkpoints.provenance import read_provenance
     from mimbench.datasets.synthetic import make_imagenet
-    from mimbench.pretrain import find_config, run_pretrain
+    from mimbench.pretrain import find_config, run_pretrain, smoke_twin
 
     make_imagenet(tmp_path / 'in1k')
-    ckpt = run_pretrain(find_config('simmim', 'swin-smoke', 'smoke'), tmp_path / 'work', tmp_path / 'in1k',
-                        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'})
+    smoke = smoke_twin(find_config('simmim', 'swin-smoke', 'smoke'), tmp_path / 'work')   # one epoch
+    ckpt = run_pretrain(smoke, tmp_path / 'work', tmp_path / 'in1k', cfg_options={'log_level': 'WARNING'})
     provenance = read_provenance(read_checkpoint(ckpt))
     assert provenance['method'] == 'simmim' and provenance['backbone'] == 'swin-smoke'
     assert provenance['epochs'] == 1 and provenance['epoch'] == 1

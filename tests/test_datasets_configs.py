@@ -1,4 +1,5 @@
-"""Dataset base configs: full recipes carry the papers' values; smoke variants read the generated data."""
+"""Dataset base configs: full recipes carry the papers' values; their smoke twins (mimbench.smoke) read the
+generated data through the recipes' own dataset types and pipelines."""
 from pathlib import Path
 
 import pytest
@@ -9,22 +10,13 @@ from mmengine.registry import init_default_scope
 import mimbench  # noqa: F401
 from mimbench.datasets.overrides import apply_data_root, data_root_options
 from mimbench.datasets.synthetic import make_all
+from mimbench.smoke import load_smoke
+from mimbench.transfer import tasks
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs' / '_base_' / 'datasets'
-# smoke config -> (task, toolbox scope)
-SMOKE = {
-    'coco_instance_smoke.py': ('coco', 'mmdet'),
-    'ade20k_smoke.py': ('ade20k', 'mmseg'),
-    'imagenet_finetune_smoke.py': ('in1k', 'mmpretrain'),
-    'imagenet_linear_smoke.py': ('in1k', 'mmpretrain'),
-    'inat2017_smoke.py': ('inat2017', 'mmpretrain'),
-    'inat2018_smoke.py': ('inat2018', 'mmpretrain'),
-    'inat2019_smoke.py': ('inat2019', 'mmpretrain'),
-    'places205_smoke.py': ('places205', 'mmpretrain'),
-    'places365_smoke.py': ('places365', 'mmpretrain'),
-}
-FULL = {name: name.replace('_smoke', '') for name in SMOKE}
-FULL['coco_instance_smoke.py'], FULL['ade20k_smoke.py'] = 'coco_instance_lsj.py', 'ade20k_512.py'
+# smoke runs (mimbench.smoke) of one recipe per dataset config: (task, protocol) -> toolbox scope
+SMOKE = {(task, 'finetune'): tasks.TASKS[task].scope for task in tasks.TASKS}
+SMOKE[('in1k', 'linear')] = 'mmpretrain'
 
 
 @pytest.fixture(scope='module')
@@ -38,18 +30,14 @@ def build_dataset(scope, cfg):
     return DATASETS.build(cfg)
 
 
-def test_every_full_config_has_a_smoke_variant_that_inherits_it():
-    full = {p.name for p in CONFIGS.glob('*.py') if not p.name.endswith('_smoke.py')}
-    assert full == set(FULL.values())
-    for smoke, base in FULL.items():
-        assert Config.fromfile(CONFIGS / smoke)._cfg_dict is not None
-        assert f"_base_ = './{base}'" in (CONFIGS / smoke).read_text()
+def smoke_of(task, protocol='finetune'):
+    return load_smoke(tasks.task_config(task, 'vit-smoke', 'smoke', protocol=protocol))
 
 
-@pytest.mark.parametrize('name', sorted(SMOKE))
-def test_smoke_config_reads_generated_data_through_its_pipelines(roots, name):
-    task, scope = SMOKE[name]
-    cfg = Config.fromfile(CONFIGS / name)
+@pytest.mark.parametrize('task, protocol', sorted(SMOKE))
+def test_smoke_data_reads_generated_data_through_the_recipe_pipelines(roots, task, protocol):
+    scope = SMOKE[(task, protocol)]
+    cfg = smoke_of(task, protocol)
     assert cfg.train_dataloader.dataset.data_root.rstrip('/') == f'data/smoke/{task}'   # make_all layout
     assert cfg.train_dataloader.num_workers == 0
     apply_data_root(cfg, task, roots[task])
@@ -71,10 +59,9 @@ def test_smoke_config_reads_generated_data_through_its_pipelines(roots, name):
         assert evaluator.backend == 'faster_coco_eval' and Path(cfg.val_evaluator.ann_file).is_file()
 
 
-@pytest.mark.parametrize('name', ['inat2018_smoke.py', 'imagenet_linear_smoke.py'])
-def test_classification_data_preprocessor_applies_mixup_cutmix_only_when_fine_tuning(roots, name):
-    cfg = Config.fromfile(CONFIGS / name)
-    task = SMOKE[name][0]
+@pytest.mark.parametrize('task, protocol', [('inat2018', 'finetune'), ('in1k', 'linear')])
+def test_classification_data_preprocessor_applies_mixup_cutmix_only_when_fine_tuning(roots, task, protocol):
+    cfg = smoke_of(task, protocol)
     apply_data_root(cfg, task, roots[task])
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS
@@ -86,7 +73,7 @@ def test_classification_data_preprocessor_applies_mixup_cutmix_only_when_fine_tu
     torch.manual_seed(0)
     out = preprocessor(batch, training=True)
     assert out['inputs'].shape == (4, 3, 64, 64)
-    if 'linear' in name:                             # mae.txt Table 10: no mixup/cutmix, hard labels
+    if protocol == 'linear':                         # mae.txt Table 10: no mixup/cutmix, hard labels
         assert 'batch_augments' not in cfg.data_preprocessor
         assert not any(hasattr(s, 'gt_score') for s in out['data_samples'])
         return

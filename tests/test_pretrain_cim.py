@@ -19,6 +19,7 @@ from mimbench.models.cim import (
     sliding_window_normalize,
 )
 from mimbench.registry import MODELS
+from mimbench.smoke import load_smoke, write_smoke_config
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs' / 'pretrain' / 'cim'
 VIT_SMOKE = dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=384)
@@ -243,19 +244,19 @@ PARAMS = {'vit-base': 86e6, 'vit-small': 21.7e6, 'resnet50': 23.5e6}   # ViT-B 8
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_every_config_builds(path):
     cfg = Config.fromfile(str(path))
-    full = not path.stem.endswith('_smoke')
-    meta = full and 'resnet' not in path.stem             # mmpretrain's ResNet cannot be built on 'meta'
+    smoke = MODELS.build(load_smoke(path).model)        # its smoke twin (mimbench.smoke): the same method
+    meta = 'resnet' not in path.stem                     # mmpretrain's ResNet cannot be built on 'meta'
     with torch.device('meta' if meta else 'cpu'):
         model = MODELS.build(cfg.model)
     if path.stem.startswith('vqtokenizer'):
-        assert model.tokenizer.downsample == 8
+        assert model.tokenizer.downsample == 8 == smoke.tokenizer.downsample
         return
     objective = 'respix' if 'respix' in path.stem else 'revdet'
-    assert model.objective == objective and model.temperature == 1.0 and model.window_size == 8
-    assert model.enhancer_loss_weight == {'respix': 10.0, 'revdet': 1.0}[objective]           # Table 9
-    if not full:
-        assert model.num_masked == (8, 10)
-        return
+    for m in (model, smoke):
+        assert m.objective == objective and m.temperature == 1.0 and m.window_size == 8
+        assert m.enhancer_loss_weight == {'respix': 10.0, 'revdet': 1.0}[objective]           # Table 9
+        assert (m.masking, m.sampling, m.target_norm) == (model.masking, model.sampling, model.target_norm)
+    assert smoke.num_masked == (8, 10)             # 50-60% of the 16 tokens at 64 px, as 100-120 of 196
     if 'vqtok' in path.stem:   # mimbench's own tokenizer, trained by the vqtokenizer config of this folder
         assert type(model.tokenizer).__name__ == 'VQTokenizer' and model.tokenizer.checkpoint.endswith('.pth')
     else:
@@ -281,13 +282,14 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
     from mimbench.datasets.synthetic import make_imagenet
     from mimbench.runner import build_runner
     data = make_imagenet(tmp_path / 'images', num_classes=2, images_per_class=4)   # 8 training images
-    config = CONFIG_DIR / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k_smoke.py'
+    config = write_smoke_config(CONFIG_DIR / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py',
+                                tmp_path / 'cim_smoke.py')
     cfg = Config.fromfile(str(config))
     cfg.train_dataloader.dataset.data_root = str(data)
     cfg.log_level = 'WARNING'
     runner = build_runner(cfg, work_dir=str(tmp_path / 'work'))
     runner.train()
-    ckpt = torch.load(tmp_path / 'work' / 'epoch_2.pth', map_location='cpu', weights_only=False)
+    ckpt = torch.load(tmp_path / 'work' / 'epoch_1.pth', map_location='cpu', weights_only=False)
     keys = {k[len('backbone.'):] for k in ckpt['state_dict'] if k.startswith('backbone.')}
     plain = MODELS.build(dict(type='mmpretrain.VisionTransformer', arch=VIT_SMOKE, img_size=64, patch_size=16))
     assert keys == set(plain.state_dict())
@@ -295,7 +297,7 @@ def test_smoke_config_trains_with_the_runner(tmp_path):
 
     # the figure of cim.txt Fig. 3 from that checkpoint: original / masked / corrupted / output side by side
     from mimbench.models.reconstruction import load_model, save_reconstructions
-    model, _ = load_model(str(config), str(tmp_path / 'work' / 'epoch_2.pth'))
+    model, _ = load_model(str(config), str(tmp_path / 'work' / 'epoch_1.pth'))
     paths = save_reconstructions(model, torch.randint(0, 256, (2, 3, 64, 64)).float(), tmp_path / 'figures')
     assert len(paths) == 2 and Image.open(paths[0]).width == 4 * 64 + 3 * 4         # four panels, 4 px gaps
 

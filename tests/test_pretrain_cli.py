@@ -1,12 +1,13 @@
-"""`mimbench pretrain`: configs are found by method × backbone × scale, bad names list the valid ones, and a
-smoke pre-training run writes a checkpoint that `mimbench evaluate` identifies (backbone and method)."""
+"""`mimbench pretrain`: recipes are found by method × backbone × scale, bad names list the valid ones, and a
+smoke pre-training run (the recipe's smoke twin, mimbench.smoke) writes a checkpoint that `mimbench evaluate`
+identifies (backbone and method)."""
 
 import pytest
 
-from mimbench.pretrain import PretrainError, find_config, methods
+from mimbench.pretrain import PretrainError, find_config, methods, smoke_twin
 
 
-def test_every_method_has_a_smoke_config_per_demo_family():
+def test_every_method_has_a_smoke_run_per_demo_family(tmp_path):
     assert set(methods()) >= {'mae', 'simmim', 'cim', 'mixmim'}
     for method, backbone in (
         ('mae', 'vit-smoke'),
@@ -16,8 +17,13 @@ def test_every_method_has_a_smoke_config_per_demo_family():
         ('cim', 'resnet-smoke'),
         ('mixmim', 'mixmim-smoke'),
     ):
-        path = find_config(method, backbone, 'smoke')
-        assert path.stem.endswith('_smoke') and path.parent.name == method
+        path = find_config(method, backbone, 'smoke')   # the base-size recipe its smoke twin shrinks
+        assert path.parent.name == method and not path.stem.endswith('_smoke')
+        base = {'vit': 'vit-base', 'swin': 'swin-base', 'mixmim': 'mixmim-base', 'resnet': 'resnet50'}
+        assert base[backbone.split('-')[0]] in path.stem
+    assert find_config('mae', 'vit-smoke', 'smoke') == find_config('mae', 'vit-b', 'full')
+    twin = smoke_twin(find_config('mae', 'vit-smoke', 'smoke'), tmp_path)
+    assert twin.name == 'mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py' and '_base_' in twin.read_text()
 
 
 def test_full_recipes_by_backbone():
@@ -46,17 +52,17 @@ def test_smoke_pretraining_checkpoint_is_identified(tmp_path):
 
     make_imagenet(tmp_path / 'in1k')
     ckpt = run_pretrain(
-        find_config('mae', 'vit-smoke', 'smoke'),
+        smoke_twin(find_config('mae', 'vit-smoke', 'smoke'), tmp_path / 'work'),
         tmp_path / 'work',
         tmp_path / 'in1k',
-        cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'},
+        cfg_options={'log_level': 'WARNING'},
     )
     assert ckpt.exists()
     assert identify_backbone(str(ckpt)) == 'vit-smoke'
     assert pretraining_method(str(ckpt)) == 'mae'
 
 
-def test_launchers_dry_run(capsys):
+def test_launchers_dry_run(capsys, tmp_path):
     from mimbench.cli import main
 
     assert (
@@ -94,6 +100,8 @@ def test_launchers_dry_run(capsys):
                 '4',
                 '--partition',
                 'a100',
+                '--work-dir',
+                str(tmp_path / 'smoke'),
                 '--dry-run',
             ]
         )
@@ -101,3 +109,5 @@ def test_launchers_dry_run(capsys):
     )
     out = capsys.readouterr().out
     assert out.startswith('srun --partition=a100') and '--launcher slurm' in out
+    twin = tmp_path / 'smoke' / 'simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px_smoke.py'
+    assert str(twin) in out and twin.is_file()   # the smoke twin of the Swin-B recipe, written for the launch

@@ -1,5 +1,6 @@
-"""Every pre-training config under configs/pretrain/ builds; every smoke config trains with mmengine's Runner
-on generated images and writes a checkpoint whose ``backbone.`` part is the encoder (transfer contract)."""
+"""Every pre-training recipe under configs/pretrain/ builds; its smoke twin (mimbench.smoke) trains with
+mmengine's Runner on generated images and writes a checkpoint whose ``backbone.`` part is the encoder
+(transfer contract)."""
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,11 @@ from mmengine.model import BaseModel
 
 import mimbench  # noqa: F401
 from mimbench.models.complexity import build_without_init
+from mimbench.smoke import ITERS, load_smoke
 
 ROOT = Path(__file__).resolve().parents[1]
 # the paper recipes; test_pretrain_ablations.py tests the ablation configs (configs/pretrain/*/ablation/)
 CONFIGS = sorted(p for p in (ROOT / 'configs' / 'pretrain').rglob('*.py') if 'ablation' not in p.parts)
-SMOKE = [c for c in CONFIGS if c.stem.endswith('_smoke')]
 
 
 def rel(path: Path) -> str:
@@ -22,18 +23,13 @@ def rel(path: Path) -> str:
 
 @pytest.fixture(scope='module')
 def image_root(tmp_path_factory):
-    """A tiny ImageNet-style folder (8 training images: 2 iterations of batch 4 per epoch)."""
+    """A tiny ImageNet-style folder (8 training images: the 2 smoke iterations of batch 4)."""
     from mimbench.datasets.synthetic import make_imagenet
     return make_imagenet(tmp_path_factory.mktemp('pretrain_images'), num_classes=2, images_per_class=4)
 
 
 def test_configs_found():
     assert any('mae' in rel(c) for c in CONFIGS) and any('simmim' in rel(c) for c in CONFIGS)
-
-
-def test_every_full_recipe_has_a_smoke_variant():
-    missing = [rel(c) for c in CONFIGS if c not in SMOKE and not (c.parent / f'{c.stem}_smoke.py').exists()]
-    assert not missing, f'full recipes without a <name>_smoke.py next to them: {missing}'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=rel)
@@ -47,18 +43,25 @@ def test_config_builds(path):
     assert isinstance(model, BaseModel)                              # trainable by mmengine's Runner
 
 
-@pytest.mark.parametrize('path', SMOKE, ids=rel)
-def test_smoke_config_trains_and_checkpoints(path, image_root, tmp_path):
+@pytest.mark.parametrize('path', CONFIGS, ids=rel)
+def test_smoke_twin_trains_and_checkpoints(path, image_root, tmp_path):
     from mimbench.runner import build_runner
-    cfg = Config.fromfile(str(path))
-    runner = build_runner(cfg, work_dir=str(tmp_path), cfg_options={   # one epoch: 2 iterations of batch 4
-        'train_dataloader.dataset.data_root': str(image_root), 'default_hooks.logger.interval': 1,
-        'train_cfg.max_epochs': 1})
+    full, cfg = Config.fromfile(str(path)), load_smoke(path)
+    # the recipe's optimizer, values and scheduler types; fp32 on CPU
+    assert cfg.optim_wrapper.optimizer == full.optim_wrapper.optimizer
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert cfg.optim_wrapper.get('clip_grad') == full.optim_wrapper.get('clip_grad')
+    assert [s.type for s in cfg.param_scheduler] == [s.type for s in full.param_scheduler]
+    assert cfg.model.type == full.model.type
+    runner = build_runner(cfg, work_dir=str(tmp_path), cfg_options={
+        'train_dataloader.dataset.data_root': str(image_root)})
     runner.train()
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert torch.isfinite(torch.tensor(loss))
-    assert runner.iter == len(runner.train_dataloader) > 0
-    state = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu', weights_only=False)['state_dict']
+    assert runner.iter == ITERS
+    last = Path((tmp_path / 'last_checkpoint').read_text().strip())
+    assert last.name == 'epoch_1.pth'                                # one epoch of 2 batches
+    state = torch.load(last, map_location='cpu', weights_only=False)['state_dict']
     if 'backbone' in cfg.model:   # encoder under `backbone.`, plus what resuming needs
         assert any(k.startswith('backbone.') for k in state)
         assert any(k.startswith(('neck.', 'head.', 'generator.')) for k in state)
@@ -66,7 +69,7 @@ def test_smoke_config_trains_and_checkpoints(path, image_root, tmp_path):
         assert state
 
 
-@pytest.mark.parametrize('path', [c for c in CONFIGS if c not in SMOKE], ids=rel)
+@pytest.mark.parametrize('path', CONFIGS, ids=rel)
 def test_full_config_reads_an_imagenet_folder(path, image_root):
     """The full recipes' pipelines read the real ImageNet layout and yield crops of the pre-training size."""
     from mmengine.registry import DATASETS
@@ -94,8 +97,7 @@ def test_fused_adamw_gives_the_recipe_update():
     from mmengine.optim import build_optim_wrapper
 
     from mimbench.registry import MODELS
-    smoke = 'configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py'
-    cfg = Config.fromfile(str(ROOT / smoke))
+    cfg = load_smoke(ROOT / 'configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py')
     models, wrappers = [], []
     for fused in (True, False):
         torch.manual_seed(0)

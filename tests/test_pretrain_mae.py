@@ -10,8 +10,8 @@ from mmengine.config import Config
 import mimbench  # noqa: F401
 from mimbench.models.complexity import build_without_init, count_params
 from mimbench.registry import MODELS
+from mimbench.smoke import load_smoke
 
-SMOKE = 'configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py'
 FULL = {'b': ('configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py', 86e6),     # mae.txt Table 3
         'l': ('configs/pretrain/mae/mae_vit-large-p16_8xb512-coslr-1600e_in1k.py', 304e6),
         'h': ('configs/pretrain/mae/mae_vit-huge-p14_8xb512-coslr-1600e_in1k.py', 632e6)}
@@ -19,7 +19,7 @@ VIT_SMOKE = dict(embed_dims=96, num_layers=4, num_heads=3, feedforward_channels=
 
 
 def smoke_model(**backbone):
-    cfg = Config.fromfile(SMOKE).model
+    cfg = load_smoke(FULL['b'][0]).model   # the ViT-B recipe's smoke twin (mimbench.smoke)
     cfg.backbone.update(backbone)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
@@ -148,23 +148,23 @@ def test_reconstruction_figure_png(tmp_path):
     assert np.abs(original.astype(int) - images[0].permute(1, 2, 0).numpy()).max() <= 1   # last panel = input
 
 
-def test_reconstruction_cli_with_simmim(tmp_path):
+def test_reconstruction_cli_with_simmim(tmp_path, smoke_file):
     from PIL import Image
 
     from mimbench.models.reconstruction import main
     pixels = np.random.default_rng(0).integers(0, 255, (80, 96, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(tmp_path / 'a.png')
-    assert main(['configs/pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k_smoke.py', '',
+    assert main([smoke_file('configs/pretrain/simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k.py'), '',
                  str(tmp_path / 'a.png'), '--out', str(tmp_path / 'fig')]) == 0
     assert len(list((tmp_path / 'fig').glob('*.png'))) == 1
 
 
-def test_complexity_table_and_mask_token_flops(tmp_path):
+def test_complexity_table_and_mask_token_flops(tmp_path, smoke_file):
     """The mask-token encoder costs more FLOPs than the visible-only one (mae.txt Table 1(c))."""
     import pandas as pd
 
     from mimbench.models.complexity import _LossForward, complexity_table, count_flops, write_table
-    table = complexity_table([SMOKE])
+    table = complexity_table([smoke_file(FULL['b'][0])])
     expected = count_params(smoke_model().backbone) / 1e6
     assert table.loc[0, 'encoder_params_M'] == pytest.approx(expected, abs=0.01)
     assert table.loc[0, 'encoder_GFLOPs'] > 0
@@ -177,14 +177,15 @@ def test_complexity_table_and_mask_token_flops(tmp_path):
     assert with_tokens > 1.5 * visible
 
 
-def test_speed_benchmark_one_tiny_iteration(tmp_path):
+def test_speed_benchmark_one_tiny_iteration(tmp_path, smoke_file):
     """benchmarks/pretrain_speed.py runs end to end (one step, smoke size); speed is not asserted."""
     import importlib.util
     import json
     spec = importlib.util.spec_from_file_location('pretrain_speed', 'benchmarks/pretrain_speed.py')
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.main(['--configs', SMOKE, '--steps', '1', '--rounds', '1', '--warmup', '0',
+    smoke = smoke_file(FULL['b'][0])
+    assert bench.main(['--configs', smoke, '--steps', '1', '--rounds', '1', '--warmup', '0',
                        '--batch-size', '2', '--no-isolate', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in (tmp_path / 'speed.jsonl').read_text().splitlines()]
     assert [r['variant'] for r in rows] == ['mimbench', 'mmpretrain', 'mask-token encoder']
@@ -196,7 +197,7 @@ def test_speed_benchmark_one_tiny_iteration(tmp_path):
 def test_same_loss_as_mmpretrain_mae():
     """Same weights and seed: mimbench.MAE computes exactly mmpretrain's MAE loss (same masking draw)."""
     ours = smoke_model()
-    cfg = Config.fromfile(SMOKE).model
+    cfg = load_smoke(FULL['b'][0]).model
     cfg.type, cfg.backbone.type = 'mmpretrain.MAE', 'mmpretrain.MAEViT'
     theirs = MODELS.build(cfg)
     theirs.load_state_dict(ours.state_dict())

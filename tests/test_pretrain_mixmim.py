@@ -15,6 +15,7 @@ import mimbench  # noqa: F401  (registers mimbench modules)
 from mimbench.models.complexity import build_without_init
 from mimbench.models.mixmim import MixMIMDualReconstructionHead, sample_mix_mask, upsample_mask
 from mimbench.registry import MODELS
+from mimbench.smoke import load_smoke
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs' / 'pretrain' / 'mixmim'
 SMOKE_ARCH = dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8])
@@ -202,24 +203,27 @@ def test_every_config_builds(path):
     assert model.neck.decoder_pred.out_features == 32 * 32 * 3                       # one 32x32 cell/token
     assert model.neck.decoder_embed.in_features == enc.num_features                  # linear C4 -> 512
     assert enc.mask_ratio == 0.5 and not enc.shared_mask and enc.masked_attention    # paper defaults
-    if not path.stem.endswith('_smoke'):
-        assert len(model.neck.decoder_blocks) == 8 and model.neck.decoder_embed.out_features == 512
-        assert enc.window_size == [14, 14, 14, 7]
-        assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1.5e-4 * 1024 / 256)
-        assert cfg.train_dataloader.batch_size * 8 == 1024
+    assert len(model.neck.decoder_blocks) == 8 and model.neck.decoder_embed.out_features == 512
+    assert enc.window_size == [14, 14, 14, 7]
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1.5e-4 * 1024 / 256)
+    assert cfg.train_dataloader.batch_size * 8 == 1024
     del model
+    smoke = build_without_init(load_smoke(path).model)   # its smoke twin (mimbench.smoke): the same method
+    assert smoke.neck.decoder_pred.out_features == 32 * 32 * 3 and smoke.neck.decoder_embed.in_features == 256
+    assert (smoke.backbone.mask_ratio, smoke.backbone.shared_mask, smoke.backbone.masked_attention) == \
+        (0.5, False, True)
 
 
 def test_smoke_config_trains_with_the_runner(tmp_path):
     from mimbench.datasets.synthetic import make_imagenet
     from mimbench.runner import build_runner
     data = make_imagenet(tmp_path / 'images', num_classes=2, images_per_class=4)   # 8 training images
-    cfg = Config.fromfile(str(CONFIG_DIR / 'mixmim_mixmim-base_8xb128-coslr-600e_in1k_smoke.py'))
+    cfg = load_smoke(CONFIG_DIR / 'mixmim_mixmim-base_8xb128-coslr-600e_in1k.py')
     cfg.train_dataloader.dataset.data_root = str(data)
     cfg.log_level = 'WARNING'
     runner = build_runner(cfg, work_dir=str(tmp_path / 'work'))
     runner.train()
-    ckpt = torch.load(tmp_path / 'work' / 'epoch_2.pth', map_location='cpu', weights_only=False)
+    ckpt = torch.load(tmp_path / 'work' / 'epoch_1.pth', map_location='cpu', weights_only=False)
     keys = {k[len('backbone.'):] for k in ckpt['state_dict'] if k.startswith('backbone.')}
     plain = MODELS.build(dict(type='mmpretrain.MixMIMTransformer', arch=SMOKE_ARCH, img_size=64,
                               window_size=[4, 4, 4, 2]))

@@ -10,17 +10,16 @@ from mmengine.registry import TRANSFORMS
 import mimbench  # noqa: F401
 from mimbench.models.complexity import build_without_init, count_params
 from mimbench.registry import MODELS
+from mimbench.smoke import load_smoke
 
 D = 'configs/pretrain/simmim/'
-SMOKE = {'swin': D + 'simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px_smoke.py',
-         'vit': D + 'simmim_vit-base-p16_8xb256-coslr-800e_in1k_smoke.py'}
 FULL = {'swin': D + 'simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px.py',
         'vit': D + 'simmim_vit-base-p16_8xb256-coslr-800e_in1k.py'}
 
 
 def smoke_model(kind):
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(SMOKE[kind]).model)
+    model = MODELS.build(load_smoke(FULL[kind]).model)   # the recipe's smoke twin (mimbench.smoke)
     model.init_weights()
     return model
 
@@ -212,7 +211,7 @@ def test_swin_encoder_checkpoint_loads_into_transfer_swin():
 def test_same_loss_as_mmpretrain_simmim_swin():
     from mmpretrain.structures import DataSample
     ours = smoke_model('swin')
-    cfg = Config.fromfile(SMOKE['swin']).model
+    cfg = load_smoke(FULL['swin']).model
     cfg.type = 'mmpretrain.SimMIM'
     cfg.pop('mask_ratio'), cfg.pop('mask_patch_size')
     theirs = MODELS.build(cfg)

@@ -42,15 +42,14 @@ def test_mim_train_script_runs_a_config(tmp_path):
 
     make_imagenet(tmp_path / 'in1k')
     script = Path(mimbench.__file__).parent / '.mim' / 'tools' / 'train.py'
-    config = (
-        Path(mimbench.__file__).parent
-        / '.mim'
-        / 'configs'
-        / 'transfer'
-        / 'in1k'
-        / 'finetune_resnet-smoke_in1k_smoke.py'
-    )
+    from mimbench.transfer.tasks import task_config
+
+    recipe = Path(task_config('in1k', 'resnet-50')).name
+    config = Path(mimbench.__file__).parent / '.mim' / 'configs' / 'transfer' / 'in1k' / recipe
     assert script.is_file() and config.is_file()  # where `mim train mimbench` looks for them
+    from mimbench.smoke import write_smoke_config
+
+    config = write_smoke_config(config, tmp_path / 'smoke.py')   # its smoke twin: `_base_` the recipe above
     from mimbench.datasets.overrides import cfg_options_text
 
     options = cfg_options_text('in1k', tmp_path / 'in1k').split()

@@ -45,15 +45,16 @@ def test_cim_timed_with_a_random_tokenizer():
     assert b.without_tokenizer_weights(mae) == (mae, False)
 
 
-def test_optimizer_benchmark_one_tiny_round():
-    rows = bench('optimizer_speed').time_optimizers(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py', 1, 1)
+def test_optimizer_benchmark_one_tiny_round(smoke_file):
+    mae = smoke_file(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py')   # its smoke twin
+    rows = bench('optimizer_speed').time_optimizers(mae, 1, 1)
     assert [r['optimizer'] for r in rows] == ['fused', 'foreach', 'per-op loop']
     assert all(r['s_per_step'] > 0 for r in rows) and rows[0]['vs_fused'] == 1.0
 
 
-def test_bf16_variant_is_timed_next_to_fp32(tmp_path):
+def test_bf16_variant_is_timed_next_to_fp32(tmp_path, smoke_file):
     import json
-    smoke = f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k_smoke.py'
+    smoke = smoke_file(f'{ROOT}/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py')
     assert bench().main(['--configs', smoke, '--variants', 'mmpretrain', '--dtype-variant', 'bf16',
                          '--steps', '1', '--rounds', '1', '--warmup', '0', '--batch-size', '2',
                          '--no-isolate', '--out', str(tmp_path)]) == 0

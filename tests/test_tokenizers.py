@@ -171,26 +171,27 @@ def test_vq_pretrainer_checkpoint_loads_into_the_cim_tokenizer(tmp_path):
 
 
 def test_tokenizer_config_trains_on_an_image_folder_and_feeds_cim(tmp_path):
-    """vqtokenizer smoke config on any folder of images -> checkpoint -> the tokenizer of a CiM smoke config."""
+    """The vqtokenizer recipe's smoke twin on any folder of images -> checkpoint -> the tokenizer of a CiM
+    smoke twin (mimbench.smoke)."""
     from pathlib import Path
 
     import numpy as np
-    from mmengine.config import Config
     from PIL import Image
 
     from mimbench.runner import build_runner
+    from mimbench.smoke import load_smoke
     configs = Path(__file__).resolve().parents[1] / 'configs' / 'pretrain' / 'cim'
     (tmp_path / 'images' / 'train' / 'any').mkdir(parents=True)
     rng = np.random.default_rng(0)
     for i in range(8):
         Image.fromarray(rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)).save(
             tmp_path / 'images' / 'train' / 'any' / f'{i}.jpg')
-    cfg = Config.fromfile(str(configs / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k_smoke.py'))
+    cfg = load_smoke(configs / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py')
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'images')
     cfg.log_level = 'WARNING'
     build_runner(cfg, work_dir=str(tmp_path / 'tok')).train()
-    ckpt = tmp_path / 'tok' / 'epoch_2.pth'
-    cim = Config.fromfile(str(configs / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k_smoke.py'))
+    ckpt = tmp_path / 'tok' / 'epoch_1.pth'
+    cim = load_smoke(configs / 'cim-respix_vit-base-p16_16xb128-coslr-300e_in1k.py')
     cim.model.tokenizer.checkpoint = str(ckpt)
     model = MODELS.build(cim.model)
     model.init_weights()

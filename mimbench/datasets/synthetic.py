@@ -47,6 +47,7 @@ PLACES_VERSIONS = (205, 365)
 TASKS = ('in1k', 'coco', 'ade20k', 'inat2017', 'inat2018', 'inat2019', 'places205', 'places365',
          'imagenet-c', 'imagenet-a', 'imagenet-r', 'imagenet-sketch')
 DONE_MARKER = '.mimbench-synthetic'
+CLASSIFICATION_CLASSES = 4                                 # classes of every generated classification task
 
 
 def class_style(label: int) -> tuple[str, tuple[int, int, int]]:
@@ -147,8 +148,8 @@ def _split_sizes(images_per_class: int) -> dict[str, int]:
 
 
 # ----------------------------------------------------------------------------------------------- ImageNet
-def make_imagenet(root, num_classes: int = 4, images_per_class: int = 8, size: int = SIZE,
-                  seed: int = 0) -> Path:
+def make_imagenet(root, num_classes: int = CLASSIFICATION_CLASSES, images_per_class: int = 8,
+                  size: int = SIZE, seed: int = 0) -> Path:
     """ImageNet-style folder: ``train/<wnid>/*.JPEG``, ``val/<wnid>/*.JPEG`` and mmpretrain's lists.
 
     ``meta/train.txt`` / ``meta/val.txt`` hold ``<wnid>/<file>.JPEG <label>`` (paths relative to the
@@ -299,8 +300,8 @@ def _inat_category(year: int, cat_id: int) -> dict:
     return {'id': cat_id, 'name': str(cat_id), **taxonomy}  # 2019: taxonomy only
 
 
-def make_inat(root, year: int = 2018, num_classes: int = 4, images_per_class: int = 8, size: int = SIZE,
-              seed: int = 0) -> Path:
+def make_inat(root, year: int = 2018, num_classes: int = CLASSIFICATION_CLASSES, images_per_class: int = 8,
+              size: int = SIZE, seed: int = 0) -> Path:
     """iNaturalist ``year`` layout: ``train<year>.json``, ``val<year>.json`` and the image tree.
 
     ``file_name`` follows each year's tree: 2017 ``train_val_images/<supercategory>/<name>/<hash>.jpg``,
@@ -351,8 +352,8 @@ PLACES_SCENES = ('a/abbey', 'a/airport_terminal', 'b/bakery/shop', 'c/canyon', '
                  'h/harbor', 'k/kitchen', 'o/ocean')
 
 
-def make_places(root, version: int = 205, num_classes: int = 4, images_per_class: int = 8,
-                size: int = SIZE, seed: int = 0) -> Path:
+def make_places(root, version: int = 205, num_classes: int = CLASSIFICATION_CLASSES,
+                images_per_class: int = 8, size: int = SIZE, seed: int = 0) -> Path:
     """Places205 or Places365-Standard list files and images.
 
     Places205: ``trainvalsplit_places205/{train,val}_places205.csv`` with ``<letter>/<scene>/<file>.jpg
@@ -529,6 +530,21 @@ def make_task(task: str, root, seed: int = 0) -> Path:
     if task.startswith('places') and task[6:].isdigit():
         return make_places(root, int(task[6:]), seed=seed)
     raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
+
+
+def generated_classes(task: str) -> int:
+    """How many classes ``make_task(task)`` writes: what a smoke config's heads predict (``mimbench.smoke``).
+
+    COCO: the ``COCO_CLASSES`` shapes; ADE20K: its 150-class convention; every classification task: the
+    generators' default ``num_classes`` (4).
+    """
+    if task not in TASKS:
+        raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
+    if task == 'coco':
+        return len(COCO_CLASSES)
+    if task == 'ade20k':
+        return 150
+    return CLASSIFICATION_CLASSES
 
 
 def make_all(root, tasks=TASKS, seed: int = 0) -> dict[str, Path]:

@@ -125,14 +125,15 @@ def image_size_of(cfg: Config) -> int:
     return size if isinstance(size, int) else size[0]
 
 
-def config_complexity(config: str | Path, with_flops: bool = True) -> dict:
-    """One table row: parameters (M) and forward GFLOPs of the encoder and of one pre-training step."""
-    cfg = Config.fromfile(str(config))
+def config_complexity(config: str | Path | Config, with_flops: bool = True) -> dict:
+    """One table row: parameters (M) and forward GFLOPs of the encoder and of one pre-training step (of a
+    config file, or a loaded config such as a smoke twin, ``mimbench.smoke.load_smoke``)."""
+    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
     model = build_without_init(cfg.model)
     model.eval()
     size = image_size_of(cfg)
     row = {
-        'config': Path(config).stem,
+        'config': Path(cfg.filename or 'config').stem,
         'algorithm': cfg.model.type,
         'backbone': cfg.model.get('backbone', {}).get('type', '-'),
         'image_size': size,

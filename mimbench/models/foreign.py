@@ -169,8 +169,10 @@ def foreign_label(backbone: str) -> str:
     return backbone.replace(':', '-').replace('.', '-').lower()
 
 
-# templates for foreign (hierarchical) backbones, in order of preference
-_FOREIGN_TEMPLATES = {'smoke': ('resnet-smoke',), 'full': ('resnet-50', 'swin-b', 'mixmim-b')}
+# templates for foreign (hierarchical) backbones, in order of preference (a smoke template is the full
+# recipe of the family's base size; mimbench.evaluate shrinks it with mimbench.smoke)
+_FOREIGN_TEMPLATES = {'smoke': ('resnet-smoke', 'swin-smoke', 'mixmim-smoke'),
+                      'full': ('resnet-50', 'swin-b', 'mixmim-b')}
 
 
 def foreign_options(task: str, spec: str, checkpoint: str | None, scale: str) -> tuple[Path, dict]:

@@ -5,8 +5,9 @@
 of different protocols are not compared.
 
 Configs live under ``configs/transfer/<task>/`` and are named
-``<head>_<backbone>_<method>_<gpus>xb<batch>-<schedule>_<task>.py`` (full recipes of the papers) and
-``<head>_<family>-smoke_<task>_smoke.py`` (CPU smoke variants: 64 px data, 2 iterations, one evaluation).
+``<head>_<backbone>_<method>_<gpus>xb<batch>-<schedule>_<task>.py`` (full recipes of the papers). A smoke run
+(CPU, 64 px generated data, 2 iterations, one evaluation) is no file of its own: it is the full recipe of the
+family's base size shrunk by ``mimbench.smoke`` (``task_config(..., scale='smoke')`` names that recipe).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ BACKBONES = {
     'mixmim-b': 'mixmim', 'mixmim-l': 'mixmim', 'mixmim-h': 'mixmim', 'mixmim-smoke': 'mixmim',
     'resnet-50': 'resnet', 'resnet-smoke': 'resnet',
 }
+# the size whose full recipe a family's smoke run shrinks (other sizes only where it has none)
+BASE_SIZES = {'vit': 'vit-b', 'swin': 'swin-b', 'mixmim': 'mixmim-b', 'resnet': 'resnet-50'}
 # 'finetune': end-to-end (every task); 'linear' / 'partial': ImageNet linear probing / partial fine-tuning
 # (mae.txt Table 10, Sec. 4.3); 'linear-head' / 'fcn-head(-160k)': CiM's light ADE20K heads (cim.txt Sec. 3.3)
 # 'linear-block': linear probing of the ViT block chosen on held-out training data (simmim.txt Sec. 4.2)
@@ -44,7 +47,7 @@ class Task:
     - ``full`` maps (backbone id, protocol) to the recipe a method without one of its own is fine-tuned
       with (another paper's; the record's ``recipe`` and ``note`` then say so, see :func:`recipe_note`).
 
-    ``smoke`` maps (family, protocol) to a smoke config.
+    Smoke runs are derived from these (``mimbench.smoke``), not listed.
     """
     id: str
     scope: str                      # toolbox that runs it: mmdet | mmseg | mmpretrain
@@ -53,16 +56,11 @@ class Task:
     papers: str                     # where the protocol comes from
     data_dir: str                   # folder name under a data root holding all tasks (mimbench data make)
     full: dict = field(default_factory=dict)
-    smoke: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     higher_is_better: bool = True
     version: int = 1
     alternates: dict = field(default_factory=dict)
     evaluates: str | None = None    # test-only: evaluates this task's fine-tuned model, trains nothing
-
-
-def _cls_smoke(task: str) -> dict:
-    return {(fam, 'finetune'): f'{task}/finetune_{fam}-smoke_{task}_smoke.py' for fam in FAMILIES}
 
 
 def _own(task_dir: str, recipes: dict) -> dict:
@@ -90,8 +88,7 @@ def _cls_task(task: str, mixmim: bool, simmim: dict | None = None) -> Task:
                 full=_fallbacks(variants, _DEFAULT_METHOD),
                 variants=variants,
                 alternates={('vit-h', 'finetune', 'mae', '448px'):
-                            f'{task}/finetune_vit-huge-p14_mae_8xb128-50e_{task}-448px.py'},
-                smoke=_cls_smoke(task))
+                            f'{task}/finetune_vit-huge-p14_mae_8xb128-50e_{task}-448px.py'})
 
 
 def _fallbacks(variants: dict, default_method: dict) -> dict:
@@ -159,27 +156,19 @@ _IN1K_ALTERNATES = _own('in1k', {
 TASK_LIST = (
     Task('coco', 'mmdet', ('ap_box', 'ap_mask'), 'ap_box',
          'mae.txt A.3 / Table 4, simmim.txt C.1 / Table 12, mixmim.txt Sec. 8 / Table 4', 'coco',
-         full=_fallbacks(_COCO, _DEFAULT_METHOD), variants=_COCO,
-         smoke={(fam, 'finetune'): f'coco/mask-rcnn_{fam}-smoke_coco_smoke.py' for fam in FAMILIES}),
+         full=_fallbacks(_COCO, _DEFAULT_METHOD), variants=_COCO),
     Task('ade20k', 'mmseg', ('miou',), 'miou',
          'mae.txt A.4 / Table 5, simmim.txt C.1, mixmim.txt Sec. 8 / Table 4, cim.txt Sec. 3.3 / Table 3',
          'ade20k',
          full={**_fallbacks(_ADE20K, _DEFAULT_METHOD),
                **{(b, p): path for (b, p, m), path in _ADE20K.items() if m in ('cim-respix', 'cim-revdet')}},
-         variants=_ADE20K,
-         smoke={**{(fam, 'finetune'): f'ade20k/upernet_{fam}-smoke_ade20k_smoke.py' for fam in FAMILIES},
-                ('vit', 'linear-head'): 'ade20k/linear_vit-smoke_ade20k_smoke.py',
-                ('resnet', 'fcn-head'): 'ade20k/fcn_resnet-smoke_ade20k_smoke.py'}),
+         variants=_ADE20K),
     Task('in1k', 'mmpretrain', ('top1', 'linear'), 'top1',
          'mae.txt Tables 9-10 and Sec. 4.3, simmim.txt Sec. 4, mixmim.txt Table 12, cim.txt Tables 10-11',
          'in1k',
          full={**_fallbacks(_IN1K, _DEFAULT_METHOD),   # SimMIM's block-selecting probe, for any ViT-B method
                ('vit-b', 'linear-block'): 'in1k/linear-block_vit-base-p16_simmim_8xb128-100e_in1k.py'},
-         variants=_IN1K, alternates=_IN1K_ALTERNATES,
-         smoke={**_cls_smoke('in1k'),
-                ('vit', 'linear'): 'in1k/linear_vit-smoke_in1k_smoke.py',
-                ('vit', 'partial'): 'in1k/partial_vit-smoke_in1k_smoke.py',
-                ('vit', 'linear-block'): 'in1k/linear-block_vit-smoke_in1k_smoke.py'}),
+         variants=_IN1K, alternates=_IN1K_ALTERNATES),
     _cls_task('inat2017', mixmim=False),
     _cls_task('inat2018', mixmim=True, simmim=_own('inat2018', {
         ('swin-b', 'finetune', 'simmim'): 'finetune_swin-base-w6_simmim_8xb256-100e_inat2018-192px.py'})),
@@ -194,8 +183,7 @@ TASK_LIST += tuple(
     Task(task, 'mmpretrain', (metric,), metric, 'mae.txt Appendix C / Table 13', task, evaluates='in1k',
          higher_is_better=metric != 'mce',
          full={(b, 'finetune'): f'{task}/test_{name}_in1k-finetuned_{task}.py'
-               for b, name in _ROBUSTNESS_BACKBONES.items()},
-         smoke={(fam, 'finetune'): f'{task}/test_{fam}-smoke_{task}_smoke.py' for fam in FAMILIES})
+               for b, name in _ROBUSTNESS_BACKBONES.items()})
     for task, metric in (('imagenet-c', 'mce'), ('imagenet-a', 'top1'), ('imagenet-r', 'top1'),
                          ('imagenet-sketch', 'top1')))
 TASKS = {t.id: t for t in TASK_LIST}
@@ -218,7 +206,9 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
                 method: str | None = None, variant: str | None = None) -> str:
     """Path of the config that transfers ``backbone`` (an id like ``vit-b`` or a family) to ``task``.
 
-    ``scale='smoke'`` gives the family's smoke config; ``scale='full'`` the paper recipe for that backbone.
+    ``scale='full'`` gives the paper recipe for that backbone; ``scale='smoke'`` the full recipe a smoke run
+    of the backbone's family shrinks (``mimbench.smoke``): the one ``scale='full'`` picks for the family's
+    base size (``BASE_SIZES``), so a smoke run exercises the recipe a full run of that method would use.
     ``protocol`` picks ImageNet's linear probing / partial fine-tuning, or ADE20K's CiM light heads
     (``linear-head`` for ViT, ``fcn-head`` for ResNet). Full recipes are chosen by (task, backbone, method):
     ``method``'s own recipe first (``variants``); without one, the backbone's default recipe (``full``,
@@ -233,8 +223,8 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
         raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
     spec = TASKS[task]
     if scale == 'smoke':
-        key, table = (family_of(backbone), protocol), spec.smoke
-    elif scale == 'full':
+        return _smoke_recipe(task, family_of(backbone), protocol, method, variant)
+    if scale == 'full':
         if backbone in FAMILIES or backbone.endswith('-smoke'):
             sizes = ', '.join(sorted({b for b, _ in spec.full}))
             raise ValueError(f'full-scale recipes are per backbone size; got {backbone!r}. Pass a '
@@ -283,15 +273,33 @@ def recipe_note(task: str, backbone: str, protocol: str = 'finetune',
             f'({Path(spec.full[(backbone, protocol)]).name})')
 
 
+def _smoke_recipe(task: str, family: str, protocol: str, method: str | None, variant: str | None) -> str:
+    """The full recipe a ``family`` smoke run of ``task`` shrinks: the family's base size first, then its
+    other sizes in table order (e.g. partial fine-tuning exists for ViT-L only)."""
+    base = BASE_SIZES[family]
+    sizes = [base] + [b for b, f in BACKBONES.items()
+                      if f == family and b != base and not b.endswith('-smoke')]
+    for size in sizes:
+        try:
+            return task_config(task, size, 'full', protocol, method, variant)
+        except ValueError:
+            continue
+    have = ', '.join(f'{b} ({p})' for b, p in sorted(TASKS[task].full))
+    named = f', {variant}' if variant else ''
+    raise ValueError(f'no full recipe of task {task} for a {family} backbone ({protocol}{named}), which a '
+                     f'smoke run would shrink; recipes exist for: {have}. Add one under {CONFIG_ROOT / task} '
+                     'or choose a backbone family that has one.')
+
+
 def all_configs(scale: str | None = None) -> list[str]:
-    """Every config path in the table (``scale`` 'full' / 'smoke' / None for both), each once."""
+    """Every config path in the table, each once: the full recipes (``scale`` None or 'full'; 'smoke' gives
+    the same list: each smoke run is one of them shrunk by ``mimbench.smoke``)."""
+    if scale not in (None, 'full', 'smoke'):
+        raise ValueError(f"scale must be 'smoke', 'full' or None, got {scale!r}")
     paths = []
     for spec in TASK_LIST:
-        if scale in (None, 'full'):
-            paths += [str(CONFIG_ROOT / p) for p in (*spec.full.values(), *spec.variants.values(),
-                                                     *spec.alternates.values())]
-        if scale in (None, 'smoke'):
-            paths += [str(CONFIG_ROOT / p) for p in spec.smoke.values()]
+        paths += [str(CONFIG_ROOT / p) for p in (*spec.full.values(), *spec.variants.values(),
+                                                 *spec.alternates.values())]
     return list(dict.fromkeys(paths))
 
 

@@ -3,8 +3,7 @@
 # follow the setting in Table 9 for iNaturalist and Places"). Inherited by ../imagenet_finetune.py,
 # ../inat201{7,8,9}.py and ../places{205,365}.py, which set data_root, num_classes,
 # data_preprocessor.num_classes and the `dataset` of train/val/test_dataloader (type and split fields); this
-# file has no `dataset` of its own. It lives in shared/ because every top-level file of ../ is a dataset
-# with a smoke variant.
+# file has no `dataset` of its own. It lives in shared/ because every top-level file of ../ is one dataset.
 # Mixup/CutMix live in the top-level data_preprocessor (mmengine uses it when the model defines none).
 data_root = None      # set by each dataset config
 num_classes = None    # set by each dataset config (also data_preprocessor.num_classes)
