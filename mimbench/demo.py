@@ -25,12 +25,13 @@ DEMO_PRETRAINING = (
 
 
 def tasks_with_recipe(tasks: list[str], backbone: str) -> list[str]:
-    """The ``tasks`` that have a full recipe for ``backbone``'s family, i.e. a smoke twin to run."""
-    from mimbench.transfer.tasks import task_config
+    """The ``tasks`` that have a full recipe for ``backbone``'s family, i.e. a smoke twin to run (a test-only
+    task, robustness, tests the model of the task it evaluates: that one needs the recipe)."""
+    from mimbench.transfer.tasks import TASKS, task_config
 
     def has(task: str) -> bool:
         try:
-            return bool(task_config(task, backbone, 'smoke'))
+            return bool(task_config(TASKS[task].evaluates or task, backbone, 'smoke'))
         except ValueError:
             return False
 

@@ -14,7 +14,8 @@ What changes (only the size of the run):
   fine-tuning keep their share; a probed block keeps its relative depth).
 - **what reads the encoder** gets its widths (``in_channels`` of necks and heads); dense heads (FPN, RPN/RoI
   heads, UperNet/FCN) are 32 channels wide with fewer proposals; pre-training decoders are 64 wide and 2 deep,
-  CiM's generator 96 wide, its DALL-E tokenizer a small random ``mimbench.VQTokenizer``.
+  CiM's generator 96 wide; files a user brings become small random stand-ins (CiM's DALL-E tokenizer a
+  ``mimbench.VQTokenizer``, a DALL-E target tokenizer 8 wide, iGPT's colour clusters 16 random centres).
 - **data**: the task's generated data (``mimbench data make --root data/smoke``,
   ``mimbench.datasets.synthetic``) in the same on-disk format, read by the recipe's own dataset type. Every
   crop of the recipe's pipelines becomes 64 px and every resize of that pipeline scales with it
@@ -67,6 +68,8 @@ CHANNELS = {'vit': (96,) * 4, 'swin': (32, 64, 128, 256), 'mixmim': (32, 64, 128
             'resnet': (64, 128, 256, 512)}   # output channels of stage / block group 1..4
 VIT_DEPTH = ENCODERS['vit']['arch']['num_layers']
 SMOKE_TOKENIZER = dict(vocab_size=64, code_dims=16, channels=32, num_res_blocks=1)
+SMOKE_CLUSTERS = 16  # random colour centres standing in for iGPT's 512 (simmim.txt Sec. 3.4 ablation)
+HELDOUT = 2        # held-out training images per class of a block-selecting probe (of 8 generated ones)
 BATCH = {'mmpretrain': (8, 8), 'mmdet': (2, 2), 'mmseg': (2, 1), 'pretrain': (4, None)}   # train, val
 DATA_ROOT = 'data/smoke'   # `mimbench data make --root data/smoke`; pre-training reads its in1k images
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -174,15 +177,30 @@ def shrink(full: dict) -> dict:
 
 
 def _transfer(cfg: dict, family: str, task: str) -> None:
-    from mimbench.datasets.synthetic import COCO_CLASSES, generated_classes
+    from mimbench.datasets.synthetic import COCO_CLASSES, generated_classes, generated_wnids
     from mimbench.transfer.tasks import TASKS
 
     scope = cfg.get('default_scope', 'mmpretrain')
-    classes = generated_classes(task)
-    root = f'{DATA_ROOT}/{TASKS[task].data_dir}/'
-    ratio = _data(cfg, scope, root, dict(metainfo=dict(classes=COCO_CLASSES)) if task == 'coco' else {})
+    trained = TASKS[task].evaluates or task   # a test-only task (robustness) tests that task's classifier
+    classes = generated_classes(trained)
+    root = f'{DATA_ROOT}/{TASKS[trained].data_dir}/'
+    extra = dict(metainfo=dict(classes=COCO_CLASSES)) if task == 'coco' else {}
+    test = (root, extra)
+    if trained != task:   # the classifier's outputs are the generated in1k classes; the test set covers some
+        outputs, covered = generated_wnids(trained), generated_wnids(task)
+        test = (f'{DATA_ROOT}/{TASKS[task].data_dir}/',
+                dict(label_wnids=outputs, **({'subset': covered} if covered != outputs else {})))
+    data = {'train_dataloader': (root, extra), 'val_dataloader': (root, extra), 'test_dataloader': test}
+    ratio = _data(cfg, scope, data)
     model = cfg['model']
+    depth = _vit_depth(model['backbone']) if family == 'vit' and _kind(model['backbone']) != 'ViTMultiScale' \
+        else None
     channels = _encoder(model['backbone'], family)
+    if _kind(model) == 'LayerProbeClassifier':   # a probe per block (simmim.txt Sec. 4.2), same depths
+        model['blocks'] = sorted({_vit_block(b - 1, depth) + 1 for b in model['blocks']})
+    probe = cfg.get('layer_probe')
+    if probe:                                    # its held-out images come out of the 8 per generated class
+        probe['heldout_per_class'] = min(probe.get('heldout_per_class', 10), HELDOUT)
     if scope == 'mmpretrain':
         _classifier(cfg, channels[-1], classes)
     elif scope == 'mmdet':
@@ -235,6 +253,14 @@ def _pretrain(cfg: dict, family: str | None) -> None:
             tokenizer.update(SMOKE_TOKENIZER, checkpoint=None)
         else:                       # DALL-E's files are the user's to bring: a small random VQ tokenizer
             model['tokenizer'] = dict(type='mimbench.VQTokenizer', **SMOKE_TOKENIZER)
+    head = model.get('head') or {}
+    if _kind(head.get('tokenizer') or {}) == 'DALLETokenizer':   # a target tokenizer (BEiT-style ablations):
+        head['tokenizer'].update(encoder_path=None, decoder_path=None, n_hid=8)   # random, narrow
+    if head.get('clusters'):        # iGPT's colour clusters, also the user's file: 16 random centres
+        neck = model.get('neck') or {}
+        if neck.get('out_channels') == head.get('num_clusters', 512):   # the decoder predicts one of them
+            neck['out_channels'] = SMOKE_CLUSTERS
+        head.update(clusters=None, num_clusters=SMOKE_CLUSTERS)
 
 
 # --------------------------------------------------------------------------------------------- encoder
@@ -378,8 +404,9 @@ def _segmentor(model: dict, channels: tuple[int, ...], classes: int, ratio: floa
 
 
 # --------------------------------------------------------------------------------------------- data
-def _data(cfg: dict, scope: str, root: str, dataset_extra: dict) -> float:
-    """Loaders -> the generated data at 64 px; returns the training pipeline's scale ratio."""
+def _data(cfg: dict, scope: str, data: dict) -> float:
+    """Loaders -> the generated data at 64 px (``data``: loader -> (data root, more dataset fields)); returns
+    the training pipeline's scale ratio."""
     train_batch, val_batch = BATCH[scope]
     ratio = None
     for key in LOADERS:
@@ -391,7 +418,8 @@ def _data(cfg: dict, scope: str, root: str, dataset_extra: dict) -> float:
             dataset = dataset['dataset']
         pipeline, pipeline_ratio = _scaled_pipeline(dataset.get('pipeline', []), ratio)
         ratio = ratio or pipeline_ratio
-        dataset.update(data_root=root, pipeline=pipeline, **copy.deepcopy(dataset_extra))
+        root, extra = data[key]
+        dataset.update(data_root=root, pipeline=pipeline, **copy.deepcopy(extra))
         loader.update(batch_size=train_batch if key == 'train_dataloader' else val_batch, num_workers=0,
                       persistent_workers=False, pin_memory=False)
     ratio = ratio or 1.0

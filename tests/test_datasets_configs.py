@@ -15,7 +15,8 @@ from mimbench.transfer import tasks
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs' / '_base_' / 'datasets'
 # smoke runs (mimbench.smoke) of one recipe per dataset config: (task, protocol) -> toolbox scope
-SMOKE = {(task, 'finetune'): tasks.TASKS[task].scope for task in tasks.TASKS}
+SMOKE = {(task, 'finetune'): spec.scope for task, spec in tasks.TASKS.items()
+         if not spec.evaluates}   # robustness test sets: tests/test_robustness.py
 SMOKE[('in1k', 'linear')] = 'mmpretrain'
 
 

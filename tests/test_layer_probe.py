@@ -73,7 +73,9 @@ def _probe_config(data_root, work_dir, checkpoint=None):
     from mimbench.datasets.overrides import apply_data_root
     from mimbench.transfer.tasks import task_config
 
-    cfg = Config.fromfile(task_config('in1k', 'vit', 'smoke', 'linear-block'))
+    from mimbench.smoke import load_smoke
+
+    cfg = load_smoke(task_config('in1k', 'vit', 'smoke', 'linear-block'))   # the SimMIM probe's smoke twin
     apply_data_root(cfg, 'in1k', data_root)
     cfg.merge_from_dict({'work_dir': str(work_dir), 'model.backbone.init_cfg.checkpoint': str(checkpoint),
                          'mimbench.method': 'mae'})

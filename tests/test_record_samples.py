@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from mmengine.config import Config
 
 import mimbench  # noqa: F401
 from mimbench.results import read_record
 from mimbench.runner import build_runner
 from mimbench.samples import record_outcomes
+from mimbench.smoke import load_smoke
 from mimbench.transfer import tasks
 
 CASES = [('in1k', 'finetune', {}), ('in1k', 'linear', {}), ('ade20k', 'finetune', {}),
@@ -25,7 +25,7 @@ def smoke_record(task, protocol, extra, data_root, work_dir):
         ann_file = root + 'annotations/instances_val2017.json'
         options.update({f'{s}_evaluator.ann_file': ann_file for s in ('val', 'test')})
     options.update({'model.backbone.init_cfg': None, **extra})
-    cfg = Config.fromfile(tasks.task_config(task, 'vit', 'smoke', protocol=protocol))
+    cfg = load_smoke(tasks.task_config(task, 'vit', 'smoke', protocol=protocol))   # its smoke twin
     build_runner(cfg, work_dir=str(work_dir), cfg_options=options).train()
     path = next((work_dir / 'results').glob('*.json'))
     return path, read_record(path)

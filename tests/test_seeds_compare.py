@@ -70,7 +70,9 @@ def test_bad_seeds_and_train_seed(tmp_path, capsys, tiny_data_root):
     from mimbench.transfer.tasks import TASKS, task_config
     root = f'{tiny_data_root / TASKS["places205"].data_dir}/'
     options = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val')]
-    assert main(['train', task_config('places205', 'vit', 'smoke'), '--work-dir', str(tmp_path / 'w'),
+    from mimbench.smoke import write_smoke_config
+    twin = str(write_smoke_config(task_config('places205', 'vit', 'smoke'), tmp_path / 'places205_smoke.py'))
+    assert main(['train', twin, '--work-dir', str(tmp_path / 'w'),
                  '--seed', '3', '--cfg-options', 'model.backbone.init_cfg=None', 'mimbench.method=random',
                  *options]) == 0
     record = json.loads(next((tmp_path / 'w' / 'results').glob('*.json')).read_text())

@@ -393,7 +393,7 @@ def make_places(root, version: int = 205, num_classes: int = CLASSIFICATION_CLAS
 # ----------------------------------------------------------------------------------------------- robustness
 # The smoke ImageNet-A/-R cover 3 of make_imagenet's 4 classes, so the smoke classifier's logits are
 # restricted to a subset as the real 200-class sets restrict ImageNet-1K's 1000
-# (configs/_base_/datasets/robustness/*_smoke.py)
+# (the smoke twins' label_wnids, mimbench.smoke)
 IMAGENET_A_SMOKE_WNIDS = ('n00000000', 'n00000001', 'n00000003')
 IMAGENET_R_SMOKE_WNIDS = ('n00000000', 'n00000002', 'n00000003')
 # corruption -> (operation, parameter at severities 1..5): cheap stand-ins for Hendrycks & Dietterich's 15
@@ -530,6 +530,13 @@ def make_task(task: str, root, seed: int = 0) -> Path:
     if task.startswith('places') and task[6:].isdigit():
         return make_places(root, int(task[6:]), seed=seed)
     raise ValueError(f'unknown task {task!r}; expected one of {", ".join(TASKS)}')
+
+
+def generated_wnids(task: str) -> list[str]:
+    """The WordNet ids of the classes whose images ``make_task(task)`` writes for an ImageNet-style task
+    (in1k and the robustness sets; ImageNet-A/-R cover a subset, as the real ones cover 200 of 1000)."""
+    subsets = {'imagenet-a': IMAGENET_A_SMOKE_WNIDS, 'imagenet-r': IMAGENET_R_SMOKE_WNIDS}
+    return list(subsets.get(task, imagenet_smoke_wnids(CLASSIFICATION_CLASSES)))
 
 
 def generated_classes(task: str) -> int:
