@@ -435,7 +435,12 @@ def check_scale(backbone: str, scale: str) -> None:
 
 
 def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[TaskRun]:
-    """The derived config and command of every task; ``skipped`` collects test-only tasks left out."""
+    """The derived config and command of every task.
+
+    ``skipped`` (when given) collects the tasks left out of ``--tasks all``, each with its reason: tasks with
+    no recipe for this backbone, and test-only tasks without their in1k run. A task asked for by name that
+    cannot run is an error instead.
+    """
     from mimbench.transfer import tasks
 
     if getattr(args, 'gpus', 1) < 1:
@@ -481,6 +486,10 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                     skipped.append(f'{task}: {err}')
                     continue
             else:
+                missing = _no_recipe(task, backbone, args.scale, protocol, method)
+                if missing and args.tasks in ('all', '') and skipped is not None:
+                    skipped.append(f'{task}: {missing}')
+                    break  # the same for every seed
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
@@ -489,6 +498,21 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
     return runs
+
+
+def _no_recipe(task: str, backbone: str, scale: str, protocol: str, method: str) -> str | None:
+    """Why no recipe transfers ``backbone`` to ``task`` (``--tasks all`` skips such tasks), else None."""
+    from mimbench.transfer import tasks
+
+    if is_foreign(backbone):
+        return None
+    try:
+        tasks.task_config(task, backbone, scale, protocol, method=method)
+    except tasks.NoRecipeError as err:
+        return str(err).split('. Add one under')[0]
+    except ValueError:
+        return None  # another problem: derive_config reports it
+    return None
 
 
 def parse_seeds(text: str | None) -> list[int | None]:

@@ -299,3 +299,23 @@ def test_derived_config_survives_the_run_with_the_resolved_dump_beside_it(tmp_pa
     resolved = run.config.with_name('in1k.resolved.py')
     assert resolved.is_file() and Config.fromfile(str(resolved)).model.type == Config.fromfile(
         str(run.config)).model.type
+
+
+def test_tasks_all_skips_tasks_without_a_recipe_for_the_backbone_and_says_so(tmp_path, capsys):
+    from mimbench.transfer import tasks
+
+    code = _evaluate('--checkpoint', 'none', '--backbone', 'swin-smoke', '--scale', 'smoke', '--work-dir',
+                     tmp_path, '--dry-run')
+    text = _text(capsys)
+    assert code == 0
+    without = [t for t in tasks.TASKS if not tasks.TASKS[t].evaluates
+               and not any(f == 'swin' for f in (tasks.family_of(b) for b, p in tasks.TASKS[t].full
+                                                  if p == 'finetune'))]
+    assert without, 'expected some task without a Swin recipe'
+    for task in without:
+        assert f'skipped {task}: no full recipe of task {task} for a swin backbone' in text
+    assert '# === in1k:' in text and '# === coco:' in text
+    # named explicitly, the same task is an error
+    code = _evaluate('--checkpoint', 'none', '--backbone', 'swin-smoke', '--scale', 'smoke', '--tasks',
+                     without[0], '--work-dir', tmp_path, '--dry-run')
+    assert code == 2 and f'no full recipe of task {without[0]}' in _text(capsys)

@@ -202,6 +202,11 @@ def family_of(backbone: str) -> str:
     return BACKBONES[backbone]
 
 
+class NoRecipeError(ValueError):
+    """No recipe transfers this backbone (family) to the task with this protocol; the message lists those that
+    exist. ``mimbench evaluate --tasks all`` skips such tasks, saying so; a task asked for by name fails."""
+
+
 def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = 'finetune',
                 method: str | None = None, variant: str | None = None) -> str:
     """Path of the config that transfers ``backbone`` (an id like ``vit-b`` or a family) to ``task``.
@@ -243,7 +248,7 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
         raise ValueError(f"scale must be 'smoke' or 'full', got {scale!r}")
     if key not in table:
         have = ', '.join(f'{b} ({p})' for b, p in sorted(table))
-        raise ValueError(f'no {scale} config for task {task} with backbone {backbone} ({protocol}); '
+        raise NoRecipeError(f'no {scale} config for task {task} with backbone {backbone} ({protocol}); '
                          f'configs exist for: {have}. Add one under {CONFIG_ROOT / task} (inherit a '
                          'neighbour and change the backbone).')
     return str(CONFIG_ROOT / table[key])
@@ -286,7 +291,7 @@ def _smoke_recipe(task: str, family: str, protocol: str, method: str | None, var
             continue
     have = ', '.join(f'{b} ({p})' for b, p in sorted(TASKS[task].full))
     named = f', {variant}' if variant else ''
-    raise ValueError(f'no full recipe of task {task} for a {family} backbone ({protocol}{named}), which a '
+    raise NoRecipeError(f'no full recipe of task {task} for a {family} backbone ({protocol}{named}), which a '
                      f'smoke run would shrink; recipes exist for: {have}. Add one under {CONFIG_ROOT / task} '
                      'or choose a backbone family that has one.')
 
