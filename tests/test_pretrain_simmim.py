@@ -119,7 +119,7 @@ def test_vit_pretraining_decays_weights_as_the_release():
     """Release optimizer.py: no decay on 1-D tensors and on pos_embed/cls_token; the ViT's mask token and
     shared relative position table are decayed."""
     from mmengine.optim import build_optim_wrapper
-    cfg = Config.fromfile(SMOKE['vit'])
+    cfg = load_smoke(FULL['vit'])
     model = smoke_model('vit')
     groups = build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups
     names = {id(p): n for n, p in model.named_parameters()}
@@ -141,7 +141,9 @@ def test_vit_checkpoint_loads_strictly_into_the_simmim_vit_b_recipe_with_the_sam
     from mimbench.transfer.tasks import task_config
 
     make_imagenet(tmp_path / 'in1k')
-    ckpt = run_pretrain(SMOKE['vit'], tmp_path / 'work', tmp_path / 'in1k',
+    from mimbench.smoke import write_smoke_config
+    smoke_cfg = write_smoke_config(FULL['vit'], tmp_path / 'smoke.py')
+    ckpt = run_pretrain(smoke_cfg, tmp_path / 'work', tmp_path / 'in1k',
                         cfg_options={'train_cfg.max_epochs': 1, 'log_level': 'WARNING'})
     recipe = task_config('in1k', 'vit-b', 'full', method='simmim')
     backbone = Config.fromfile(recipe).model.backbone
