@@ -307,6 +307,8 @@ def test_ablation_options_of_tables_4_6_7():
     from mimbench.models.cim import blockwise_count_mask, patch_normalize, respix_target, sample_replacements
     mask = blockwise_count_mask(8, (14, 14), (100, 120))
     assert mask.shape == (8, 196) and (mask.sum(1) - 110).abs().max() <= 10
+    small = blockwise_count_mask(64, (4, 6), 12)                    # ends on a small, non-square grid
+    assert small.shape == (64, 24) and small.sum(1).max() <= 12 and small.sum(1).float().mean() > 6
     logits = torch.randn(64, 8)
     assert torch.equal(sample_replacements(logits, 'argmax'), logits.argmax(-1))
     assert sample_replacements(torch.full((4000, 8), -1e4).index_fill(1, torch.tensor([0]), 1e4),

@@ -99,17 +99,19 @@ def square_mask(batch_size: int, input_size: int, mask_ratio: float,
     return mask
 
 
-def beit_block_mask(grid: int, num_masked: int, min_block: int = 4, min_aspect: float = 0.3) -> np.ndarray:
-    """BEiT's block-wise masking of about ``num_masked`` of ``grid x grid`` tokens (BEiT's Algorithm 1 as its
+def beit_block_mask(grid: int | tuple[int, int], num_masked: int, min_block: int = 4,
+                    min_aspect: float = 0.3) -> np.ndarray:
+    """BEiT's block-wise masking of about ``num_masked`` of ``grid`` (``(h, w)`` or a side) tokens (BEiT's Algorithm 1 as its
     official code runs it): rectangles of at least ``min_block`` tokens and aspect ratio in
     [``min_aspect``, 1 / ``min_aspect``] are masked until the count is reached, stopping when ten draws in a
     row add nothing (so the count can fall short on a small grid; mmpretrain's ``BEiTMaskGenerator`` dropped
     that stop and can loop forever there). numpy's global RNG, as BEiT's and mmpretrain's code.
 
     Returns:
-        mask: [grid, grid] int64, 1 = masked.
+        mask: [h, w] int64, 1 = masked.
     """
-    mask = np.zeros((grid, grid), dtype=np.int64)
+    rows, cols = (grid, grid) if isinstance(grid, int) else grid
+    mask = np.zeros((rows, cols), dtype=np.int64)
     log_aspect = (math.log(min_aspect), -math.log(min_aspect))
     count = 0
     while count < num_masked:
@@ -118,8 +120,8 @@ def beit_block_mask(grid: int, num_masked: int, min_block: int = 4, min_aspect: 
             area = np.random.uniform(min_block, budget)   # BEiT's draw (between the two if budget is smaller)
             aspect = math.exp(np.random.uniform(*log_aspect))
             h, w = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
-            if 0 < h < grid and 0 < w < grid:
-                top, left = np.random.randint(0, grid - h + 1), np.random.randint(0, grid - w + 1)
+            if 0 < h < rows and 0 < w < cols:
+                top, left = np.random.randint(0, rows - h + 1), np.random.randint(0, cols - w + 1)
                 new = h * w - int(mask[top:top + h, left:left + w].sum())
                 if 0 < new <= budget:
                     mask[top:top + h, left:left + w] = 1
