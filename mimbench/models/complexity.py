@@ -1,7 +1,7 @@
 """Parameter and FLOP counts of pre-training configs, from mmengine's complexity analysis, as CSV/Markdown.
 
 The papers state encoder sizes (ViT-B 86M, ViT-L 304M, ViT-H 632M: mae.txt Table 3 / ViT [5]; Swin-B 88M:
-simmim.txt Table 7; MixMIM-B 88M: mixmim.txt Table 2) and compare methods by FLOPs (mae.txt Table 1(b)
+simmim.txt Table 7; MixMIM-B 88M: mixmim.txt Table 2) and compare methods by FLOPs (mae.txt Table 1(c)
 "3.3x FLOPs"; mixmim.txt Table 2). This module measures both for any config:
 
 - parameters of the encoder (``model.backbone``) and of the whole algorithm (decoder/head/generator too);

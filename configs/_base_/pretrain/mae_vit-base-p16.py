@@ -21,7 +21,7 @@ model = dict(
         mlp_ratio=4.),
     head=dict(
         type='mmpretrain.MAEPretrainHead',
-        norm_pix=True,                 # normalised pixels: mae.txt Sec. 3, Table 1(c), Table 3 caption
+        norm_pix=True,                 # normalised pixels: mae.txt Sec. 3, Table 1(d), Table 3 caption
         patch_size=16,
         loss=dict(type='mmpretrain.PixelReconstructionLoss', criterion='L2')),  # MSE on masked patches, Sec. 3
     # xavier_uniform for all Transformer blocks (mae.txt App. A.1 "following ViT's official code")
