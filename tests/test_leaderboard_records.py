@@ -132,6 +132,12 @@ def test_intermediate_block_probes_are_their_own_setting(reference):
     ours = cell(table, 'Ours', 'Linear eval top-1')
     assert (ours.paper, ours.repro, ours.n) == (56.7, pytest.approx(56.5), 2)
     assert cell(table, 'Ours', 'Fine-tuning top-1').repro is None
+    # the combined leaderboard: the block probe is a column of its own next to the last-layer probe
+    from mimbench.leaderboard.combined import combined_frame, combined_grid
+    headers, rows = combined_grid(combined_frame(reference, groups))
+    simmim = next(r for r in rows if r[:2] == ['SimMIM', 'ViT-B'])
+    assert simmim[headers.index('ImageNet-1K linear top-1 (best block)')] == '56.7 / 56.5 (-0.2)'
+    assert simmim[headers.index('ImageNet-1K linear top-1')] == '– / 40.0'
     # MAE's table of last-layer probes takes MAE's last-layer probe, not its block probe
     mae = [record(task='in1k', method='mae', backbone='vit-b', metrics={'linear': 67.0},
                   recipe='mae.txt Table 10'),

@@ -6,6 +6,10 @@ re-implementations or transcription differences such as MoCo v3 mask AP 42.7 in 
 in mixmim.txt Table 4) the cell shows the range and no Δ. Reproduced side: mimbench's final evaluations
 (mean over runs, full scale preferred), as in the per-paper tables, with its 95% interval where the runs kept
 per-sample outcomes and the paper value's verdict against it (``within`` / ``outside`` / ``no interval``).
+
+A measurement protocol that differs from the default one gets its own column rather than being dropped as an
+ablation or mixed into the default's: SimMIM's linear probe reads the best intermediate block (simmim.txt
+Sec. 4.2, Table 6: 56.7), MAE's the last block (mae.txt A.1), so ``linear-block`` is a column of its own.
 """
 from __future__ import annotations
 
@@ -18,9 +22,25 @@ from mimbench.leaderboard.tables import tex_escape
 from mimbench.stats import verdict
 
 
+PROTOCOLS = {'linear-block': 'best block'}   # variants that are a measurement protocol: a column each
+
+
 def _default_setting(frame: pd.DataFrame) -> pd.DataFrame:
     resolution_ok = frame['resolution'].isna() | (frame['resolution'] == 224)
-    return frame[frame['variant'].isna() & resolution_ok]
+    frame = frame[(frame['variant'].isna() | frame['variant'].isin(list(PROTOCOLS))) & resolution_ok].copy()
+    frame['protocol'] = [v if v in PROTOCOLS else None for v in frame['variant']]
+    return frame
+
+
+def _protocol(value) -> str | None:
+    """The protocol of a row (pandas holds a missing one as NaN or None)."""
+    return value if isinstance(value, str) else None
+
+
+def eval_name(task: str, metric: str, protocol: str | None = None) -> str:
+    """Column name of a (task, metric, protocol): 'ImageNet-1K linear top-1 (best block)'."""
+    name = f'{TASK_NAMES.get(task, task)} {METRIC_NAMES.get(metric, metric)}'
+    return f'{name} ({PROTOCOLS[protocol]})' if protocol else name
 
 
 def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) -> pd.DataFrame:
@@ -28,27 +48,27 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
     ref = _default_setting(reference)
     ref = ref[ref['value'].notna() & (ref['method'] != 'prev-best') & ref['task'].isin(TASKS)]   # no costs
     reproduced = _default_setting(groups) if len(groups) else groups
-    keys = ['method', 'backbone', 'task', 'metric']
+    keys = ['method', 'backbone', 'task', 'metric', 'protocol']
     rows: dict[tuple, dict] = {}
     for r in ref.itertuples(index=False):
-        entry = rows.setdefault((r.method, r.backbone, r.task, r.metric),
+        entry = rows.setdefault((r.method, r.backbone, r.task, r.metric, _protocol(r.protocol)),
                                 {'values': {}, 'repro': None, 'epochs': set()})
         entry['values'].setdefault(float(r.value), []).append(f'{r.paper}:{r.table}')
         if not math.isnan(r.pretrain_epochs):
             entry['epochs'].add(int(r.pretrain_epochs))
     for g in reproduced.to_dict('records'):
-        entry = rows.setdefault(tuple(g[k] for k in keys), {'values': {}, 'repro': None, 'epochs': set()})
+        entry = rows.setdefault((*(g[k] for k in keys[:-1]), _protocol(g['protocol'])), {'values': {}, 'repro': None, 'epochs': set()})
         current = entry['repro']
         if current is None or (g['scale'] == 'full', g['n']) > (current['scale'] == 'full', current['n']):
             entry['repro'] = g
     out = []
-    for (method, backbone, task, metric), entry in rows.items():
+    for (method, backbone, task, metric, protocol), entry in rows.items():
         if tasks and task not in tasks:
             continue
         values = sorted(entry['values'])
         repro = entry['repro']
         out.append({
-            'method': method, 'backbone': backbone, 'task': task, 'metric': metric,
+            'method': method, 'backbone': backbone, 'task': task, 'metric': metric, 'protocol': protocol,
             'paper_min': values[0] if values else math.nan, 'paper_max': values[-1] if values else math.nan,
             'paper_sources': '; '.join(f'{v:.1f} ({", ".join(s)})'
                                        for v, s in sorted(entry['values'].items())),
@@ -63,7 +83,7 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
             'records': '; '.join(repro.get('paths', ())) if repro else '',
             'configs': '; '.join(repro.get('configs', ())) if repro else '',
         })
-    frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'paper_min', 'paper_max',
+    frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'protocol', 'paper_min', 'paper_max',
                                        'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
                                        'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high',
                                        'paper_epochs', 'records', 'configs'])
@@ -75,7 +95,8 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
     order = {t: i for i, t in enumerate(TASKS)}, {m: i for i, m in enumerate(METRICS)}
     frame['_t'] = frame['task'].map(order[0])
     frame['_m'] = frame['metric'].map(order[1])
-    frame = frame.sort_values(['method', 'backbone', '_t', '_m']).drop(columns=['_t', '_m'])
+    frame['_p'] = frame['protocol'].notna()
+    frame = frame.sort_values(['method', 'backbone', '_t', '_m', '_p']).drop(columns=['_t', '_m', '_p'])
     return frame.reset_index(drop=True)
 
 
@@ -100,12 +121,14 @@ def _cell(row) -> str:
 
 def combined_grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of the method × task table."""
-    evals = sorted({(t, m) for t, m in zip(frame['task'], frame['metric'])},
-                   key=lambda e: (TASKS.index(e[0]), METRICS.index(e[1])))
-    headers = ['Method', 'Backbone'] + [f'{TASK_NAMES[t]} {METRIC_NAMES[m]}' for t, m in evals]
+    protocols = [_protocol(p) for p in frame['protocol']]
+    evals = sorted(set(zip(frame['task'], frame['metric'], protocols)),
+                   key=lambda e: (TASKS.index(e[0]), METRICS.index(e[1]), e[2] is not None))
+    headers = ['Method', 'Backbone'] + [eval_name(*e) for e in evals]
     rows = []
     for (method, backbone), part in frame.groupby(['method', 'backbone'], sort=True):
-        by_eval = {(r.task, r.metric): _cell(r) for r in part.itertuples(index=False)}
+        by_eval = {(r.task, r.metric, _protocol(r.protocol)): _cell(r)
+                   for r in part.itertuples(index=False)}
         rows.append([METHODS.get(method, method), BACKBONES.get(backbone, backbone)]
                     + [by_eval.get(e, '') for e in evals])
     return headers, rows

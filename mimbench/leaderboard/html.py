@@ -26,6 +26,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from mimbench.leaderboard import tables
+from mimbench.leaderboard.combined import PROTOCOLS
 from mimbench.leaderboard.ids import BACKBONES, COST_METRICS, METHODS, metric_name, task_name
 
 SIZES = {'s': 'small', 'b': 'base', 'l': 'large', 'h': 'huge', 'g': 'giant', 'smoke': 'smoke'}
@@ -221,7 +222,8 @@ class Page:
                    f'{_esc(METHODS.get(r.method, r.method))}</th>',
                    f'<td data-sort="{_esc(r.backbone)}">{_esc(BACKBONES.get(r.backbone, r.backbone))}</td>',
                    f'<td data-sort="{_esc(r.task)}">{_esc(task_name(r.task))}</td>',
-                   f'<td data-sort="{_esc(r.metric)}">{_esc(metric_name(r.metric))}</td>',
+                   f'<td data-sort="{_esc(r.metric)}">{_esc(metric_name(r.metric))}'
+                   f'{_esc(" (" + PROTOCOLS[r.protocol] + ")" if isinstance(r.protocol, str) else "")}</td>',
                    f'<td class="paper" data-sort="{_number(r.paper_min)}"{attrs}>{_esc(paper)}</td>',
                    f'<td class="sources">{_esc(r.paper_sources)}</td>',
                    f'<td class="repro" data-sort="{_number(r.reproduced)}">{repro}</td>',
