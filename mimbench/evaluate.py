@@ -460,11 +460,14 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
     check_scale(backbone, args.scale)
     method = resolve_method(args.method, facts, getattr(args, 'force_method', False))
     labels = provenance_labels(facts)
-    recipes = _fitting_recipes(task_ids, backbone, args.scale, method, facts)
+    protocols = parse_protocols(getattr(args, 'protocols', None) or [], task_ids)
+    every = args.tasks in ('all', '') and skipped is not None
+    recipes = _fitting_recipes(task_ids, backbone, args.scale, method, facts, protocols,
+                               skipped if every else None)
+    task_ids = [t for t in task_ids if recipes.get(t, '') is not None]
     root = Path(args.work_dir).resolve()
     seeds = parse_seeds(getattr(args, 'seeds', None))
     runs = []
-    protocols = parse_protocols(getattr(args, 'protocols', None) or [], task_ids)
     for task in sorted(task_ids, key=lambda t: tasks.TASKS[t].evaluates is not None):  # test-only last
         label = foreign_label(backbone) if is_foreign(backbone) else backbone
         protocol = protocols.get(task, 'finetune')
@@ -493,7 +496,7 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
-                    recipe=recipes.get(task) if protocol == 'finetune' else None,
+                    recipe=recipes.get(task),
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
@@ -587,12 +590,14 @@ def _final_checkpoint(config: Path) -> Path:
     return Path(cfg.work_dir) / name
 
 
-def _fitting_recipes(task_ids: list[str], backbone: str, scale: str, method: str, facts) -> dict:
-    """``{task: template}`` where a task must use another recipe than the method's own: the backbone's default
-    one, when only it builds an encoder the checkpoint fits (a SimMIM ViT-B in ViT's layout, as mimbench wrote
-    before it built the release's encoder, while SimMIM's release recipe builds BEiT's). Tasks with no recipe
-    the checkpoint fits are refused here, before anything is written or trained (SimMIM's ViT-B in BEiT's
-    layout has only its ImageNet recipe)."""
+def _fitting_recipes(task_ids: list[str], backbone: str, scale: str, method: str, facts,
+                     protocols: dict[str, str], skipped: list[str] | None = None) -> dict:
+    """``{task: template}`` where a task must use another recipe than the method's own for its protocol: the
+    backbone's default one, when only it builds an encoder the checkpoint fits (a SimMIM ViT-B in ViT's
+    layout, as mimbench wrote before it built the release's encoder, while SimMIM's release recipe builds
+    BEiT's). Tasks with no recipe the checkpoint fits (SimMIM's ViT-B in BEiT's layout has only its ImageNet
+    recipes) are refused here, before anything is written or trained; with ``skipped`` (``--tasks all``)
+    they map to None instead and ``skipped`` says why."""
     if facts is None or is_foreign(backbone):
         return {}
     from mimbench.checkpoints.facts import fitting_recipe
@@ -602,16 +607,21 @@ def _fitting_recipes(task_ids: list[str], backbone: str, scale: str, method: str
     for task in task_ids:
         if tasks.TASKS[task].evaluates:
             continue  # test-only tasks reuse the in1k run's model
+        protocol = protocols.get(task, 'finetune')
         try:
-            path, problem = fitting_recipe(facts, task, backbone, scale, method)
-            own = tasks.task_config(task, backbone, scale, method=method)
+            path, problem = fitting_recipe(facts, task, backbone, scale, method, protocol)
+            own = tasks.task_config(task, backbone, scale, protocol, method=method)
         except ValueError:
             continue  # derive_config says what is missing
         if problem:
             unfit[task] = problem
         elif path != own:
             chosen[task] = path
-    if unfit:
+    if unfit and skipped is not None:
+        for task, problem in unfit.items():
+            skipped.append(f'{task}: checkpoint {facts.path}: {problem}')
+            chosen[task] = None
+    elif unfit:
         fit = [task for task in task_ids if task not in unfit and not tasks.TASKS[task].evaluates]
         raise EvaluateError(
             f'checkpoint {facts.path}: {next(iter(unfit.values()))}, so there is no recipe for it for '

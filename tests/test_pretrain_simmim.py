@@ -191,6 +191,17 @@ def test_vit_checkpoint_loads_strictly_into_the_simmim_vit_b_recipe_with_the_sam
         expected = torch.cat([tokens[:, 0], tokens[:, 1:].mean(1)], dim=-1)
         assert torch.allclose(feature, expected, atol=1e-5), block
 
+    # evaluate plans per protocol: --tasks all keeps the ImageNet runs this layout has a recipe for and says
+    # why it leaves the rest; a protocol named explicitly whose recipe builds another ViT is refused
+    from mimbench.cli import main
+    common = ['evaluate', '--checkpoint', str(ckpt), '--scale', 'smoke', '--dry-run',
+              '--work-dir', str(tmp_path / 'eval')]
+    assert main([*common, '--tasks', 'all']) == 0
+    planned = {p.parent.name for p in (tmp_path / 'eval' / 'simmim_vit-smoke').glob('*/*.py')}
+    assert 'in1k' in planned and not planned & {'coco', 'ade20k', 'inat2017', 'places365'}
+    assert main([*common, '--tasks', 'in1k', '--protocols', 'in1k=linear-block']) == 0
+    assert main([*common, '--tasks', 'in1k', '--protocols', 'in1k=linear']) == 2
+    assert main([*common, '--tasks', 'coco']) == 2
 
 @pytest.mark.parametrize('kind,expected', [('vit', 86e6), ('swin', 88e6)])
 def test_encoder_parameter_counts_match_paper(kind, expected):

@@ -120,7 +120,7 @@ def layout_problem(facts: CheckpointFacts, config_path: str) -> str | None:
 
 
 def fitting_recipe(facts: CheckpointFacts, task: str, backbone: str, scale: str,
-                   method: str | None) -> tuple[str, str | None]:
+                   method: str | None, protocol: str = 'finetune') -> tuple[str, str | None]:
     """``(config path, problem)``: the method's own recipe for ``task``, or the backbone's default one when
     only that one builds an encoder this checkpoint fits (a SimMIM ViT-B in ViT's layout, as mimbench wrote
     before it built the release's encoder, while SimMIM's release recipe builds BEiT's); ``problem`` says why
@@ -131,11 +131,11 @@ def fitting_recipe(facts: CheckpointFacts, task: str, backbone: str, scale: str,
     """
     from mimbench.transfer import tasks
 
-    own = tasks.task_config(task, backbone, scale, method=method)
+    own = tasks.task_config(task, backbone, scale, protocol, method=method)
     problem = layout_problem(facts, own)
     if problem is None:
         return own, None
-    default = tasks.task_config(task, backbone, scale)
+    default = tasks.task_config(task, backbone, scale, protocol)
     if default != own and layout_problem(facts, default) is None:
         return default, None
     return own, problem
