@@ -38,3 +38,17 @@ def smoke_file(tmp_path):
     def write(recipe) -> str:
         return str(write_smoke_config(recipe, tmp_path / f'{Path(recipe).stem}_smoke.py'))
     return write
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _private_cache(tmp_path_factory):
+    """mimbench's computed-interval cache (``$MIMBENCH_CACHE``) in a session folder, not the user's."""
+    import os
+
+    saved = os.environ.get('MIMBENCH_CACHE')
+    os.environ['MIMBENCH_CACHE'] = str(tmp_path_factory.mktemp('mimbench-cache'))
+    yield
+    if saved is None:
+        os.environ.pop('MIMBENCH_CACHE', None)
+    else:
+        os.environ['MIMBENCH_CACHE'] = saved

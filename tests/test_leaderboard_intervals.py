@@ -101,3 +101,26 @@ def test_smoke_cells_show_the_interval_but_no_verdict(tmp_path, scale):
     assert row.split('] (smoke) |', 1)[1].replace('|', '').strip() == ''  # every other task's cell is empty
     cell = tables.Cell(paper=80.0, repro=20.0, scale='smoke', ci_low=10.0, ci_high=30.0)
     assert cell.verdict is None
+
+
+def test_intervals_are_computed_once_and_read_back_as_data(tmp_path, monkeypatch):
+    """The bootstrap is deterministic, so a rebuilt leaderboard reads each interval from the cache (COCO's
+    cost about half a minute per metric and run); an entry that does not parse is computed again."""
+    from mimbench.leaderboard import intervals
+
+    monkeypatch.setenv('MIMBENCH_CACHE', str(tmp_path / 'cache'))
+    for seed, acc in enumerate((83.4, 83.7)):
+        write_run(tmp_path / 'mae', top1_run(acc, seed), seed)
+    first = render([tmp_path / 'mae'])[1]['groups'][['ci_low', 'ci_high', 'ci_method']]
+    entries = list((tmp_path / 'cache' / 'intervals').glob('*.json'))
+    assert len(entries) == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError('computed again')
+    with monkeypatch.context() as patch:
+        patch.setattr(intervals, 'metric_interval', fail)
+        again = render([tmp_path / 'mae'])[1]['groups'][['ci_low', 'ci_high', 'ci_method']]
+    pd.testing.assert_frame_equal(first, again)
+    entries[0].write_text('{"value": "__import__(\'os\')", "low": 1}')          # not numbers: recomputed
+    pd.testing.assert_frame_equal(first, render([tmp_path / 'mae'])[1]['groups'][first.columns])
+    assert json.loads(entries[0].read_text())['method'] == 'bootstrap+seeds'
