@@ -3,6 +3,7 @@
 # 0.01 with a poly decay schedule, and the batch size is 16"; 80k and 160k iterations (cim.txt Table 3).
 # Weight decay 5e-4, poly power 0.9 and eta_min 1e-4 are mmseg's classic FCN values (not printed in cim.txt).
 # No layer-wise decay (not used for ResNet in cim.txt Sec. 3.3).
+_base_ = '../default_runtime.py'
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=80000, val_interval=8000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -14,16 +15,7 @@ param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=1e-4, by_epoch=False, 
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='mimbench.ResultRecordHook')]
-env_cfg = dict(cudnn_benchmark=True, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+    logger=dict(interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=8000))
+env_cfg = dict(cudnn_benchmark=True)
+log_processor = dict(window_size=50, by_epoch=False)

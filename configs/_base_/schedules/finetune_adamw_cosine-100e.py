@@ -3,6 +3,7 @@
 # 0.75, cosine decay, 5 warmup epochs, 100 epochs (B) / 50 (L/H). Also the basis of mixmim.txt Table 12 (base lr
 # 5e-4, decay 0.7), simmim.txt C.1 (iNat-2018) and the iNat/Places transfers (mae.txt A.5).
 # Mixed precision via AmpOptimWrapper (bf16; set optim_wrapper.dtype='float16' on V100s).
+_base_ = '../default_runtime.py'
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)   # mae.txt Table 9 (B)
 val_cfg = dict()
 test_cfg = dict()
@@ -17,18 +18,3 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=5, end=100, convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=1024)   # mae.txt Table 9 batch 1024
-
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='mimbench.ResultRecordHook')]
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=10, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

@@ -3,6 +3,7 @@
 # the encoder is frozen by the task config (backbone.frozen_stages) and only the BN(affine=False) + linear
 # head train. mimbench.LARS is the update of MAE's release (util/lars.py): no weight decay and no trust ratio
 # on 1-D tensors (the head's bias), the lr applied to the momentum buffer; mmpretrain's LARS differs in both.
+_base_ = '../default_runtime.py'
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=1)   # mae.txt Table 10
 val_cfg = dict()
 test_cfg = dict()
@@ -17,18 +18,3 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=16384)
-
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='mimbench.ResultRecordHook')]
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=10, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

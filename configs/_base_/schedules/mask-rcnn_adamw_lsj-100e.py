@@ -7,6 +7,7 @@
 #   MixMIM (mixmim.txt Sec. 8): 55/80 epochs (B/L), step schedule, 0.25-epoch warmup, layer decay 0.85/0.9.
 # Mixed precision through AmpOptimWrapper (a `fp16 = dict()` line would be silently ignored) in float16, not bf16:
 # mmcv 2.1's RoIAlign CUDA kernel dispatches float/double/half only, so bf16 features would fail in the RoI heads.
+_base_ = '../default_runtime.py'
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -22,17 +23,5 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=64)
 
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='mimbench.ResultRecordHook')]   # writes the result record after the last evaluation
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+default_hooks = dict(logger=dict(interval=50))
+log_processor = dict(window_size=50)

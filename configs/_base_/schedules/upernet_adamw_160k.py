@@ -6,6 +6,7 @@
 #   MixMIM: 16k iterations, batch 16, layer decay 0.85/0.9 (B/L) (mixmim.txt Sec. 8).
 #   CiM ViT: lr 3e-4, layer decay 0.8, BEiT's other settings (cim.txt Sec. 3.3).
 # Mixed precision via AmpOptimWrapper (bf16; set optim_wrapper.dtype='float16' on V100s).
+_base_ = '../default_runtime.py'
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=160000, val_interval=16000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -22,16 +23,7 @@ param_scheduler = [
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=16000, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='mimbench.ResultRecordHook')]
-env_cfg = dict(cudnn_benchmark=True, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+    logger=dict(interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=16000))
+env_cfg = dict(cudnn_benchmark=True)
+log_processor = dict(window_size=50, by_epoch=False)
