@@ -32,6 +32,9 @@ NOT_REPRODUCIBLE = (
     ('mixmim', ('vit-b', 'vit-l', 'swin-b', 'swin-l', 'pvt-l'), None,
      'MixMIM pre-training of other encoders (mixmim.txt Table 3) is not in mimbench, which pre-trains the '
      'MixMIM encoder only, and no such checkpoint was released'),
+    ('mixmim', ('resnet-50x3', 'resnet-101x3'), None,
+     'MixMIM on ConvNets (mixmim.txt Sec. 9, Table 13) pre-trains ResNet-50x3/101x3 with a mixed partial '
+     'convolution that neither mmpretrain nor mimbench implements, and no such checkpoint was released'),
 )
 KEY_VALUES = ('lr', 'batch', 'epochs', 'iters', 'warmup_epochs', 'warmup_iters', 'layer_decay', 'drop_path',
               'weight_decay', 'resolution')
@@ -75,7 +78,8 @@ def request(row: dict) -> tuple[str, str | None]:
         name = '448px'
     elif method == 'simmim' and backbone == 'swin-b' and task == 'in1k' and row['pretrain_epochs'] == 100:
         name = 'ablation'                      # simmim.txt Sec. 4.1.1: fine-tuned at 192 px, decay 0.9
-    elif method == 'mae' and task == 'in1k' and row['variant'] in ('pixel-no-norm', 'dvae-token'):
+    elif method == 'mae' and task == 'in1k' and protocol == 'finetune' and \
+            row['variant'] in ('pixel-no-norm', 'dvae-token'):
         name = 'paper'                         # Table 9 is the unnormalised-pixel recipe (FINETUNE.md notes)
     elif method.startswith('cim') and backbone == 'resnet-50' and row['finetune_epochs'] in (100, 600):
         name = f'{int(row["finetune_epochs"])}e'
