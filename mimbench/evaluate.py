@@ -253,6 +253,7 @@ def derive_config(
     protocol: str = 'finetune',
     labels: dict | None = None,
     recipe: str | None = None,
+    recipe_reason: str | None = None,
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
@@ -260,7 +261,9 @@ def derive_config(
     read it, edit it and re-run it by hand with ``mimbench train``. ``extra``: more dotted overrides;
     ``protocol``: the task's protocol (``mimbench.transfer.tasks.PROTOCOLS``, e.g. in1k ``linear-block``);
     ``labels``: further record fields for the ``mimbench`` dict (:func:`provenance_labels`).
-    ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipes`).
+    ``recipe``: a template to use instead of the method's own (:func:`_fitting_recipes`, or the named recipe
+    the pre-training calls for, :func:`tasks.pretraining_recipe_variant`), ``recipe_reason`` the record's note
+    saying why (default: the checkpoint's layout does not fit the method's own).
     At ``scale='smoke'`` the file inherits ``work_dir/<task>_smoke.py`` instead of the template: its smoke
     twin (``_base_ = [template]`` plus the overrides of ``mimbench.smoke``).
     """
@@ -298,8 +301,8 @@ def derive_config(
         size = backbone if scale == 'full' else tasks.BASE_SIZES[tasks.family_of(backbone)]
         borrowed = tasks.recipe_note(task, size, method=method)
         if recipe:
-            borrowed = (f'the {method} recipe for {backbone} on {task} builds an encoder this checkpoint '
-                        f'does not fit: fine-tuned with {template.name}')
+            borrowed = recipe_reason or (f'the {method} recipe for {backbone} on {task} builds an encoder '
+                                         f'this checkpoint does not fit: fine-tuned with {template.name}')
         if borrowed:   # another paper's recipe: the record says so next to its `recipe`
             meta['note'] = '; '.join(filter(None, (meta.get('note'), borrowed)))
         options = {
@@ -493,10 +496,18 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 if missing and args.tasks in ('all', '') and skipped is not None:
                     skipped.append(f'{task}: {missing}')
                     break  # the same for every seed
+                recipe, reason = recipes.get(task), None
+                named = tasks.pretraining_recipe_variant(method, task, protocol, labels.get('pretrain'))
+                if recipe is None and named and args.scale == 'full' and not is_foreign(backbone):
+                    recipe = tasks.task_config(task, backbone, args.scale, protocol, method=method,
+                                               variant=named)
+                    reason = (f'pre-training recipe {labels["pretrain"].get("recipe") or "?"} (variant '
+                              f'{labels.get("variant") or "none"}) is fine-tuned with the {named!r} recipe, '
+                              f'{Path(recipe).name}, as its paper did')
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
-                    recipe=recipes.get(task),
+                    recipe=recipe, recipe_reason=reason,
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)

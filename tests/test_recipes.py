@@ -226,3 +226,41 @@ def test_a_borrowed_recipe_is_its_own_labelled_setting_on_the_leaderboard():
     assert setting_variant(record) == 'mae FINETUNE.md recipe'
     record.recipe = 'mixmim.txt Table 12'
     assert setting_variant(record) is None
+
+
+def test_mae_ablation_checkpoints_are_fine_tuned_with_the_paper_recipe(tmp_path, monkeypatch):
+    """mae.txt Tables 1-2 (unnormalised pixels, 800 epochs) were fine-tuned with Table 9, not the release
+    recipe made for the normalised-pixel models: evaluate, inspect and the recipe cards agree on it."""
+    from mmengine.config import Config
+
+    import mimbench.evaluate as evaluate
+    from mimbench.checkpoints.cli import task_recipes
+    from mimbench.checkpoints.facts import CheckpointFacts
+    from mimbench.cli import main
+    from mimbench.transfer.tasks import pretraining_recipe_variant
+
+    ablation = {'recipe': 'mae.txt Table 1', 'variant': 'dec-depth-1', 'epochs': 800}
+    assert pretraining_recipe_variant('mae', 'in1k', 'finetune', ablation) == 'paper'
+    assert pretraining_recipe_variant('mae', 'in1k', 'finetune', {'recipe': 'mae.txt Table 1d'}) == 'paper'
+    assert pretraining_recipe_variant('mae', 'in1k', 'finetune', {'recipe': 'mae.txt Table 8'}) is None
+    assert pretraining_recipe_variant('mae', 'coco', 'finetune', ablation) is None
+    assert pretraining_recipe_variant('mae', 'in1k', 'linear', ablation) is None
+    assert pretraining_recipe_variant('simmim', 'in1k', 'finetune', ablation) is None
+
+    path = tmp_path / 'mae_vit-large_dec-depth-1.pth'
+    path.write_bytes(b'')
+    facts = CheckpointFacts(path=str(path), size=0, format='mimbench', family='vit', backbone='vit-l',
+                            method='mae', method_source='provenance', pretrain=ablation)
+    paper = 'finetune_vit-large-p16_mae_8xb128-paper-50e_in1k.py'
+    assert task_recipes('vit-l', 'mae', 'full', facts)['in1k'].endswith(paper)
+    coco = 'mask-rcnn_vit-large-p16_mae_8xb8-lsj-100e_coco.py'
+    assert task_recipes('vit-l', 'mae', 'full', facts)['coco'].endswith(coco)
+    monkeypatch.setattr(evaluate, 'checkpoint_facts', lambda checkpoint: facts)
+    assert main(['evaluate', '--checkpoint', str(path), '--scale', 'full', '--tasks', 'in1k,coco',
+                 '--dry-run', '--work-dir', str(tmp_path / 'w')]) == 0
+    derived = tmp_path / 'w' / 'mae_vit-l' / 'in1k' / 'in1k.py'
+    assert paper in derived.read_text()
+    meta = Config.fromfile(str(derived)).mimbench
+    assert meta.recipe == 'mae.txt Table 9' and meta.variant == 'dec-depth-1' and paper in meta.note
+    coco_run = Config.fromfile(str(tmp_path / 'w' / 'mae_vit-l' / 'coco' / 'coco.py')).mimbench
+    assert coco_run.get('note') is None

@@ -127,6 +127,9 @@ def task_recipes(backbone: str | None, method: str | None, scale: str, facts=Non
         if problem:
             out[task] = f'no recipe: {problem}'
             continue
+        named = tasks.pretraining_recipe_variant(method, task, 'finetune', facts.pretrain if facts else None)
+        if named and scale == 'full' and path == tasks.task_config(task, backbone, scale, method=method):
+            path = tasks.task_config(task, backbone, scale, method=method, variant=named)   # as evaluate does
         try:
             out[task] = os.path.relpath(path)
         except ValueError:  # another drive (Windows)

@@ -57,7 +57,8 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
         if not math.isnan(r.pretrain_epochs):
             entry['epochs'].add(int(r.pretrain_epochs))
     for g in reproduced.to_dict('records'):
-        entry = rows.setdefault((*(g[k] for k in keys[:-1]), _protocol(g['protocol'])), {'values': {}, 'repro': None, 'epochs': set()})
+        entry = rows.setdefault((*(g[k] for k in keys[:-1]), _protocol(g['protocol'])),
+                                {'values': {}, 'repro': None, 'epochs': set()})
         current = entry['repro']
         if current is None or (g['scale'] == 'full', g['n']) > (current['scale'] == 'full', current['n']):
             entry['repro'] = g
@@ -83,9 +84,9 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
             'records': '; '.join(repro.get('paths', ())) if repro else '',
             'configs': '; '.join(repro.get('configs', ())) if repro else '',
         })
-    frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'protocol', 'paper_min', 'paper_max',
-                                       'paper_sources', 'reproduced', 'reproduced_std', 'reproduced_best',
-                                       'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high',
+    frame = pd.DataFrame(out, columns=['method', 'backbone', 'task', 'metric', 'protocol', 'paper_min',
+                                       'paper_max', 'paper_sources', 'reproduced', 'reproduced_std',
+                                       'reproduced_best', 'n_runs', 'scale', 'pretrain_epochs', 'ci_low', 'ci_high',
                                        'paper_epochs', 'records', 'configs'])
     same = frame['paper_min'] == frame['paper_max']
     comparable = same & (frame['scale'] == 'full')

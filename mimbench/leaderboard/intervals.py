@@ -98,8 +98,9 @@ def _key(value):
 
 def cache_dir() -> Path:
     """Where computed intervals are kept: ``$MIMBENCH_CACHE/intervals`` (default ``~/.cache/mimbench``)."""
-    root = os.environ.get('MIMBENCH_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache')
-    return Path(root if os.environ.get('MIMBENCH_CACHE') else Path(root) / 'mimbench') / 'intervals'
+    if os.environ.get('MIMBENCH_CACHE'):
+        return Path(os.environ['MIMBENCH_CACHE']) / 'intervals'
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'mimbench' / 'intervals'
 
 
 def _cache_file(hashes: str, metric: str, n_resamples: int) -> Path:

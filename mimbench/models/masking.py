@@ -101,9 +101,9 @@ def square_mask(batch_size: int, input_size: int, mask_ratio: float,
 
 def beit_block_mask(grid: int | tuple[int, int], num_masked: int, min_block: int = 4,
                     min_aspect: float = 0.3) -> np.ndarray:
-    """BEiT's block-wise masking of about ``num_masked`` of ``grid`` (``(h, w)`` or a side) tokens (BEiT's Algorithm 1 as its
-    official code runs it): rectangles of at least ``min_block`` tokens and aspect ratio in
-    [``min_aspect``, 1 / ``min_aspect``] are masked until the count is reached, stopping when ten draws in a
+    """BEiT's block-wise masking of about ``num_masked`` of ``grid`` (``(h, w)`` or a side) tokens (BEiT's
+    Algorithm 1 as its official code runs it): rectangles of at least ``min_block`` tokens and aspect ratio
+    in [``min_aspect``, 1 / ``min_aspect``] are masked until the count is reached, stopping when ten draws in a
     row add nothing (so the count can fall short on a small grid; mmpretrain's ``BEiTMaskGenerator`` dropped
     that stop and can loop forever there). numpy's global RNG, as BEiT's and mmpretrain's code.
 

@@ -10,6 +10,7 @@ pre-training can reproduce carry the reason instead (:data:`NOT_REPRODUCIBLE`).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ NOT_REPRODUCIBLE = (
      'MixMIM on ConvNets (mixmim.txt Sec. 9, Table 13) pre-trains ResNet-50x3/101x3 with a mixed partial '
      'convolution that neither mmpretrain nor mimbench implements, and no such checkpoint was released'),
 )
+MAE_ABLATION_TABLE = re.compile(r'^(1[a-f]|2)$')   # mae.txt Tables 1(a)-(f) and 2
 KEY_VALUES = ('lr', 'batch', 'epochs', 'iters', 'warmup_epochs', 'warmup_iters', 'layer_decay', 'drop_path',
               'weight_decay', 'resolution')
 
@@ -78,9 +80,11 @@ def request(row: dict) -> tuple[str, str | None]:
         name = '448px'
     elif method == 'simmim' and backbone == 'swin-b' and task == 'in1k' and row['pretrain_epochs'] == 100:
         name = 'ablation'                      # simmim.txt Sec. 4.1.1: fine-tuned at 192 px, decay 0.9
-    elif method == 'mae' and task == 'in1k' and protocol == 'finetune' and \
-            row['variant'] in ('pixel-no-norm', 'dvae-token'):
-        name = 'paper'                         # Table 9 is the unnormalised-pixel recipe (FINETUNE.md notes)
+    elif method == 'mae' and task == 'in1k' and protocol == 'finetune' and (
+            row['variant'] in ('pixel-no-norm', 'dvae-token') or MAE_ABLATION_TABLE.match(str(row['table']))):
+        # Table 9 is the unnormalised-pixel recipe (FINETUNE.md notes), and the paper's own protocol for its
+        # ablations (Tables 1-2: unnormalised pixels by default, mae.txt Table 1 caption; fine-tuning A.1)
+        name = 'paper'
     elif method.startswith('cim') and backbone == 'resnet-50' and row['finetune_epochs'] in (100, 600):
         name = f'{int(row["finetune_epochs"])}e'
     return protocol, name

@@ -254,6 +254,24 @@ def task_config(task: str, backbone: str, scale: str = 'full', protocol: str = '
     return str(CONFIG_ROOT / table[key])
 
 
+def pretraining_recipe_variant(method: str | None, task: str, protocol: str,
+                               pretrain: dict | None) -> str | None:
+    """The named transfer recipe (``variant=`` of :func:`task_config`) a pre-training run calls for, or None.
+
+    MAE's ablations (mae.txt Tables 1-2: ViT-L, 800 epochs, unnormalised pixels unless said) and its
+    unnormalised-pixel or token targets (Table 7) were fine-tuned with the paper's Table 9 recipe,
+    ``'paper'``; the default in1k recipe is the official release's, tuned for the normalised-pixel models
+    (FINETUNE.md).
+    ``pretrain``: the record's/checkpoint's pre-training labels (``recipe``, ``variant``).
+    """
+    pretrain = pretrain or {}
+    recipe, variant = str(pretrain.get('recipe') or ''), pretrain.get('variant')
+    if method == 'mae' and task == 'in1k' and protocol == 'finetune' and (
+            recipe.startswith('mae.txt Table 1') or variant in ('pixel-no-norm', 'dvae-token')):
+        return 'paper'
+    return None
+
+
 def recipe_names(task: str, backbone: str, protocol: str = 'finetune',
                  method: str | None = None) -> list[str]:
     """Names of ``method``'s other recipes for ``backbone`` on ``task`` (``variant=`` of task_config)."""
