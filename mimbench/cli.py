@@ -13,6 +13,7 @@ import sys
 # module path of each area that contributes sub-commands, in the order `mimbench --help` lists them
 SUBCOMMAND_MODULES = (
     'mimbench.demo',
+    'mimbench.proxy.cli',
     'mimbench.pretrain',
     'mimbench.evaluate',
     'mimbench.train',

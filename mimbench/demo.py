@@ -1,13 +1,15 @@
 """``mimbench demo``: the whole pipeline on generated data, on CPU, in minutes.
 
 1. generate the tiny datasets of every task (mimbench.datasets.synthetic);
-2. pre-train each method briefly with the smoke twin of its recipe (``mimbench.smoke``) — MAE (ViT), SimMIM
-   (Swin), CiM (ResNet enhancer) and MixMIM (MixMIM encoder), so every backbone family is covered;
+2. the proxy benchmark in shortened form (``mimbench.proxy``, :data:`mimbench.proxy.benchmark.DEMO`): pre-train
+   each method on the proxy corpus for a fixed budget — MAE (ViT), SimMIM (Swin), CiM (ResNet enhancer) and
+   MixMIM (MixMIM encoder), so every backbone family is covered — and test each pre-trained encoder against
+   random-init encoders of its family with several seeds;
 3. evaluate each pre-trained encoder, and a randomly initialised encoder of the same family, on the smoke
    twin of every task recipe its family has (``mimbench evaluate --scale smoke`` machinery, so configs and
    records are the real ones);
-4. write the leaderboards and plots, and print how much each pre-trained encoder moved every downstream
-   number away from its random-init twin: proof that pre-trained weights reach the downstream models.
+4. write the leaderboards and plots, and print Δ vs random init with a 95% interval and a p-value per method
+   and proxy task: whether the suite can tell a pre-trained encoder from a random one.
 """
 
 from __future__ import annotations
@@ -16,12 +18,8 @@ import argparse
 import time
 from pathlib import Path
 
-DEMO_PRETRAINING = (
-    ('mae', 'vit-smoke'),
-    ('simmim', 'swin-smoke'),
-    ('cim', 'resnet-smoke'),
-    ('mixmim', 'mixmim-smoke'),
-)
+from mimbench.proxy.cli import _ints
+from mimbench.proxy.pretraining import METHODS as DEMO_PRETRAINING
 
 
 def tasks_with_recipe(tasks: list[str], backbone: str) -> list[str]:
@@ -55,59 +53,25 @@ def _evaluate_encoder(
     return [f'{label}/{backbone}/{task}' for task in failed]
 
 
-def pretrained_vs_random(records):
-    """One row per (method, backbone, task, metric): pre-trained value, random-init value and the change."""
-    import pandas as pd
-
-    rows = [
-        dict(
-            method=r.method,
-            backbone=r.backbone,
-            task=r.task,
-            metric=m,
-            value=v,
-            loaded_sha256=(r.checkpoint_sha256 or '')[:12],
-        )
-        for r in records
-        for m, v in r.metrics.items()
-    ]
-    df = pd.DataFrame(rows)
-    random = (
-        df[df.method == 'random']
-        .drop(columns=['method', 'loaded_sha256'])
-        .rename(columns={'value': 'random_init'})
-    )
-    ours = df[df.method != 'random'].rename(columns={'value': 'pretrained'})
-    out = ours.merge(random, on=['backbone', 'task', 'metric'], how='left')
-    out['delta'] = out.pretrained - out.random_init
-    columns = ['method', 'backbone', 'task', 'metric', 'pretrained', 'random_init', 'delta', 'loaded_sha256']
-    return out[columns].sort_values(['method', 'task', 'metric']).reset_index(drop=True)
-
-
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from mimbench.datasets.synthetic import make_all
     from mimbench.leaderboard import build_leaderboards
-    from mimbench.pretrain import find_config, run_pretrain, smoke_twin
-    from mimbench.results import read_record
+    from mimbench.proxy.benchmark import DEMO, run_proxy, with_overrides
+    from mimbench.proxy.cli import format_table, summary
 
     console = Console(soft_wrap=True)  # paths and commands must stay copy-pastable
     root = Path(args.work_dir).resolve()
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
     console.rule('mimbench demo: 1/4 generating tiny datasets')
     data_root = root / 'data'
     make_all(data_root)
-    console.rule('2/4 pre-training (smoke twins of the recipes, CPU)')
-    checkpoints = {}
-    for method, backbone in DEMO_PRETRAINING:
-        work = root / 'pretrain' / method
-        config = smoke_twin(find_config(method, backbone, 'smoke'), work)
-        t0 = time.time()
-        checkpoints[method] = run_pretrain(
-            config, work, data_root / 'in1k', cfg_options={'log_level': 'WARNING'}
-        )
-        console.print(f'  {method:>8} {backbone:<13} {time.time() - t0:5.1f}s  {checkpoints[method]}')
+    settings = with_overrides(DEMO, pretrain_iters=args.pretrain_iters, transfer_iters=args.transfer_iters,
+                              seeds=args.seeds, images_per_class=args.images_per_class)
+    console.rule('2/4 proxy benchmark: pre-training on the proxy corpus, pre-trained vs random init (CPU)')
+    table = run_proxy(root / 'proxy', settings, console)
+    checkpoints = dict(zip(table.backbone, table.checkpoint))
     console.rule('3/4 transfer: every encoder x every task (smoke)')
     failed = []
     evals = root / 'evaluate'
@@ -126,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task('transfer', total=total)
         for method, backbone in DEMO_PRETRAINING:
-            for name, ckpt in ((method, str(checkpoints[method])), ('random', None)):
+            for name, ckpt in ((method, checkpoints[backbone]), ('random', None)):
                 failed += _evaluate_encoder(
                     name, backbone, ckpt, evals, data_root, runs[backbone], progress.console,
                     advance=lambda: progress.advance(bar),
@@ -134,20 +98,18 @@ def run(args: argparse.Namespace) -> int:
     console.rule('4/4 leaderboards')
     record_files = sorted(evals.glob('**/results/*.json'))
     written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards', html=True)
-    table = pretrained_vs_random([read_record(p) for p in record_files])
     table_path = root / 'leaderboards' / 'pretrained_vs_random.csv'
     table.to_csv(table_path, index=False)
-    print(table.to_string(index=False, float_format='%.2f'))  # plain print: a table must not wrap
-    changed = int((table.delta.abs() > 1e-9).sum())
-    console.print(
-        f'\npre-training changed {changed} of {len(table)} downstream numbers relative to random init'
-    )
+    console.print(f'pre-trained vs random init on the proxy corpus ({len(settings.seeds)} seeds; Δ with its 95% '
+                  'paired-bootstrap interval over validation images and a paired permutation p-value):')
+    print(format_table(table))  # plain print: a table must not wrap
+    console.print(summary(table))
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')
     console.print(
         f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; open index.html in a '
         'browser, or start with index.md)'
     )
-    console.print(f'demo finished in {time.time() - start:.0f}s')
+    console.print(f'demo finished in {time.time() - start:.0f}s ({time.process_time() - cpu_start:.0f} CPU-s)')
     if failed:
         console.print(f'[red]{len(failed)} run(s) failed: {", ".join(failed)}[/red]')
         return 1
@@ -158,4 +120,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser('demo', help='the whole pipeline on generated data (CPU, minutes)')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--tasks', default='all', help='comma-separated task ids, or all')
+    parser.add_argument('--pretrain-iters', type=int, help='proxy pre-training iterations per method')
+    parser.add_argument('--transfer-iters', type=int, help='proxy fine-tuning iterations')
+    parser.add_argument('--seeds', type=_ints, help='proxy seeds, comma-separated (default 0,1,2)')
+    parser.add_argument('--images-per-class', type=int, help='proxy corpus size (default 200)')
     parser.set_defaults(func=run)

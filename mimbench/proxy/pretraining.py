@@ -1,0 +1,94 @@
+"""Pre-train each method for a fixed iteration budget on the proxy corpus (smoke-size encoders, CPU).
+
+Each method runs its own smoke config (``mimbench pretrain METHOD --backbone <family>-smoke --scale smoke``:
+the paper's masking, target, loss, decoder shape and optimiser type at smoke size) with these changes, the
+same for every method:
+
+- data: the proxy corpus's ``in1k/train`` images, without labels (as the papers pre-train on IN-1K train);
+- schedule: ``iters`` iterations at batch ``batch_size`` (an iteration budget, not a time budget, so a run is
+  reproducible anywhere; the CPU seconds each method took are measured and reported next to it), linear
+  warm-up over the first 10% then cosine decay to 0 (the recipes' schedule shape, compressed);
+- learning rate: ``lr`` for every method (default 1e-3), instead of the recipes' linear rule. The rule
+  (e.g. mae.txt App. A.1, lr = 1.5e-4 x batch / 256) is made for batches of 1024-4096 over hundreds of epochs;
+  at batch 64 for a few hundred steps it gives 4e-5, with which no method moves from its initialisation.
+
+The CiM tokenizer: cim.txt Sec. 2.1 uses a *pre-trained* frozen tokenizer (DALL-E's dVAE). The smoke config
+has a random VQ tokenizer, whose decoded "corrupted images" carry nothing of the input; the proxy therefore
+first trains the small VQ tokenizer (``vqtokenizer_..._smoke.py``) on the same images and plugs it in, as
+cim.txt plugs in DALL-E's.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mimbench.pretrain import CONFIG_ROOT, find_config
+
+# (method, smoke backbone): every backbone family once, as the demo
+METHODS = (
+    ('mae', 'vit-smoke'),
+    ('simmim', 'swin-smoke'),
+    ('cim', 'resnet-smoke'),
+    ('mixmim', 'mixmim-smoke'),
+)
+TOKENIZER_CONFIG = CONFIG_ROOT / 'cim' / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k_smoke.py'
+
+
+@dataclass
+class Pretrained:
+    method: str
+    backbone: str
+    checkpoint: Path
+    iters: int
+    cpu_seconds: float
+
+
+def budget_options(iters: int, batch_size: int, lr: float, data_root: Path, seed: int) -> dict:
+    """``--cfg-options`` turning a smoke pre-training config into a proxy run of ``iters`` iterations."""
+    warmup = max(1, iters // 10)
+    return {
+        'train_dataloader.batch_size': batch_size,
+        'train_dataloader.dataset.data_root': str(data_root),
+        'train_dataloader.dataset.data_prefix': 'train',
+        'train_cfg': dict(_delete_=True, type='IterBasedTrainLoop', max_iters=iters),
+        'param_scheduler': [
+            dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup),
+            dict(type='CosineAnnealingLR', T_max=iters - warmup, eta_min=0.0, by_epoch=False, begin=warmup,
+                 end=iters),
+        ],
+        'optim_wrapper.optimizer.lr': lr,
+        'auto_scale_lr.enable': False,
+        'default_hooks.checkpoint': dict(_delete_=True, type='CheckpointHook', by_epoch=False, interval=iters,
+                                         max_keep_ckpts=1),
+        'default_hooks.logger': dict(type='LoggerHook', interval=max(1, iters // 5)),
+        'log_level': 'WARNING',
+        'randomness': dict(seed=seed),
+    }
+
+
+def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
+    from mimbench.pretrain import run_pretrain
+
+    start = time.process_time()
+    checkpoint = run_pretrain(config, work_dir, cfg_options=options)
+    return checkpoint, time.process_time() - start
+
+
+def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: int, batch_size: int = 64,
+             lr: float = 1e-3, tokenizer_iters: int = 300, seed: int = 0) -> Pretrained:
+    """Pre-train ``method`` on ``corpus/in1k/train`` for ``iters`` iterations; a finished run is reused.
+
+    CiM first trains its tokenizer for ``tokenizer_iters`` iterations (its CPU time is included in the
+    method's CPU seconds, its iterations are not: cim.txt's tokenizer is pre-trained separately too).
+    CPU seconds are this process's (``time.process_time``: every thread, so 2 busy cores count twice).
+    """
+    data_root = Path(corpus) / 'in1k'
+    options = budget_options(iters, batch_size, lr, data_root, seed)
+    cpu = 0.0
+    if method == 'cim':
+        tok_options = budget_options(tokenizer_iters, batch_size, lr, data_root, seed)
+        tokenizer, cpu = _train(TOKENIZER_CONFIG, work_dir / 'tokenizer', tok_options)
+        options['model.tokenizer.checkpoint'] = str(tokenizer)
+    checkpoint, seconds = _train(find_config(method, backbone, 'smoke'), work_dir / method, options)
+    return Pretrained(method, backbone, checkpoint, iters, cpu + seconds)

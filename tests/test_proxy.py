@@ -1,0 +1,164 @@
+"""The proxy benchmark: its corpus, that weights reach the probed encoder, its metrics and statistics, the CLI."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from PIL import Image
+from pycocotools.coco import COCO
+
+import mimbench  # noqa: F401  (registers mimbench modules)
+from mimbench.datasets.proxy import ADE_LABELS, ROUND_SHAPES, SHAPES, make_proxy, shape_mask
+from mimbench.proxy import metrics
+from mimbench.proxy.significance import paired_difference
+
+
+@pytest.fixture(scope='module')
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp('proxy')
+    make_proxy(root, images_per_class=4)
+    return root
+
+
+def test_corpus_layout_sizes_and_resume(corpus):
+    train = (corpus / 'in1k' / 'meta' / 'train.txt').read_text().splitlines()
+    val = (corpus / 'in1k' / 'meta' / 'val.txt').read_text().splitlines()
+    assert len(train) == 4 * len(SHAPES) and len(val) == 2 * len(SHAPES)
+    assert sorted({int(line.rsplit(' ', 1)[1]) for line in val}) == list(range(len(SHAPES)))
+    stamp = (corpus / 'coco' / '.mimbench-synthetic').stat().st_mtime_ns
+    make_proxy(corpus, images_per_class=4)                          # finished parts are kept
+    assert (corpus / 'coco' / '.mimbench-synthetic').stat().st_mtime_ns == stamp
+
+
+def test_colour_does_not_tell_the_class(corpus):
+    """The class is the shape alone: the mean colour of an image is no better than chance at naming it."""
+    lines = (corpus / 'in1k' / 'meta' / 'train.txt').read_text().splitlines()
+    colours = np.array([np.asarray(Image.open(corpus / 'in1k' / 'train' / line.split()[0])).mean((0, 1))
+                        for line in lines])
+    labels = np.array([int(line.split()[1]) for line in lines])
+    centroids = np.stack([colours[labels == k].mean(0) for k in range(len(SHAPES))])
+    spread = np.linalg.norm(centroids - colours.mean(0), axis=1).mean()
+    within = np.linalg.norm(colours - centroids[labels], axis=1).mean()
+    assert spread < 0.8 * within                                   # class means sit inside the colour noise
+
+
+@pytest.mark.parametrize('shape', SHAPES)
+def test_every_shape_is_a_solid_mask_whose_annotation_decodes_to_it(shape):
+    mask, polygon = shape_mask(shape, 32, 32, 16, angle=0.2)
+    assert 150 < mask.sum() < 64 * 64 / 2
+    assert (polygon == []) == (shape in ROUND_SHAPES)
+    if polygon:
+        from pycocotools import mask as mask_utils
+        decoded = mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects([polygon], 64, 64)))
+        assert (decoded.astype(bool) == mask).all()
+
+
+def test_detection_and_segmentation_parts_read_with_the_toolboxes(corpus):
+    coco = COCO(str(corpus / 'coco' / 'annotations' / 'instances_val2017.json'))
+    assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == list(SHAPES)
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        assert coco.annToMask(ann).sum() == ann['area'] > 0
+    init_default_scope('mmseg')
+    from mmseg.registry import DATASETS as SEG_DATASETS
+    ds = SEG_DATASETS.build(dict(
+        type='ADE20KDataset', data_root=str(corpus / 'ade20k'),
+        data_prefix=dict(img_path='images/validation', seg_map_path='annotations/validation'),
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', reduce_zero_label=True)]))
+    assert len(ds) == 4
+    seen = set().union(*(np.unique(ds[i]['gt_seg_map']).tolist() for i in range(len(ds))))
+    assert seen <= {0} | {v - 1 for v in ADE_LABELS.values()} and 0 in seen
+
+
+def test_probe_encoder_holds_the_pretrained_weights(corpus, tmp_path):
+    """The features of a pre-trained encoder come from its checkpoint (loaded by mimbench.Pretrained);
+    random encoders differ per seed."""
+    from mimbench.proxy.probe import build_encoder, probe_config
+    random0 = build_encoder(probe_config('vit-smoke', None, corpus / 'in1k', 10), seed=0)
+    random1 = build_encoder(probe_config('vit-smoke', None, corpus / 'in1k', 10), seed=1)
+    assert not torch.equal(random0.backbone.layers[0].attn.qkv.weight, random1.backbone.layers[0].attn.qkv.weight)
+    state = {f'backbone.{k}': v for k, v in random1.backbone.state_dict().items()}
+    ckpt = tmp_path / 'encoder.pth'
+    torch.save({'state_dict': state, 'meta': {}}, ckpt)
+    loaded = build_encoder(probe_config('vit-smoke', str(ckpt), corpus / 'in1k', 10), seed=0)
+    for name, value in random1.backbone.state_dict().items():
+        assert torch.equal(loaded.backbone.state_dict()[name], value), name
+
+
+def test_identical_arms_give_zero_difference_and_p_one():
+    rng = np.random.default_rng(0)
+    correct = rng.random((1, 300, 3)) < 0.6
+    result = paired_difference(metrics.top1_metric(np.concatenate([correct, correct])), 300, resamples=199)
+    assert result['delta'] == 0 and result['p_value'] == 1.0
+    assert result['ci_low'] == result['ci_high'] == 0
+
+
+def test_a_planted_difference_is_detected_and_covered():
+    rng = np.random.default_rng(1)
+    random_arm = rng.random((300, 3)) < 0.30
+    pretrained = random_arm | (rng.random((300, 3)) < 0.2)          # about +14 points
+    metric = metrics.top1_metric(np.stack([pretrained, random_arm]))
+    result = paired_difference(metric, 300, resamples=499)
+    truth = 100 * (pretrained.mean() - random_arm.mean())
+    assert result['delta'] == pytest.approx(truth)
+    assert 0 < result['ci_low'] < truth < result['ci_high'] and result['p_value'] < 0.01
+    flipped = paired_difference(metrics.top1_metric(np.stack([random_arm, pretrained])), 300, resamples=499)
+    assert flipped['delta'] == pytest.approx(-truth) and flipped['ci_high'] < 0
+
+
+def test_miou_metric_matches_mmseg():
+    from mmseg.evaluation.metrics import IoUMetric
+    rng = np.random.default_rng(2)
+    preds = torch.from_numpy(rng.integers(0, 4, (5, 16, 16)))
+    labels = torch.from_numpy(rng.integers(0, 3, (5, 16, 16)))
+    parts = [IoUMetric.intersect_and_union(p, l, 4, 255) for p, l in zip(preds, labels)]
+    inter = np.stack([p[0].numpy() for p in parts])[None, :, None]
+    union = np.stack([p[1].numpy() for p in parts])[None, :, None]
+    metric = IoUMetric(iou_metrics=['mIoU'])
+    metric.dataset_meta = dict(classes=('a', 'b', 'c', 'd'))
+    expected = metric.compute_metrics(parts)['mIoU']
+    ours = metrics.miou_metric(np.concatenate([inter, inter]), np.concatenate([union, union]))(0, np.arange(5))
+    assert ours == pytest.approx(expected, abs=0.01)
+
+
+def test_box_ap_metric_counts_repeated_images(corpus):
+    ann_file = corpus / 'coco' / 'annotations' / 'instances_val2017.json'
+    gt = json.loads(ann_file.read_text())
+    perfect, empty = {}, {}
+    for image in gt['images']:
+        anns = [a for a in gt['annotations'] if a['image_id'] == image['id']]
+        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)]).reshape(-1, 4)
+        perfect[image['id']] = (boxes, np.ones(len(anns)), np.array([a['category_id'] - 1 for a in anns]))
+        empty[image['id']] = (np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))
+    metric = metrics.box_ap_metric(ann_file, [[perfect], [empty]])
+    every = np.arange(len(gt['images']))
+    assert metric(0, every) == pytest.approx(100) and metric(1, every) == 0
+    assert metric(0, np.repeat(every, 2)) == pytest.approx(100)
+    mixed = metric(np.array([0, 1] * (len(every) // 2)), every)    # arms chosen per image
+    assert 0 < mixed < 100
+
+
+def test_proxy_cli_writes_the_table(tmp_path, capsys):
+    """A tiny run of one method: the Δ, interval and p-value columns exist and are computed."""
+    from mimbench.cli import main
+    from mimbench.proxy import benchmark
+
+    settings = benchmark.with_overrides(benchmark.FULL, images_per_class=4, batch_size=4, resamples=49,
+                                        probe_epochs=2)
+    old = benchmark.FULL
+    benchmark.FULL = settings
+    try:
+        assert main(['proxy', '--work-dir', str(tmp_path), '--methods', 'mae', '--pretrain-iters', '2',
+                     '--transfer-iters', '2', '--seeds', '0,1', '--tasks', 'linear,segmentation']) == 0
+    finally:
+        benchmark.FULL = old
+    table = pd.read_csv(tmp_path / 'proxy.csv')
+    assert list(table.task) == ['linear', 'segmentation'] and set(table.method) == {'mae'}
+    for column in ('pretrained', 'random_init', 'delta', 'ci_low', 'ci_high', 'p_value'):
+        assert table[column].notna().all(), column
+    assert ((table.ci_low <= table.delta) & (table.delta <= table.ci_high)).all()
+    assert table.p_value.between(0, 1).all() and (table.seeds == 2).all()
+    assert (table.delta - (table.pretrained - table.random_init)).abs().max() < 1e-9
+    assert 'beats random init at p < 0.05 in' in capsys.readouterr().err
+    assert main(['proxy', '--work-dir', str(tmp_path), '--tasks', 'nope']) == 2
