@@ -1,10 +1,10 @@
 """``mimbench demo``: the whole pipeline on generated data, on CPU, in minutes.
 
 1. generate the tiny datasets of every task (mimbench.datasets.synthetic);
-2. the proxy benchmark in shortened form (``mimbench.proxy``, :data:`mimbench.proxy.benchmark.DEMO`): pre-train
-   each method on the proxy corpus for a fixed budget — MAE (ViT), SimMIM (Swin), CiM (ResNet enhancer) and
-   MixMIM (MixMIM encoder), so every backbone family is covered — and test each pre-trained encoder against
-   random-init encoders of its family with several seeds;
+2. the proxy benchmark in shortened form (``mimbench.proxy``, :data:`mimbench.proxy.benchmark.DEMO`):
+   pre-train each method on the proxy corpus for a fixed budget — MAE (ViT), SimMIM (Swin), CiM (ResNet
+   enhancer) and MixMIM (MixMIM encoder), so every backbone family is covered — and test each pre-trained
+   encoder against random-init encoders of its family by linear probing with several seeds;
 3. evaluate each pre-trained encoder, and a randomly initialised encoder of the same family, on the smoke
    twin of every task recipe its family has (``mimbench evaluate --scale smoke`` machinery, so configs and
    records are the real ones);
@@ -100,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
     written = build_leaderboards(sorted({p.parent for p in record_files}), root / 'leaderboards', html=True)
     table_path = root / 'leaderboards' / 'pretrained_vs_random.csv'
     table.to_csv(table_path, index=False)
-    console.print(f'pre-trained vs random init on the proxy corpus ({len(settings.seeds)} seeds; Δ with its 95% '
-                  'paired-bootstrap interval over validation images and a paired permutation p-value):')
+    console.print(f'pre-trained vs random init on the proxy corpus ({len(settings.seeds)} seeds; Δ with its '
+                  '95% interval over validation images and seeds, and its p-value; mimbench.stats):')
     print(format_table(table))  # plain print: a table must not wrap
     console.print(summary(table))
     console.print(f'records: {evals}/**/results/*.json\npre-trained vs random: {table_path}')
@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
         f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; open index.html in a '
         'browser, or start with index.md)'
     )
-    console.print(f'demo finished in {time.time() - start:.0f}s ({time.process_time() - cpu_start:.0f} CPU-s)')
+    cpu = time.process_time() - cpu_start
+    console.print(f'demo finished in {time.time() - start:.0f}s ({cpu:.0f} CPU-s)')
     if failed:
         console.print(f'[red]{len(failed)} run(s) failed: {", ".join(failed)}[/red]')
         return 1

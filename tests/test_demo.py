@@ -1,6 +1,6 @@
-"""The embedded demo end to end on one task, at a tiny proxy budget: four methods pre-trained on the proxy corpus,
-each tested against random init (Δ, interval, p-value), each encoder and its random-init twin evaluated,
-leaderboards written."""
+"""The embedded demo end to end on one task, at a tiny proxy budget: four methods pre-trained on the proxy
+corpus, each tested against random init (Δ, interval, p-value), each encoder and its random-init twin
+evaluated, leaderboards written."""
 
 import numpy as np
 import pandas as pd

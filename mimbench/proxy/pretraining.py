@@ -1,10 +1,11 @@
 """Pre-train each method for a fixed iteration budget on the proxy corpus (smoke-size encoders, CPU).
 
-Each method runs its own smoke config (``mimbench pretrain METHOD --backbone <family>-smoke --scale smoke``:
-the paper's masking, target, loss, decoder shape and optimiser type at smoke size) with these changes, the
-same for every method:
+Each method runs the smoke twin of its recipe (``mimbench.smoke``, as ``mimbench pretrain METHOD --backbone
+<family>-smoke`` does: the paper's masking, target, loss, decoder shape and optimiser type at smoke size)
+with these changes, the same for every method:
 
-- data: the proxy corpus's ``in1k/train`` images, without labels (as the papers pre-train on IN-1K train);
+- data: all of the proxy corpus's ``in1k/train`` images, without labels (as the papers pre-train on IN-1K
+  train);
 - schedule: ``iters`` iterations at batch ``batch_size`` (an iteration budget, not a time budget, so a run is
   reproducible anywhere; the CPU seconds each method took are measured and reported next to it), linear
   warm-up over the first 10% then cosine decay to 0 (the recipes' schedule shape, compressed);
@@ -14,8 +15,8 @@ same for every method:
 
 The CiM tokenizer: cim.txt Sec. 2.1 uses a *pre-trained* frozen tokenizer (DALL-E's dVAE). The smoke config
 has a random VQ tokenizer, whose decoded "corrupted images" carry nothing of the input; the proxy therefore
-first trains the small VQ tokenizer (``vqtokenizer_..._smoke.py``) on the same images and plugs it in, as
-cim.txt plugs in DALL-E's.
+first trains the small VQ tokenizer (the smoke twin of ``vqtokenizer_f8-k1024_...py``) on the same images and
+plugs it in, as cim.txt plugs in DALL-E's.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ METHODS = (
     ('cim', 'resnet-smoke'),
     ('mixmim', 'mixmim-smoke'),
 )
-TOKENIZER_CONFIG = CONFIG_ROOT / 'cim' / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k_smoke.py'
+TOKENIZER_CONFIG = CONFIG_ROOT / 'cim' / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py'
 
 
 @dataclass
@@ -51,6 +52,7 @@ def budget_options(iters: int, batch_size: int, lr: float, data_root: Path, seed
         'train_dataloader.batch_size': batch_size,
         'train_dataloader.dataset.data_root': str(data_root),
         'train_dataloader.dataset.data_prefix': 'train',
+        'train_dataloader.dataset.indices': None,     # every image (the smoke twin reads the first 2 batches)
         'train_cfg': dict(_delete_=True, type='IterBasedTrainLoop', max_iters=iters),
         'param_scheduler': [
             dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup),
@@ -68,10 +70,11 @@ def budget_options(iters: int, batch_size: int, lr: float, data_root: Path, seed
 
 
 def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
-    from mimbench.pretrain import run_pretrain
+    """Train the smoke twin of recipe ``config`` with ``options`` in ``work_dir``: (checkpoint, CPU-s)."""
+    from mimbench.pretrain import run_pretrain, smoke_twin
 
     start = time.process_time()
-    checkpoint = run_pretrain(config, work_dir, cfg_options=options)
+    checkpoint = run_pretrain(smoke_twin(config, work_dir), work_dir, cfg_options=options)
     return checkpoint, time.process_time() - start
 
 

@@ -37,13 +37,12 @@ class Features:
 
 def probe_config(backbone: str, checkpoint: str | None, data_root: Path, num_classes: int):
     """The family's ImageNet smoke config, pointed at ``data_root`` and loading ``checkpoint`` (or random)."""
-    from mmengine.config import Config
-
     from mimbench.datasets.overrides import data_root_options
+    from mimbench.smoke import load_smoke
     from mimbench.transfer.tasks import family_of, task_config
 
     protocol = 'linear' if family_of(backbone) == 'vit' else 'finetune'
-    cfg = Config.fromfile(task_config('in1k', backbone, 'smoke', protocol=protocol))
+    cfg = load_smoke(task_config('in1k', backbone, 'smoke', protocol=protocol))
     cfg.merge_from_dict(data_root_options('in1k', data_root))
     cfg.merge_from_dict({'model.head.num_classes': num_classes, 'data_preprocessor.num_classes': num_classes})
     init = dict(type='mimbench.Pretrained', checkpoint=str(checkpoint)) if checkpoint else None
@@ -52,7 +51,7 @@ def probe_config(backbone: str, checkpoint: str | None, data_root: Path, num_cla
 
 
 def build_encoder(cfg, seed: int) -> nn.Module:
-    """The classifier of ``cfg`` with its encoder initialised (loaded, or drawn from ``seed``), in eval mode."""
+    """The classifier of ``cfg``, its encoder initialised (loaded, or drawn from ``seed``), in eval mode."""
     import mimbench  # noqa: F401  (registers mimbench's modules)
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
@@ -68,7 +67,7 @@ def build_encoder(cfg, seed: int) -> nn.Module:
 
 @torch.no_grad()
 def encode(model: nn.Module, dataloader) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pooled features ``[N, D]`` (before any BatchNorm neck) and labels ``[N]`` of every image of a loader."""
+    """Pooled features ``[N, D]`` (before any BatchNorm neck) and labels ``[N]`` of a loader's images."""
     from mimbench.models.adapters import FeatureBatchNorm
 
     feats, labels = [], []
@@ -102,10 +101,10 @@ def extract(backbone: str, checkpoint: str | None, data_root: Path, num_classes:
 
 def train_linear(features: Features, num_classes: int, seed: int, epochs: int = 90, batch_size: int = 256,
                  base_lr: float = 0.1, warmup_epochs: int = 10) -> np.ndarray:
-    """Train BN(affine=False) + linear on ``features.train``; return per-image correctness on ``val``.
+    """Train BN(affine=False) + linear on ``features.train``; return its predicted label per ``val`` image.
 
     lr = ``base_lr`` x batch / 256 (mae.txt Table 10's rule), momentum 0.9, weight decay 0, ``warmup_epochs``
-    linear warm-up then cosine (Table 10: 10 of 90). Returns a bool array ``[N_val]``.
+    linear warm-up then cosine (Table 10: 10 of 90). Returns an int array ``[N_val]``.
     """
     gen = torch.Generator().manual_seed(seed)
     mean = features.train.mean(0)
@@ -133,5 +132,13 @@ def train_linear(features: Features, num_classes: int, seed: int, epochs: int = 
             opt.step()
             step += 1
     with torch.no_grad():
-        pred = head((features.val - mean) / std).argmax(1)
-    return (pred == features.val_labels).numpy()
+        return head((features.val - mean) / std).argmax(1).numpy()
+
+
+def probe_outcome(pred: np.ndarray, target: np.ndarray):
+    """A probe's per-image outcomes as the suite keeps them (``mimbench.samples``), metric ``linear`` = top-1;
+    images are identified by their position in the validation list."""
+    from mimbench.samples import ClassificationOutcomes
+
+    return ClassificationOutcomes(topk=np.asarray(pred)[:, None], target=np.asarray(target),
+                                  ids=np.arange(len(target)), aliases={'linear': 'top1', 'top1': 'top1'})
