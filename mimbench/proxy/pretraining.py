@@ -20,6 +20,7 @@ plugs it in, as cim.txt plugs in DALL-E's.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ METHODS = (
     ('cim', 'resnet-smoke'),
     ('mixmim', 'mixmim-smoke'),
 )
+CPU_SECONDS = 'cpu_seconds.json'   # beside a finished run: the CPU seconds it took
 TOKENIZER_CONFIG = CONFIG_ROOT / 'cim' / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py'
 
 
@@ -70,12 +72,22 @@ def budget_options(iters: int, batch_size: int, lr: float, data_root: Path, seed
 
 
 def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
-    """Train the smoke twin of recipe ``config`` with ``options`` in ``work_dir``: (checkpoint, CPU-s)."""
+    """Train the smoke twin of recipe ``config`` with ``options`` in ``work_dir``: (checkpoint, CPU-s).
+
+    A finished run (its last checkpoint and its CPU seconds in ``cpu_seconds.json``) is reused as it is:
+    resuming it would replay the whole data order before finding nothing left to train.
+    """
     from mimbench.pretrain import run_pretrain, smoke_twin
 
+    done = Path(work_dir) / f'iter_{options["train_cfg"]["max_iters"]}.pth'
+    cost = Path(work_dir) / CPU_SECONDS
+    if done.is_file() and cost.is_file():
+        return done, float(json.loads(cost.read_text())['cpu_seconds'])
     start = time.process_time()
     checkpoint = run_pretrain(smoke_twin(config, work_dir), work_dir, cfg_options=options)
-    return checkpoint, time.process_time() - start
+    seconds = time.process_time() - start
+    cost.write_text(json.dumps({'cpu_seconds': seconds}))
+    return checkpoint, seconds
 
 
 def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: int, batch_size: int = 64,
