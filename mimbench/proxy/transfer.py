@@ -76,10 +76,21 @@ def run_transfer(task: str, backbone: str, checkpoint: Path | None, method: str,
     from mimbench.results import read_record
     from mimbench.samples import record_outcomes
 
+    from mmengine.config import Config
+
     suite_task = TASKS[task]
-    run = derive_config(suite_task, backbone, str(checkpoint) if checkpoint else None, method, 'smoke',
-                        work_dir, work_dir / 'results', data_root=str(corpus), seed=seed,
-                        extra=proxy_options(suite_task, iters))
+    options = proxy_options(suite_task, iters)
+
+    def derive():
+        return derive_config(suite_task, backbone, str(checkpoint) if checkpoint else None, method, 'smoke',
+                             work_dir, work_dir / 'results', data_root=str(corpus), seed=seed, extra=options)
+
+    run = derive()
+    if suite_task == 'in1k' and Config.fromfile(str(run.config)).model.head.loss.get('use_sigmoid'):
+        # a sigmoid (binary cross-entropy) head takes one-hot targets, which mixup/cutmix made; without them
+        # the preprocessor makes them (e.g. the ResNet recipe of CiM's fine-tuning)
+        options['data_preprocessor.to_onehot'] = True
+        run = derive()
     run.remove_stale_writes()
     record = run.record() or run_task(run, 'none')
     return record_outcomes(read_record(record))
