@@ -283,8 +283,12 @@ def _encoder(backbone: dict, family: str) -> tuple[int, ...]:
                 min(VIT_DEPTH - 1, max(1, round(frozen * VIT_DEPTH / depth)))
         if 'out_indices' in full:
             backbone['out_indices'] = [_vit_block(i, depth) for i in _as_list(full['out_indices'])]
-    if family == 'swin' and ('block_cfgs' in (backbone.get('stage_cfgs') or {})
-                             or not _accepts(backbone, 'window_size')):   # e.g. SimMIM's Swin: per stage
+    if family == 'swin' and isinstance(backbone.get('stage_cfgs'), (list, tuple)):
+        # per-stage windows (a full-size window shrunk to a late stage's map): the smoke window in each
+        window = ENCODERS['swin']['window_size']
+        backbone['stage_cfgs'] = [_with_window(dict(stage), window) for stage in backbone['stage_cfgs']]
+    elif family == 'swin' and ('block_cfgs' in (backbone.get('stage_cfgs') or {})
+                               or not _accepts(backbone, 'window_size')):   # e.g. SimMIM's Swin: per stage
         backbone.setdefault('stage_cfgs', {}).setdefault('block_cfgs', {})['window_size'] = \
             ENCODERS['swin']['window_size']
     if family == 'mixmim' and backbone.get('block_windows'):
@@ -314,6 +318,15 @@ def _default(part: dict, argument: str, fallback):
     """The default of ``argument`` in the registered class of ``part`` (``fallback`` if it has none)."""
     parameter = (_parameters(part) or {}).get(argument)
     return fallback if parameter is None or parameter.default is parameter.empty else parameter.default
+
+
+def _with_window(stage: dict, window: int) -> dict:
+    """A Swin ``stage_cfgs`` entry with every window it sets (its own or its blocks') set to ``window``."""
+    if 'window_size' in stage:
+        stage['window_size'] = window
+    if 'block_cfgs' in stage:
+        stage['block_cfgs'] = dict(stage['block_cfgs'], window_size=window)
+    return stage
 
 
 def _vit_depth(backbone: dict) -> int:

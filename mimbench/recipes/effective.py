@@ -150,7 +150,11 @@ def _backbone_values(cfg, out: dict, protocol: str) -> None:
         window = inner.get('window_size', 7)
         out['window_size'] = _num(window)
     if kind == 'SimMIMSwinTransformer':
-        out['window_size'] = _num(inner.stage_cfgs.block_cfgs.window_size)
+        # the configured window: stage_cfgs[0] where stages differ (a window larger than a late stage's map
+        # is shrunk to the map, as Swin's code does)
+        stages = inner.stage_cfgs
+        first = stages[0] if isinstance(stages, (list, tuple)) else stages
+        out['window_size'] = _num(first.block_cfgs.window_size)
     if backbone.get('block_windows'):
         items = sorted(backbone.block_windows.items(), key=lambda kv: tuple(int(x) for x in kv[0].split('.')))
         out['block_windows'] = ' '.join(f'{k}:{v}' for k, v in items)

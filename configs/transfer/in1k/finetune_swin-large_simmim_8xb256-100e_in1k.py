@@ -7,6 +7,8 @@
 _base_ = './finetune_swin-base_simmim_8xb256-100e_in1k.py'
 model = dict(
     backbone=dict(arch='large', window_size=14,                    # simmim.txt Table 8 (Swin-L fine-tuning)
+                  # stage 4's map is 7x7 at 224 px: Swin's code (SimMIM's) shrinks the window to it, unshifted
+                  stage_cfgs=[dict(), dict(), dict(), dict(window_size=7)],
                   drop_path_rate=0.2),                             # release DROP_PATH_RATE (text: 0.1)
     head=dict(in_channels=1536))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.7))     # release LAYER_DECAY (text: 0.75)
