@@ -24,6 +24,13 @@ edited.
    mmseg) names the file only when the decoder returns None; an empty or corrupt file that makes the decoder
    raise surfaces as a bare cv2/PIL error from a dataloader worker. The transform is wrapped so that any
    failure raises :class:`ImageDecodeError` naming the file.
+5. Activation checkpointing. mmpretrain's backbones (``with_cp`` of Swin/ResNet, ``use_checkpoint`` of MixMIM)
+   and mmengine's ``activation_checkpointing`` config key call ``torch.utils.checkpoint.checkpoint`` without
+   ``use_reentrant``, which today means the reentrant variant plus a warning on every call (torch announces an
+   error instead). The reentrant variant also silently leaves a block without gradients when none of its
+   inputs needs one, as behind frozen blocks in partial fine-tuning. Their module-level references to
+   ``checkpoint`` are pointed at the non-reentrant variant (same gradients; mimbench's own adapters pass
+   ``use_reentrant=False`` themselves).
 """
 
 from __future__ import annotations
@@ -155,6 +162,36 @@ def _name_undecodable_images() -> None:
     LoadImageFromFile.transform = transform
 
 
+def _non_reentrant_checkpointing() -> None:
+    import functools
+    import types
+
+    import mmpretrain.models  # noqa: F401  (its backbone modules, whose references are replaced below)
+    import torch.utils.checkpoint as torch_checkpoint
+    from mmengine.runner import activation_checkpointing
+
+    non_reentrant = functools.partial(torch_checkpoint.checkpoint, use_reentrant=False)
+
+    class NonReentrantModule(types.ModuleType):
+        """``torch.utils.checkpoint`` whose ``checkpoint`` defaults to ``use_reentrant=False``."""
+        checkpoint = staticmethod(non_reentrant)
+
+        def __getattr__(self, name):
+            return getattr(torch_checkpoint, name)
+
+    shim = NonReentrantModule('torch.utils.checkpoint')
+    activation_checkpointing.checkpoint = non_reentrant
+    owners = ('mmpretrain.models.backbones.', 'mmpretrain.models.utils.')
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(owners) or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is torch_checkpoint:
+                setattr(module, attr, shim)
+            elif value is torch_checkpoint.checkpoint:
+                setattr(module, attr, non_reentrant)
+
+
 def apply() -> None:
     """Apply every fix once (idempotent)."""
     global _APPLIED
@@ -164,4 +201,5 @@ def apply() -> None:
     _allow_mmengine_checkpoints()
     _cpu_safe_pytorch_launcher()
     _name_undecodable_images()
+    _non_reentrant_checkpointing()
     _APPLIED = True

@@ -26,6 +26,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+import torch.utils.checkpoint as cp
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.models import BEiTViT, MixMIMTransformer
@@ -93,6 +94,14 @@ class RelativePositionBias(nn.Module):
         return table[idx.flatten()].reshape(*idx.shape, -1).permute(2, 0, 1)
 
 
+def checkpointed(function, *args):
+    """``function(*args)`` under activation checkpointing when gradients are being recorded (non-reentrant:
+    correct when an input needs no gradient, e.g. behind frozen blocks), else a plain call."""
+    if torch.is_grad_enabled():
+        return cp.checkpoint(function, *args, use_reentrant=False)
+    return function(*args)
+
+
 def block_with_bias(layer: nn.Module, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """One ``mmpretrain`` ViT block (``TransformerEncoderLayer``) with an additive attention bias.
 
@@ -126,14 +135,17 @@ class ViTMultiScale(BaseModule):
         out_indices: blocks whose outputs are taken; default the ends of 4 equal groups (mae.txt A.3).
         rel_pos_bias: add a zero-initialised relative position bias to every block (mae.txt A.4, MAE ViTs).
         norm_cfg: norm between the two deconvolutions of the stride-4 branch (BN; SyncBN on multi-GPU).
+        with_cp: activation checkpointing: keep only each block's input and recompute the block in the
+            backward pass (less memory, about a third more compute, same gradients). Not a recipe value.
         init_cfg: typically ``dict(type='mimbench.Pretrained', checkpoint=...)``; loads into ``self.vit``.
 
     Output: 4 maps ``[N, D, H/4, W/4]``, ``[N, D, H/8, W/8]``, ``[N, D, H/16, W/16]``, ``[N, D, H/32, W/32]``.
     """
 
     def __init__(self, vit: dict, out_indices: list[int] | None = None, rel_pos_bias: bool = False,
-                 norm_cfg: dict | None = None, init_cfg: dict | None = None):
+                 norm_cfg: dict | None = None, with_cp: bool = False, init_cfg: dict | None = None):
         super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
         vit = dict(vit)
         vit.update(out_type='featmap', final_norm=False, out_indices=[-1])
         self.vit = MODELS.build(vit)
@@ -185,9 +197,10 @@ class ViTMultiScale(BaseModule):
         maps = []
         for i, layer in enumerate(self._blocks(tuple(grid))):
             if self.rel_pos_bias is None:
-                x = layer(x)
+                block, args = layer, (x,)
             else:
-                x = block_with_bias(layer, x, self.rel_pos_bias[i](grid))
+                block, args = block_with_bias, (layer, x, self.rel_pos_bias[i](grid))
+            x = checkpointed(block, *args) if self.with_cp else block(*args)
             if i in self.out_indices:
                 patches = x[:, vit.num_extra_tokens:]  # [N, HW, D]
                 maps.append(patches.transpose(1, 2).reshape(n, -1, *grid))  # [N, D, H, W]
@@ -234,13 +247,17 @@ class MixMIMMultiScale(MixMIMTransformer):
             e.g. ``{'2.5': 32, '2.11': 32, '2.17': 32}``: mixmim.txt Sec. 3 (COCO) changes "the window sizes
             of the 6th-, 12th-, and 18th-block in stage-3 to 32x32 for cross-window interactions". Those
             blocks' relative position tables are resized from the checkpoint's by the loader.
+        with_cp: activation checkpointing of every block (recomputed in the backward pass; less memory, same
+            gradients). mmpretrain's own ``use_checkpoint`` switch is honoured too.
         **kwargs: ``mmpretrain.MixMIMTransformer`` arguments (arch, img_size, window_size, drop_path_rate...).
 
     Output: ``[N, C*2**i, H/(4*2**i), W/(4*2**i)]`` for i in out_indices (patch size 4).
     """
 
-    def __init__(self, out_indices=(0, 1, 2, 3), block_windows: dict | None = None, **kwargs):
+    def __init__(self, out_indices=(0, 1, 2, 3), block_windows: dict | None = None, with_cp: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.with_cp = with_cp or self.use_checkpoint
         self.out_indices = tuple(out_indices)
         for key, window in (block_windows or {}).items():
             stage, index = (int(v) for v in str(key).split('.'))
@@ -288,7 +305,7 @@ class MixMIMMultiScale(MixMIMTransformer):
         outs = []
         for i, stage in enumerate(self.layers):
             for block in stage.blocks:
-                x = self._block(block, x, hw)
+                x = checkpointed(self._block, block, x, hw) if self.with_cp else self._block(block, x, hw)
             if i in self.out_indices:
                 y = self.norm(x) if i == len(self.layers) - 1 else F.layer_norm(x, x.shape[-1:])
                 outs.append(y.transpose(1, 2).reshape(n, -1, *hw))  # [N, C_i, H_i, W_i]
