@@ -1,0 +1,520 @@
+"""Real-size training steps of every full recipe: peak memory per device, seconds per iteration, images/s and
+the device-hours of the whole schedule, known before a week of cluster time is spent (issue 15).
+
+Recipes: every full transfer recipe (``mimbench.transfer.tasks.all_configs('full')``) and every full
+pre-training recipe (``configs/pretrain/**``, not ``*_smoke``), or ``--configs``. For each, in its own
+subprocess, the script builds the model and optimizer wrapper as the config does (its constructor:
+layer-wise lr decay, parameter groups, clipping; SyncBN reverted to BN as mmengine does in one process;
+encoders at random weights, CiM's frozen tokenizer too), generates full-size data with
+``mimbench.datasets.synthetic`` at the recipe's input size and sends it through the config's own training
+pipeline and data preprocessor (COCO: LSJ at 1024 px, boxes and masks as mmdet ``DetDataSample``s; ADE20K:
+512 px crops; classification and pre-training: the recipe's crop), then runs ``model.train_step`` (forward,
+loss, backward, optimizer step): ``--warmup`` untimed steps, then ``--steps`` timed ones.
+
+Memory: on CPU the process's ``VmHWM`` (peak resident size) less its resident size once the libraries are
+imported, i.e. model, gradients, optimizer state, activations and the batch (the whole-process ``VmHWM`` is
+kept as ``process_peak_GiB``); on CUDA ``torch.cuda.max_memory_reserved`` (what the caching allocator held;
+``max_memory_allocated`` is kept as ``cuda_allocated_GiB``).
+Batch: 1 and 2 always, then the recipe's per-device batch when the line through those two predicts it fits
+(``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``. Otherwise the
+figures at the recipe's batch are extrapolated linearly from batches 1 and 2 and the row says ``estimate``.
+Precision: the recipe's on CUDA (``AmpOptimWrapper``'s dtype; fp32 where the recipe sets a plain
+``OptimWrapper``), fp32 on CPU (mmengine's AmpOptimWrapper refuses CPUs); ``--dtype`` overrides both (bf16
+on a CPU runs under ``torch.autocast``).
+Time: on CUDA the synchronised wall-clock; on CPU the process's CPU seconds per thread (its wall-clock with
+its threads to itself: load from other processes on a shared machine stretches the wall-clock, kept as
+``wall_s_per_iter``, not this).
+Schedule: ``max_iters``, or ``max_epochs`` x iterations per epoch over the task's official training set at the
+recipe's total batch (devices from the config name's ``NxbM`` x per-device batch); device-hours = seconds per
+iteration x iterations x devices / 3600 (data loading and evaluation not included).
+
+Results: one row per recipe, device, dtype and checkpointing setting in ``--out`` (CSV, rewritten after every
+recipe; recipes already there are skipped unless ``--force``, so a sweep resumes and new recipes are added by
+re-running the same command). ``--table`` prints the Markdown table of a CSV.
+
+    nice -n 19 python benchmarks/transfer_step.py                      # CPU: every recipe
+    python benchmarks/transfer_step.py --device cuda                   # GPU, the recipes' AMP dtype
+    python benchmarks/transfer_step.py --device cuda --activation-checkpointing
+    python benchmarks/transfer_step.py --table benchmarks/results/transfer_step_cpu.csv
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for folder in (ROOT, ROOT / 'benchmarks'):      # mimbench, and pretrain_speed next to this file
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+# Training images the schedule iterates over: the official releases (mimbench.datasets.checks), except COCO,
+# where mmdet's filter_empty_gt drops the 1,021 train2017 images without annotations (118,287 -> 117,266).
+TRAIN_IMAGES_OVERRIDE = {'coco': 117_266}
+COLUMNS = ['config', 'kind', 'task', 'device', 'device_name', 'dtype', 'activation_checkpointing',
+           'input_size', 'batch_per_device', 'devices', 'total_batch', 'schedule_iters', 'peak_mem_b1_GiB',
+           'peak_mem_b2_GiB', 's_per_iter_b1', 's_per_iter_b2', 'measured_batch', 'estimate', 'peak_mem_GiB',
+           's_per_iter', 'img_per_s', 'device_hours', 'wall_s_per_iter', 'process_peak_GiB',
+           'cuda_allocated_GiB', 'date', 'torch', 'note', 'error']
+KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
+
+
+# --- which recipes, and what each one asks for --------------------------------------------------------------
+
+def discover(kinds=('transfer', 'pretrain')) -> list[Path]:
+    """Every full recipe: the task table's (each file once) and the non-smoke pre-training configs."""
+    from mimbench.transfer.tasks import all_configs
+    paths = []
+    if 'transfer' in kinds:
+        paths += [Path(p) for p in dict.fromkeys(all_configs('full'))]
+    if 'pretrain' in kinds:
+        paths += [p for p in sorted((ROOT / 'configs' / 'pretrain').rglob('*.py'))
+                  if not p.stem.endswith('_smoke')]
+    return paths
+
+
+def _transform(pipeline, name: str) -> dict | None:
+    return next((t for t in pipeline or [] if name in str(t.get('type', ''))), None)
+
+
+def input_size(cfg) -> int:
+    """The side of the images the model trains on: LSJ's padded size (detection), the crop (segmentation,
+    classification, pre-training)."""
+    pipeline = cfg.train_dataloader.dataset.get('pipeline', [])
+    for name, key in (('Pad', 'size'), ('RandomCrop', 'crop_size'), ('RandomResizedCrop', 'scale')):
+        transform = _transform(pipeline, name)
+        if transform and transform.get(key) is not None:
+            size = transform[key]
+            return int(size if isinstance(size, int) else size[0])
+    from mimbench.models.complexity import image_size_of
+    return image_size_of(cfg)
+
+
+def task_of(cfg) -> str:
+    """The task whose data the recipe trains on (pre-training: ImageNet-1K)."""
+    return cfg.get('mimbench', {}).get('task') or 'in1k'
+
+
+def schedule_iterations(cfg, task: str, total_batch: int) -> int:
+    """Optimizer steps of the whole schedule at the recipe's total batch."""
+    from mimbench.datasets.checks import OFFICIAL_COUNTS
+    train = cfg.train_cfg
+    if 'max_iters' in train:
+        return int(train['max_iters'])
+    images = TRAIN_IMAGES_OVERRIDE.get(task, OFFICIAL_COUNTS[task][0])
+    per_epoch = images / total_batch
+    per_epoch = math.floor(per_epoch) if cfg.train_dataloader.get('drop_last') else math.ceil(per_epoch)
+    return int(train['max_epochs']) * per_epoch
+
+
+def recipe_dtype(cfg, device: str, override: str | None) -> str:
+    """fp32 / bf16 / fp16 as the step will run."""
+    if override:
+        return override
+    if device != 'cuda':
+        return 'fp32'
+    optim = cfg.optim_wrapper
+    if 'Amp' not in str(optim.get('type', '')):
+        return 'fp32'
+    dtype = optim.get('dtype')                             # mmengine's default: float16
+    return {'bfloat16': 'bf16', 'float16': 'fp16', None: 'fp16'}.get(dtype, str(dtype))
+
+
+def plan(path: Path, args) -> dict:
+    """What one recipe asks for: per-device batch, devices, schedule, input size, precision."""
+    from mmengine.config import Config
+
+    from mimbench.transfer.memory_savers import recipe_devices
+    cfg = Config.fromfile(str(path))
+    batch = int(cfg.train_dataloader.batch_size)
+    devices = recipe_devices(cfg, path) or 1
+    task = task_of(cfg)
+    total = devices * batch
+    return dict(config=path.stem, path=str(path), kind='pretrain' if 'pretrain' in path.parts else 'transfer',
+                task=task, input_size=input_size(cfg), batch_per_device=batch, devices=devices,
+                total_batch=total, schedule_iters=schedule_iterations(cfg, task, total),
+                dtype=recipe_dtype(cfg, args.device, args.dtype),
+                note='' if recipe_devices(cfg, path) else 'device count not in the config name: 1 assumed')
+
+
+# --- generated full-size data -------------------------------------------------------------------------------
+
+def data_size(task: str, size: int) -> int:
+    """Side of the generated images: detection/segmentation at the input size, classification a little larger
+    than the crop (RandomResizedCrop samples inside it)."""
+    return size if task in ('coco', 'ade20k') else math.ceil(size * 8 / 7)
+
+
+def make_data(task: str, size: int, root: Path) -> Path:
+    """A few generated images of ``task`` at ``size`` px in the task's official layout (reused when there)."""
+    from mimbench.datasets import synthetic
+    path = root / f'{task}-{size}'
+    if (path / synthetic.DONE_MARKER).is_file():
+        return path
+    if task == 'coco':
+        synthetic.make_coco(path, num_train=8, num_val=1, size=size)
+    elif task == 'ade20k':
+        synthetic.make_ade20k(path, num_train=8, num_val=1, size=size)
+    elif task == 'in1k':
+        synthetic.make_imagenet(path, num_classes=2, images_per_class=4, size=size)
+    elif task.startswith('inat'):
+        synthetic.make_inat(path, int(task[4:]), num_classes=2, images_per_class=4, size=size)
+    elif task.startswith('places'):
+        synthetic.make_places(path, int(task[6:]), num_classes=2, images_per_class=4, size=size)
+    else:
+        raise ValueError(f'no generator for task {task!r}')
+    return path
+
+
+# --- one measurement (runs in a fresh subprocess) -----------------------------------------------------------
+
+def rss_gib(field: str = 'VmRSS', pid: str = 'self') -> float:
+    """A memory field of /proc/<pid>/status (VmRSS: resident now; VmHWM: peak resident), GiB."""
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 2 ** 20
+    raise RuntimeError(f'no {field} in /proc/{pid}/status: CPU memory needs Linux')
+
+
+def step_config(job: dict):
+    """The recipe as the step runs it: data at the generated root, random encoder weights, memory savers."""
+    from mmengine.config import Config
+
+    from mimbench.datasets.synthetic import COCO_CLASSES
+    from mimbench.transfer.memory_savers import checkpointing_options
+    from pretrain_speed import without_tokenizer_weights
+    cfg = Config.fromfile(job['path'])
+    dataset = cfg.train_dataloader.dataset
+    dataset.data_root = job['data_root']
+    if job['task'] == 'coco':
+        dataset.metainfo = dict(classes=COCO_CLASSES)   # the generated categories; the heads keep 80 classes
+    if job['task'] == 'in1k' and 'ann_file' in dataset:  # pre-training reads ImageNet's meta/train.txt
+        dataset.ann_file = 'meta/train.txt'
+    backbone = cfg.model.get('backbone') or {}
+    if (backbone.get('init_cfg') or {}).get('type') == 'mimbench.Pretrained':
+        backbone.init_cfg = None                         # random weights: same cost, no file needed
+    extra = {}
+    if job['checkpointing']:
+        extra = checkpointing_options(cfg)
+        cfg.merge_from_dict({k: v for k, v in extra.items() if k != 'activation_checkpointing'})
+    model = copy.deepcopy(cfg.model)                     # a ConfigDict: mmdet reads train_cfg.rpn
+    model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))   # as mmengine's Runner does
+    model, _ = without_tokenizer_weights(model)
+    return cfg, model, extra.get('activation_checkpointing')
+
+
+def optim_config(cfg, device: str, dtype: str) -> dict:
+    """The config's optim_wrapper; AMP per the step's dtype (mmengine's AmpOptimWrapper needs CUDA)."""
+    from pretrain_speed import optimizer_of
+    if device != 'cuda' or dtype == 'fp32':
+        return optimizer_of(cfg)
+    optim = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    optim.update(type='AmpOptimWrapper', dtype={'bf16': 'bfloat16', 'fp16': 'float16'}[dtype])
+    return optim
+
+
+def measure(job: dict) -> dict:
+    """Peak memory and seconds per iteration of ``job['batch']``-image training steps of one recipe."""
+    import contextlib
+    import functools
+    import importlib
+    import random
+
+    import numpy as np
+    import torch
+
+    import mimbench  # noqa: F401  (compat fixes, registrations)
+    cfg, model_cfg, blocks = step_config(job)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    importlib.import_module(f'{scope}.models')           # the toolbox, before the memory baseline
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DATASETS, FUNCTIONS, MODELS, init_default_scope
+    from mmengine.runner import turn_on_activation_checkpointing
+    init_default_scope(scope)
+    device = job['device']
+    base = rss_gib()
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    collate = dict(cfg.train_dataloader.get('collate_fn', dict(type='pseudo_collate')))   # as the Runner
+    collate = functools.partial(FUNCTIONS.get(collate.pop('type')), **collate)
+    data = collate([dataset[i % len(dataset)] for i in range(job['batch'])])
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    model = revert_sync_batchnorm(model).to(device).train()
+    if blocks:
+        turn_on_activation_checkpointing(model, blocks)
+    optim_wrapper = build_optim_wrapper(model, optim_config(cfg, device, job['dtype']))
+    autocast = (torch.autocast('cpu', dtype=torch.bfloat16) if device == 'cpu' and job['dtype'] == 'bf16'
+                else contextlib.nullcontext())
+
+    def sync():
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    for _ in range(job['warmup']):
+        with autocast:
+            model.train_step(data, optim_wrapper)
+    sync()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    for _ in range(job['steps']):
+        with autocast:
+            model.train_step(data, optim_wrapper)
+    sync()
+    wall = (time.perf_counter() - start) / job['steps']
+    cpu = (time.process_time() - cpu_start) / job['steps'] / torch.get_num_threads()
+    # CPU: the process's CPU seconds per thread, i.e. its wall-clock with its threads to itself (other load
+    # on a shared machine stretches the wall-clock, not this); CUDA: wall-clock (synchronised)
+    out = {'batch': job['batch'], 's_per_iter': wall if device == 'cuda' else cpu, 'wall_s_per_iter': wall}
+    if device == 'cuda':
+        out.update(peak_mem_GiB=torch.cuda.max_memory_reserved() / 2 ** 30,
+                   cuda_allocated_GiB=torch.cuda.max_memory_allocated() / 2 ** 30,
+                   process_peak_GiB=rss_gib('VmHWM'))
+    else:
+        out.update(peak_mem_GiB=rss_gib('VmHWM') - base, process_peak_GiB=rss_gib('VmHWM'))
+    return out
+
+
+def available_gib() -> float:
+    """MemAvailable of this machine (Linux), GiB."""
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemAvailable:'):
+                return int(line.split()[1]) / 2 ** 20
+    return float('inf')
+
+
+def run_isolated(job: dict, limit_gib: float, timeout_s: float) -> dict:
+    """``measure(job)`` in a fresh Python process, killed when its resident memory passes ``limit_gib`` (the
+    machine is shared) or it runs past ``timeout_s``. Returns its result or ``{'error': why}``."""
+    proc = subprocess.Popen([sys.executable, __file__, '--worker', json.dumps(job)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        return _watch(proc, job, limit_gib, timeout_s)
+    finally:                         # interrupted or terminated: take the worker down too
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _watch(proc, job: dict, limit_gib: float, timeout_s: float) -> dict:
+    start, killed = time.monotonic(), None
+    while proc.poll() is None:
+        try:
+            if rss_gib('VmRSS', str(proc.pid)) > limit_gib:
+                killed = f'resident memory passed {limit_gib:.1f} GiB'
+        except (OSError, RuntimeError):
+            pass
+        if time.monotonic() - start > timeout_s:
+            killed = f'ran past {timeout_s:.0f} s'
+        if killed:
+            proc.kill()
+            proc.communicate()
+            return {'error': f'batch {job["batch"]}: {killed}'}
+        time.sleep(0.5)
+    stdout, stderr = proc.communicate()
+    lines = [ln for ln in stdout.splitlines() if ln.startswith('{')]
+    if proc.returncode or not lines:
+        last = (stderr.strip().splitlines() or [f'exit code {proc.returncode}, no output'])[-1]
+        return {'error': f'batch {job["batch"]}: {last}'}
+    return json.loads(lines[-1])
+
+
+# --- one recipe: batches 1 and 2, the recipe's batch when it fits -------------------------------------------
+
+def line_through(one: float, two: float, batch: int) -> float:
+    """The value at ``batch`` on the line through (1, one) and (2, two); the slope is never negative."""
+    return one + max(two - one, 0.0) * (batch - 1)
+
+
+def measure_recipe(recipe: dict, args) -> dict:
+    """One CSV row for ``recipe`` (see the module docstring for the batch policy)."""
+    import torch
+    row = {c: recipe.get(c, '') for c in COLUMNS}
+    row.update(device=args.device, activation_checkpointing=bool(args.activation_checkpointing),
+               date=datetime.date.today().isoformat(), torch=torch.__version__, device_name=device_name(args))
+    job = dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
+               checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
+               data_root=str(make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']),
+                                       Path(args.data_dir))) + '/')
+    batch = recipe['batch_per_device']
+    results = {}
+    for b in sorted({1, min(2, batch)}):
+        limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
+        result = run_isolated({**job, 'batch': b}, limit, args.timeout)
+        if 'error' in result:
+            row['error'] = result['error']
+            return row
+        results[b] = result
+        print(f'  batch {b}: {result["peak_mem_GiB"]:.2f} GiB, {result["s_per_iter"]:.2f} s/iteration',
+              flush=True)
+    one, two = results[1], results.get(2, results[1])
+    row.update(peak_mem_b1_GiB=one['peak_mem_GiB'], s_per_iter_b1=one['s_per_iter'])
+    if 2 in results:
+        row.update(peak_mem_b2_GiB=two['peak_mem_GiB'], s_per_iter_b2=two['s_per_iter'])
+    final = results.get(batch)
+    if final is None:
+        memory = line_through(one['peak_mem_GiB'], two['peak_mem_GiB'], batch)
+        seconds = line_through(one['s_per_iter'], two['s_per_iter'], batch)
+        fits = memory + two['process_peak_GiB'] - two['peak_mem_GiB'] <= min(
+            args.max_mem_gib, available_gib() - args.reserve_gib)
+        wall = line_through(one['wall_s_per_iter'], two['wall_s_per_iter'], batch)
+        if fits and wall * (args.warmup + args.steps) <= args.max_seconds:
+            limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
+            final = run_isolated({**job, 'batch': batch}, limit, args.timeout)
+            if 'error' in final:
+                why = final['error'] + ': extrapolated instead'
+                row['note'] = '; '.join(filter(None, [row['note'], why]))
+                final = None
+    if final is not None:
+        row.update(measured_batch=batch, estimate=False, peak_mem_GiB=final['peak_mem_GiB'],
+                   s_per_iter=final['s_per_iter'], wall_s_per_iter=final['wall_s_per_iter'],
+                   process_peak_GiB=final['process_peak_GiB'],
+                   cuda_allocated_GiB=final.get('cuda_allocated_GiB', ''))
+    else:
+        row.update(measured_batch='', estimate=True, peak_mem_GiB=memory, s_per_iter=seconds,
+                   wall_s_per_iter=wall,
+                   process_peak_GiB=line_through(one['process_peak_GiB'], two['process_peak_GiB'], batch))
+        if 'cuda_allocated_GiB' in two:
+            row['cuda_allocated_GiB'] = line_through(one['cuda_allocated_GiB'], two['cuda_allocated_GiB'],
+                                                     batch)
+    row['img_per_s'] = batch / row['s_per_iter']
+    row['device_hours'] = row['s_per_iter'] * recipe['schedule_iters'] * recipe['devices'] / 3600
+    return row
+
+
+def device_name(args) -> str:
+    if args.device == 'cuda':
+        import torch
+        return torch.cuda.get_device_name()
+    import torch
+    threads = torch.get_num_threads()
+    return f'{threads} CPU thread' + ('s' if threads > 1 else '')
+
+
+# --- driver -------------------------------------------------------------------------------------------------
+
+def read_rows(path: Path) -> list[dict]:
+    import pandas as pd
+    if not path.is_file():
+        return []
+    return pd.read_csv(path, keep_default_na=False).to_dict('records')
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    import pandas as pd
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table = table.sort_values(['kind', 'task', 'config', 'activation_checkpointing'])
+    table.to_csv(path, index=False, float_format='%.4g')
+
+
+def key_of(row: dict) -> tuple:
+    return tuple(str(row[k]) for k in KEY)
+
+
+def markdown(path: Path) -> str:
+    """The README table of one results CSV."""
+    import pandas as pd
+
+    from mimbench.models.complexity import to_markdown
+    table = pd.read_csv(path)
+    table = table.assign(
+        batch=[f"{b}{'' if m == m and not e else ' (est.)'}" for b, m, e in
+               zip(table.batch_per_device, table.measured_batch, table.estimate)],
+        peak_mem_b1_b2=[f'{a:.2f} / {b:.2f}' if b == b else f'{a:.2f} / -' for a, b in
+                        zip(table.peak_mem_b1_GiB, table.peak_mem_b2_GiB)],
+        ckpt=table.activation_checkpointing.map({True: 'yes', False: ''}))
+    columns = ['config', 'task', 'input_size', 'batch', 'devices', 'ckpt', 'peak_mem_b1_b2', 'peak_mem_GiB',
+               's_per_iter', 'img_per_s', 'schedule_iters', 'device_hours', 'error']
+    table = table[columns].rename(columns={
+        'input_size': 'px', 'batch': 'batch/device', 'peak_mem_b1_b2': 'GiB at batch 1 / 2',
+        'peak_mem_GiB': 'GiB at batch', 's_per_iter': 's/iter', 'img_per_s': 'img/s',
+        'schedule_iters': 'iterations', 'device_hours': 'device-hours'})
+    table = table.round({'GiB at batch': 1, 's/iter': 2, 'img/s': 3, 'device-hours': 0})
+    return to_markdown(table.astype(object).where(table.notna(), ''))
+
+
+def summary(row: dict) -> str:
+    if row['error']:
+        return row['error']
+    return (f"{row['peak_mem_GiB']:.2f} GiB, {row['s_per_iter']:.2f} s/iteration at batch "
+            f"{row['batch_per_device']}" + (' (estimate)' if row['estimate'] else ''))
+
+
+def run(args) -> list[dict]:
+    out = Path(args.out or ROOT / 'benchmarks' / 'results' / f'transfer_step_{args.device}.csv')
+    rows = read_rows(out)
+    done = {key_of(r) for r in rows}
+    paths = [Path(c) for c in args.configs] if args.configs else discover(args.kinds)
+    for path in paths:
+        recipe = plan(path, args)
+        key = key_of({**recipe, 'device': args.device,
+                      'activation_checkpointing': bool(args.activation_checkpointing)})
+        if key in done and not args.force:
+            print(f'{recipe["config"]}: in {out} already (--force measures again)', flush=True)
+            continue
+        print(f'{recipe["config"]}: batch {recipe["batch_per_device"]} x {recipe["devices"]} devices, '
+              f'{recipe["input_size"]} px, {recipe["dtype"]}', flush=True)
+        row = measure_recipe(recipe, args)
+        rows = [r for r in rows if key_of(r) != key] + [row]
+        write_rows(out, rows)
+        print(f'  -> {summary(row)}', flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--configs', nargs='*', help='recipes to measure (default: every full recipe)')
+    parser.add_argument('--kinds', nargs='*', default=['transfer', 'pretrain'],
+                        choices=['transfer', 'pretrain'])
+    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--dtype', choices=['fp32', 'bf16', 'fp16'],
+                        help="default: the recipe's AMP dtype on CUDA, fp32 on CPU")
+    parser.add_argument('--activation-checkpointing', action='store_true',
+                        help="the backbone family's checkpointing (mimbench.transfer.memory_savers)")
+    parser.add_argument('--warmup', type=int, default=1, help='untimed training steps first')
+    parser.add_argument('--steps', type=int, default=2, help='timed training steps')
+    parser.add_argument('--max-mem-gib', type=float, default=20.0,
+                        help='largest process to start or keep (CPU: resident memory)')
+    parser.add_argument('--reserve-gib', type=float, default=2.0,
+                        help='memory left to the rest of the machine (subtracted from what is available)')
+    parser.add_argument('--max-seconds', type=float, default=1800.,
+                        help='measure the recipe batch only when its steps are predicted to take less')
+    parser.add_argument('--timeout', type=float, default=3 * 3600.,
+                        help='seconds before one process is killed')
+    parser.add_argument('--data-dir', default=str(ROOT / 'work_dirs' / 'transfer_step_data'),
+                        help='where the generated full-size images go (reused)')
+    parser.add_argument('--out', help='CSV (default benchmarks/results/transfer_step_<device>.csv)')
+    parser.add_argument('--force', action='store_true', help='measure recipes already in the CSV again')
+    parser.add_argument('--table', metavar='CSV', help='print the Markdown table of a results CSV and exit')
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(measure(json.loads(args.worker))))
+        return 0
+    if args.table:
+        print(markdown(Path(args.table)))
+        return 0
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # `kill` ends the worker too (run_isolated)
+    if args.device == 'cuda':
+        import torch
+        if not torch.cuda.is_available():
+            raise SystemExit('--device cuda: torch sees no CUDA device here; run on a GPU machine or drop it')
+    run(args)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

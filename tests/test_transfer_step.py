@@ -1,0 +1,105 @@
+"""benchmarks/transfer_step.py's machinery on one tiny config (real-size steps are never run here): a recipe
+measured in subprocesses, the CSV it resumes from, the batch policy (measure or extrapolate), the schedule
+arithmetic, the README table, and the lines `mimbench evaluate --dry-run` prints from a results CSV."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+
+import pandas as pd
+import pytest
+from mmengine.config import Config
+
+SMOKE = 'configs/transfer/coco/mask-rcnn_vit-smoke_coco_smoke.py'
+
+
+@pytest.fixture(scope='module')
+def bench():
+    spec = importlib.util.spec_from_file_location('transfer_step', 'benchmarks/transfer_step.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_tiny_recipe_is_measured_then_skipped(bench, tmp_path, capsys):
+    out = tmp_path / 'steps.csv'
+    args = ['--configs', SMOKE, '--out', str(out), '--data-dir', str(tmp_path / 'data'), '--warmup', '0',
+            '--steps', '1']
+    assert bench.main(args) == 0
+    row = pd.read_csv(out).iloc[0]
+    assert row['config'] == 'mask-rcnn_vit-smoke_coco_smoke' and row['task'] == 'coco'
+    assert row['input_size'] == 64 and row['batch_per_device'] == 2 and row['devices'] == 1
+    assert row['measured_batch'] == 2 and not row['estimate'] and pd.isna(row['error'])  # batch 2 fits
+    assert row['peak_mem_GiB'] > 0 and row['process_peak_GiB'] > row['peak_mem_GiB']
+    assert row['s_per_iter'] > 0 and row['img_per_s'] == pytest.approx(2 / row['s_per_iter'], rel=1e-3)
+    assert row['schedule_iters'] == 2                                     # the smoke schedule's max_iters
+    assert row['device_hours'] == pytest.approx(row['s_per_iter'] * 2 / 3600, rel=1e-3)
+    assert (tmp_path / 'data' / 'coco-64').is_dir()                       # generated at the input size
+    capsys.readouterr()
+    assert bench.main(args) == 0                                          # resumable: nothing measured again
+    assert 'already' in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == 1
+    assert '| mask-rcnn_vit-smoke_coco_smoke |' in bench.markdown(out)
+
+
+def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_path, monkeypatch):
+    """Fake measurements (memory 1 + 2b GiB, 1 + b s): the recipe batch is measured only when the line through
+    batches 1 and 2 says it fits; otherwise the row is that line's value, marked as an estimate."""
+    calls = []
+
+    def fake(job, limit, timeout):
+        calls.append(job['batch'])
+        b = job['batch']
+        return {'batch': b, 'peak_mem_GiB': 1. + 2 * b, 's_per_iter': 1. + b, 'wall_s_per_iter': 2. + b,
+                'process_peak_GiB': 2. + 2 * b}
+
+    monkeypatch.setattr(bench, 'run_isolated', fake)
+    monkeypatch.setattr(bench, 'make_data', lambda task, size, root: tmp_path)
+    recipe = dict(config='r', path=SMOKE, kind='transfer', task='coco', input_size=64, batch_per_device=8,
+                  devices=8, total_batch=64, schedule_iters=1000, dtype='fp32', note='')
+    args = argparse.Namespace(
+        device='cpu', activation_checkpointing=False, warmup=1, steps=2, max_mem_gib=100., reserve_gib=0.,
+        max_seconds=1e9, timeout=10., data_dir=str(tmp_path))
+    monkeypatch.setattr(bench, 'available_gib', lambda: 1e3)
+    row = bench.measure_recipe(recipe, args)
+    assert calls == [1, 2, 8] and row['measured_batch'] == 8 and not row['estimate']
+    assert row['peak_mem_GiB'] == 17 and row['s_per_iter'] == 9
+    assert row['device_hours'] == pytest.approx(9 * 1000 * 8 / 3600)
+    calls.clear()
+    args.max_mem_gib = 10.                                               # 17 GiB predicted: does not fit
+    row = bench.measure_recipe(recipe, args)
+    assert calls == [1, 2] and row['estimate'] and row['measured_batch'] == ''
+    assert row['peak_mem_GiB'] == 17 and row['s_per_iter'] == 9 and row['img_per_s'] == pytest.approx(8 / 9)
+
+
+def test_schedule_iterations_and_devices(bench):
+    coco = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+    total = 8 * coco.train_dataloader.batch_size
+    assert bench.schedule_iterations(coco, 'coco', total) == 100 * math.ceil(117_266 / total)
+    ade = Config.fromfile('configs/transfer/ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py')
+    assert bench.schedule_iterations(ade, 'ade20k', 16) == 126313                     # iteration-based
+    mae = Config.fromfile('configs/pretrain/mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py')
+    assert bench.schedule_iterations(mae, 'in1k', 4096) == 1600 * (1_281_167 // 4096)  # drop_last
+    assert bench.input_size(coco) == 1024 and bench.input_size(ade) == 512 and bench.input_size(mae) == 224
+    recipes = {p.stem for p in bench.discover()}
+    assert 'mask-rcnn_vit-large-p16_mae_8xb4-lsj-100e_coco' in recipes
+    assert 'mae_vit-huge-p14_8xb512-coslr-1600e_in1k' in recipes
+    assert not any(r.endswith('_smoke') for r in recipes)
+
+
+def test_dry_run_lines_from_a_results_csv(tmp_path):
+    from mimbench.transfer.estimates import describe
+    table = pd.DataFrame([dict(config='upernet_x_8xb2-16k_ade20k', device='cpu', device_name='2 CPU threads',
+                               dtype='fp32', activation_checkpointing=False, batch_per_device=4, devices=8,
+                               measured_batch=float('nan'), estimate=True, peak_mem_GiB=30.25, s_per_iter=12.,
+                               img_per_s=0.33, schedule_iters=16000, device_hours=426.7, error=float('nan'))])
+    lines = describe('configs/transfer/ade20k/upernet_x_8xb2-16k_ade20k.py', table=table, processes=2)
+    text = '\n'.join(lines)
+    assert '30.2 GiB per device at batch 4 (extrapolated from batches 1 and 2)' in text
+    assert '427 device-hours' in text and 'about 213 h on 2 process(es)' in text
+    assert 'cuda: not measured yet' in text
+    assert 'not measured with activation checkpointing' in '\n'.join(
+        describe('upernet_x_8xb2-16k_ade20k', checkpointing=True, table=table))
+    assert 'no measurement for other_config' in describe('other_config', table=table)[0]
+    assert 'foreign backbone' in describe(None, table=table)[0]
