@@ -15,9 +15,12 @@ Memory: on CPU the process's ``VmHWM`` (peak resident size) less its resident si
 imported, i.e. model, gradients, optimizer state, activations and the batch (the whole-process ``VmHWM`` is
 kept as ``process_peak_GiB``); on CUDA ``torch.cuda.max_memory_reserved`` (what the caching allocator held;
 ``max_memory_allocated`` is kept as ``cuda_allocated_GiB``).
-Batch: 1 and 2 always, then the recipe's per-device batch when the line through those two predicts it fits
-(``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``. Otherwise the
-figures at the recipe's batch are extrapolated linearly from batches 1 and 2 and the row says ``estimate``.
+Batch: 1 and 2 always, then the recipe's per-device batch when the extrapolation from those two predicts it
+fits (``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``.
+Otherwise the figures at the recipe's batch are extrapolated linearly from batches 1 and 2 and the row says
+``estimate``: time on the line through the two; memory from batch 2's peak plus, per further image, the
+growth of the tensors autograd saves for backward (counted exactly with ``saved_tensors_hooks``) or of the
+peak, whichever is larger (``memory_at``).
 Precision: the recipe's on CUDA (``AmpOptimWrapper``'s dtype; fp32 where the recipe sets a plain
 ``OptimWrapper``), fp32 on CPU (mmengine's AmpOptimWrapper refuses CPUs); ``--dtype`` overrides both (bf16
 on a CPU runs under ``torch.autocast``).
@@ -44,7 +47,6 @@ import copy
 import datetime
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -60,9 +62,9 @@ for folder in (ROOT, ROOT / 'benchmarks'):      # mimbench, and pretrain_speed n
 TRAIN_IMAGES_OVERRIDE = {'coco': 117_266}
 COLUMNS = ['config', 'kind', 'task', 'device', 'device_name', 'dtype', 'activation_checkpointing',
            'input_size', 'batch_per_device', 'devices', 'total_batch', 'schedule_iters', 'peak_mem_b1_GiB',
-           'peak_mem_b2_GiB', 's_per_iter_b1', 's_per_iter_b2', 'measured_batch', 'estimate', 'peak_mem_GiB',
-           's_per_iter', 'img_per_s', 'device_hours', 'wall_s_per_iter', 'process_peak_GiB',
-           'cuda_allocated_GiB', 'date', 'torch', 'note', 'error']
+           'peak_mem_b2_GiB', 'saved_b1_GiB', 'saved_b2_GiB', 's_per_iter_b1', 's_per_iter_b2',
+           'measured_batch', 'estimate', 'peak_mem_GiB', 's_per_iter', 'img_per_s', 'device_hours',
+           'wall_s_per_iter', 'process_peak_GiB', 'cuda_allocated_GiB', 'date', 'torch', 'note', 'error']
 KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
 
 
@@ -262,20 +264,22 @@ def measure(job: dict) -> dict:
         if device == 'cuda':
             torch.cuda.synchronize()
 
-    for _ in range(job['warmup']):
-        with autocast:
-            model.train_step(data, optim_wrapper)
-    sync()
-    start, cpu_start = time.perf_counter(), time.process_time()
-    for _ in range(job['steps']):
-        with autocast:
+    saved = SavedBytes()
+    for i in range(job['warmup'] + job['steps']):
+        if i == job['warmup']:
+            sync()
+            start, cpu_start = time.perf_counter(), time.process_time()
+        hooks = (torch.autograd.graph.saved_tensors_hooks(saved.pack, saved.unpack) if i == 0
+                 else contextlib.nullcontext())       # counted once, in the first (untimed if warm-up) step
+        with autocast, hooks:
             model.train_step(data, optim_wrapper)
     sync()
     wall = (time.perf_counter() - start) / job['steps']
     cpu = (time.process_time() - cpu_start) / job['steps'] / torch.get_num_threads()
     # CPU: the process's CPU seconds per thread, i.e. its wall-clock with its threads to itself (other load
     # on a shared machine stretches the wall-clock, not this); CUDA: wall-clock (synchronised)
-    out = {'batch': job['batch'], 's_per_iter': wall if device == 'cuda' else cpu, 'wall_s_per_iter': wall}
+    out = {'batch': job['batch'], 's_per_iter': wall if device == 'cuda' else cpu, 'wall_s_per_iter': wall,
+           'saved_GiB': saved.total() / 2 ** 30}
     if device == 'cuda':
         out.update(peak_mem_GiB=torch.cuda.max_memory_reserved() / 2 ** 30,
                    cuda_allocated_GiB=torch.cuda.max_memory_allocated() / 2 ** 30,
@@ -285,6 +289,29 @@ def measure(job: dict) -> dict:
     return out
 
 
+class SavedBytes:
+    """Bytes of the tensors autograd saves for the backward pass during one forward (each storage once,
+    parameters included): the memory that grows with the batch. Used as ``saved_tensors_hooks``."""
+
+    def __init__(self):
+        self.storages = {}
+
+    def pack(self, tensor):
+        try:
+            storage = tensor.untyped_storage()
+            self.storages[storage.data_ptr()] = storage.nbytes()
+        except (RuntimeError, NotImplementedError):   # no storage (sparse, nested tensors): not counted
+            pass
+        return tensor
+
+    @staticmethod
+    def unpack(tensor):
+        return tensor
+
+    def total(self) -> int:
+        return sum(self.storages.values())
+
+
 def available_gib() -> float:
     """MemAvailable of this machine (Linux), GiB."""
     with open('/proc/meminfo') as f:
@@ -292,6 +319,12 @@ def available_gib() -> float:
             if line.startswith('MemAvailable:'):
                 return int(line.split()[1]) / 2 ** 20
     return float('inf')
+
+
+def gpu_gib() -> float:
+    """Total memory of CUDA device 0, GiB."""
+    import torch
+    return torch.cuda.get_device_properties(0).total_memory / 2 ** 30
 
 
 def run_isolated(job: dict, limit_gib: float, timeout_s: float) -> dict:
@@ -337,6 +370,16 @@ def line_through(one: float, two: float, batch: int) -> float:
     return one + max(two - one, 0.0) * (batch - 1)
 
 
+def memory_at(one: dict, two: dict, key: str, batch: int) -> float:
+    """Peak memory ``key`` at ``batch`` from the measurements at batches 1 and 2: batch 2's peak plus, per
+    further image, the larger of two growths from batch 1 to 2: of the tensors autograd saved for backward
+    (counted exactly) and of the measured peak. The saved tensors are what grows with the batch; at batches
+    1 and 2 the peak itself is often set by the optimizer step (weights, gradients and AdamW moments all
+    alive), which does not grow, so a line through the peaks alone would miss the activations."""
+    growth = max(two['saved_GiB'] - one['saved_GiB'], two[key] - one[key], 0.0)
+    return two[key] + growth * (batch - 2)
+
+
 def measure_recipe(recipe: dict, args) -> dict:
     """One CSV row for ``recipe`` (see the module docstring for the batch policy)."""
     import torch
@@ -356,18 +399,23 @@ def measure_recipe(recipe: dict, args) -> dict:
             row['error'] = result['error']
             return row
         results[b] = result
-        print(f'  batch {b}: {result["peak_mem_GiB"]:.2f} GiB, {result["s_per_iter"]:.2f} s/iteration',
-              flush=True)
+        print(f'  batch {b}: {result["peak_mem_GiB"]:.2f} GiB ({result["saved_GiB"]:.2f} saved for '
+              f'backward), {result["s_per_iter"]:.2f} s/iteration', flush=True)
     one, two = results[1], results.get(2, results[1])
-    row.update(peak_mem_b1_GiB=one['peak_mem_GiB'], s_per_iter_b1=one['s_per_iter'])
+    row.update(peak_mem_b1_GiB=one['peak_mem_GiB'], s_per_iter_b1=one['s_per_iter'],
+               saved_b1_GiB=one['saved_GiB'])
     if 2 in results:
-        row.update(peak_mem_b2_GiB=two['peak_mem_GiB'], s_per_iter_b2=two['s_per_iter'])
+        row.update(peak_mem_b2_GiB=two['peak_mem_GiB'], s_per_iter_b2=two['s_per_iter'],
+                   saved_b2_GiB=two['saved_GiB'])
     final = results.get(batch)
     if final is None:
-        memory = line_through(one['peak_mem_GiB'], two['peak_mem_GiB'], batch)
+        memory = memory_at(one, two, 'peak_mem_GiB', batch)
         seconds = line_through(one['s_per_iter'], two['s_per_iter'], batch)
-        fits = memory + two['process_peak_GiB'] - two['peak_mem_GiB'] <= min(
-            args.max_mem_gib, available_gib() - args.reserve_gib)
+        if args.device == 'cuda':     # the GPU's memory (the workers' CUDA context is not in max reserved)
+            fits = memory <= gpu_gib() - args.reserve_gib
+        else:                         # the whole process, libraries included, in the machine's free memory
+            fits = memory + two['process_peak_GiB'] - two['peak_mem_GiB'] <= min(
+                args.max_mem_gib, available_gib() - args.reserve_gib)
         wall = line_through(one['wall_s_per_iter'], two['wall_s_per_iter'], batch)
         if fits and wall * (args.warmup + args.steps) <= args.max_seconds:
             limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
@@ -384,10 +432,9 @@ def measure_recipe(recipe: dict, args) -> dict:
     else:
         row.update(measured_batch='', estimate=True, peak_mem_GiB=memory, s_per_iter=seconds,
                    wall_s_per_iter=wall,
-                   process_peak_GiB=line_through(one['process_peak_GiB'], two['process_peak_GiB'], batch))
+                   process_peak_GiB=memory_at(one, two, 'process_peak_GiB', batch))
         if 'cuda_allocated_GiB' in two:
-            row['cuda_allocated_GiB'] = line_through(one['cuda_allocated_GiB'], two['cuda_allocated_GiB'],
-                                                     batch)
+            row['cuda_allocated_GiB'] = memory_at(one, two, 'cuda_allocated_GiB', batch)
     row['img_per_s'] = batch / row['s_per_iter']
     row['device_hours'] = row['s_per_iter'] * recipe['schedule_iters'] * recipe['devices'] / 3600
     return row

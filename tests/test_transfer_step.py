@@ -44,15 +44,16 @@ def test_one_tiny_recipe_is_measured_then_skipped(bench, tmp_path, capsys):
 
 
 def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_path, monkeypatch):
-    """Fake measurements (memory 1 + 2b GiB, 1 + b s): the recipe batch is measured only when the line through
-    batches 1 and 2 says it fits; otherwise the row is that line's value, marked as an estimate."""
+    """Fake measurements (peak 1 + 2b GiB, 3b GiB saved for backward, 1 + b s): the recipe batch is measured
+    only when the extrapolation from batches 1 and 2 says it fits; otherwise the row holds the extrapolation
+    (memory grows by the larger of the saved tensors' and the peak's growth), marked as an estimate."""
     calls = []
 
     def fake(job, limit, timeout):
         calls.append(job['batch'])
         b = job['batch']
         return {'batch': b, 'peak_mem_GiB': 1. + 2 * b, 's_per_iter': 1. + b, 'wall_s_per_iter': 2. + b,
-                'process_peak_GiB': 2. + 2 * b}
+                'process_peak_GiB': 2. + 2 * b, 'saved_GiB': 3. * b}
 
     monkeypatch.setattr(bench, 'run_isolated', fake)
     monkeypatch.setattr(bench, 'make_data', lambda task, size, root: tmp_path)
@@ -67,10 +68,11 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
     assert row['peak_mem_GiB'] == 17 and row['s_per_iter'] == 9
     assert row['device_hours'] == pytest.approx(9 * 1000 * 8 / 3600)
     calls.clear()
-    args.max_mem_gib = 10.                                               # 17 GiB predicted: does not fit
+    args.max_mem_gib = 10.                                               # 23 GiB predicted: does not fit
     row = bench.measure_recipe(recipe, args)
     assert calls == [1, 2] and row['estimate'] and row['measured_batch'] == ''
-    assert row['peak_mem_GiB'] == 17 and row['s_per_iter'] == 9 and row['img_per_s'] == pytest.approx(8 / 9)
+    assert row['peak_mem_GiB'] == 5 + 3 * 6 and row['s_per_iter'] == 9
+    assert row['img_per_s'] == pytest.approx(8 / 9)
 
 
 def test_schedule_iterations_and_devices(bench):
@@ -97,9 +99,9 @@ def test_dry_run_lines_from_a_results_csv(tmp_path):
     lines = describe('configs/transfer/ade20k/upernet_x_8xb2-16k_ade20k.py', table=table, processes=2)
     text = '\n'.join(lines)
     assert '30.2 GiB per device at batch 4 (extrapolated from batches 1 and 2)' in text
-    assert '427 device-hours' in text and 'about 213 h on 2 process(es)' in text
+    assert '427 device-hours' in text and 'about 213 h wall-clock on 2' in text
     assert 'cuda: not measured yet' in text
     assert 'not measured with activation checkpointing' in '\n'.join(
         describe('upernet_x_8xb2-16k_ade20k', checkpointing=True, table=table))
-    assert 'no measurement for other_config' in describe('other_config', table=table)[0]
+    assert 'no measurement of other_config' in describe('other_config', table=table)[0]
     assert 'foreign backbone' in describe(None, table=table)[0]

@@ -41,7 +41,7 @@ def _row_line(row, processes: int | None) -> str:
         line += (f"; schedule ({int(row['schedule_iters']):,} iterations on {int(row['devices'])} devices): "
                  f"{_fmt_hours(row['device_hours'])} device-hours")
         if processes:
-            line += f" (about {_fmt_hours(row['device_hours'] / processes)} h on {processes} process(es))"
+            line += f" (about {_fmt_hours(row['device_hours'] / processes)} h wall-clock on {processes})"
     return line
 
 
@@ -58,8 +58,8 @@ def describe(config: str | Path | None, checkpointing: bool = False, processes: 
     rows = table[table['config'] == stem] if len(table) else table
     rows = rows[rows['error'].isna()] if len(rows) and 'error' in rows else rows
     if not len(rows):
-        return [f'no measurement for {stem} in {RESULTS} (smoke configs and configs outside the task table '
-                'are not measured); measure it: python benchmarks/transfer_step.py --configs CONFIG']
+        return [f'no measurement of {stem} in {RESULTS}; measure it (a subprocess per batch, resumable): '
+                f'python benchmarks/transfer_step.py --configs {config}']
     lines = []
     for device in DEVICES:
         here = rows[rows['device'] == device]
@@ -74,7 +74,7 @@ def describe(config: str | Path | None, checkpointing: bool = False, processes: 
         for _, row in wanted.iterrows():
             lines.append(_row_line(row, processes))
     if (rows['device'] == 'cpu').any():
-        lines.append('cpu figures are fp32 on 2 cores: the parameter/optimizer memory carries over to a GPU; '
-                     "activations take about half under the recipe's bf16/fp16 autocast; add ~1 GiB of CUDA "
-                     'context')
+        lines.append("cpu: fp32, time in CPU seconds of one core; on a GPU the weights, gradients and optimizer "
+                     "state take the same memory, activations about half (the recipe's bf16/fp16 autocast), "
+                     'plus ~1 GiB of CUDA context (benchmarks/README.md)')
     return lines
