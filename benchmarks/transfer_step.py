@@ -61,8 +61,9 @@ for folder in (ROOT, ROOT / 'benchmarks'):      # mimbench, and pretrain_speed n
 # where mmdet's filter_empty_gt drops the 1,021 train2017 images without annotations (118,287 -> 117,266).
 TRAIN_IMAGES_OVERRIDE = {'coco': 117_266}
 COLUMNS = ['config', 'kind', 'task', 'device', 'device_name', 'dtype', 'activation_checkpointing',
-           'input_size', 'batch_per_device', 'devices', 'total_batch', 'schedule_iters', 'peak_mem_b1_GiB',
-           'peak_mem_b2_GiB', 'saved_b1_GiB', 'saved_b2_GiB', 's_per_iter_b1', 's_per_iter_b2',
+           'input_size', 'batch_per_device', 'devices', 'total_batch', 'schedule_iters', 'small_batches',
+           'peak_mem_lo_GiB', 'peak_mem_hi_GiB', 'saved_lo_GiB', 'saved_hi_GiB', 's_per_iter_lo',
+           's_per_iter_hi',
            'measured_batch', 'estimate', 'peak_mem_GiB', 's_per_iter', 'img_per_s', 'device_hours',
            'wall_s_per_iter', 'process_peak_GiB', 'cuda_allocated_GiB', 'date', 'torch', 'note', 'error']
 KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
@@ -365,19 +366,44 @@ def _watch(proc, job: dict, limit_gib: float, timeout_s: float) -> dict:
 
 # --- one recipe: batches 1 and 2, the recipe's batch when it fits -------------------------------------------
 
-def line_through(one: float, two: float, batch: int) -> float:
-    """The value at ``batch`` on the line through (1, one) and (2, two); the slope is never negative."""
-    return one + max(two - one, 0.0) * (batch - 1)
+def line_through(lo: dict, hi: dict, key: str, batch: int) -> float:
+    """``key`` at ``batch`` on the line through the two measured batches (the slope is never negative)."""
+    slope = max(hi[key] - lo[key], 0.0) / (hi['batch'] - lo['batch'])
+    return hi[key] + slope * (batch - hi['batch'])
 
 
-def memory_at(one: dict, two: dict, key: str, batch: int) -> float:
-    """Peak memory ``key`` at ``batch`` from the measurements at batches 1 and 2: batch 2's peak plus, per
-    further image, the larger of two growths from batch 1 to 2: of the tensors autograd saved for backward
-    (counted exactly) and of the measured peak. The saved tensors are what grows with the batch; at batches
-    1 and 2 the peak itself is often set by the optimizer step (weights, gradients and AdamW moments all
-    alive), which does not grow, so a line through the peaks alone would miss the activations."""
-    growth = max(two['saved_GiB'] - one['saved_GiB'], two[key] - one[key], 0.0)
-    return two[key] + growth * (batch - 2)
+def memory_at(lo: dict, hi: dict, key: str, batch: int) -> float:
+    """Peak memory ``key`` at ``batch`` from the two measured batches: the larger one's peak plus, per further
+    image, the larger of two growths between them: of the tensors autograd saved for backward (counted
+    exactly) and of the measured peak. The saved tensors are what grows with the batch; at batches 1 and 2
+    the peak itself is often set by the optimizer step (weights, gradients and AdamW moments all alive),
+    which does not grow, so a line through the peaks alone would miss the activations."""
+    growth = max(hi['saved_GiB'] - lo['saved_GiB'], hi[key] - lo[key], 0.0) / (hi['batch'] - lo['batch'])
+    return hi[key] + growth * (batch - hi['batch'])
+
+
+ONE_IMAGE_BN = 'Expected more than 1 value per channel when training'
+
+
+def measure_small(job: dict, batch: int, args, batches: tuple[int, ...] = ()) -> tuple[dict, str]:
+    """Batches 1 and 2 (just 1 when that is the recipe's); 2 and 4 when BatchNorm on pooled features refuses
+    a batch of 1 (linear probing). Returns ``{batch: result}`` and an error ('' when all ran)."""
+    results = {}
+    for b in batches or sorted({1, min(2, batch)}):
+        result = run_isolated({**job, 'batch': b}, min(args.max_mem_gib, available_gib() - args.reserve_gib),
+                              args.timeout)
+        if 'error' in result:
+            if b == 1 and ONE_IMAGE_BN in result['error'] and batch >= 4:
+                return measure_small(job, batch, args, (2, 4))
+            return results, result['error']
+        results[b] = result
+        report(result)
+    return results, ''
+
+
+def report(result: dict) -> None:
+    print(f'  batch {result["batch"]}: {result["peak_mem_GiB"]:.2f} GiB ({result["saved_GiB"]:.2f} saved for '
+          f'backward), {result["s_per_iter"]:.2f} s/iteration', flush=True)
 
 
 def measure_recipe(recipe: dict, args) -> dict:
@@ -391,32 +417,28 @@ def measure_recipe(recipe: dict, args) -> dict:
                data_root=str(make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']),
                                        Path(args.data_dir))) + '/')
     batch = recipe['batch_per_device']
-    results = {}
-    for b in sorted({1, min(2, batch)}):
-        limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
-        result = run_isolated({**job, 'batch': b}, limit, args.timeout)
-        if 'error' in result:
-            row['error'] = result['error']
-            return row
-        results[b] = result
-        print(f'  batch {b}: {result["peak_mem_GiB"]:.2f} GiB ({result["saved_GiB"]:.2f} saved for '
-              f'backward), {result["s_per_iter"]:.2f} s/iteration', flush=True)
-    one, two = results[1], results.get(2, results[1])
-    row.update(peak_mem_b1_GiB=one['peak_mem_GiB'], s_per_iter_b1=one['s_per_iter'],
-               saved_b1_GiB=one['saved_GiB'])
-    if 2 in results:
-        row.update(peak_mem_b2_GiB=two['peak_mem_GiB'], s_per_iter_b2=two['s_per_iter'],
-                   saved_b2_GiB=two['saved_GiB'])
+    results, error = measure_small(job, batch, args)
+    if error:
+        row['error'] = error
+        return row
+    lo, hi = results[min(results)], results[max(results)]
+    row.update(small_batches=' '.join(map(str, sorted(results))), peak_mem_lo_GiB=lo['peak_mem_GiB'],
+               s_per_iter_lo=lo['s_per_iter'], saved_lo_GiB=lo['saved_GiB'])
+    if len(results) > 1:
+        row.update(peak_mem_hi_GiB=hi['peak_mem_GiB'], s_per_iter_hi=hi['s_per_iter'],
+                   saved_hi_GiB=hi['saved_GiB'])
+    if min(results) > 1:
+        row['note'] = '; '.join(filter(None, [row['note'], 'batch 1 refused (BatchNorm): batches 2 and 4']))
     final = results.get(batch)
     if final is None:
-        memory = memory_at(one, two, 'peak_mem_GiB', batch)
-        seconds = line_through(one['s_per_iter'], two['s_per_iter'], batch)
+        memory = memory_at(lo, hi, 'peak_mem_GiB', batch)
+        seconds = line_through(lo, hi, 's_per_iter', batch)
         if args.device == 'cuda':     # the GPU's memory (the workers' CUDA context is not in max reserved)
             fits = memory <= gpu_gib() - args.reserve_gib
         else:                         # the whole process, libraries included, in the machine's free memory
-            fits = memory + two['process_peak_GiB'] - two['peak_mem_GiB'] <= min(
+            fits = memory + hi['process_peak_GiB'] - hi['peak_mem_GiB'] <= min(
                 args.max_mem_gib, available_gib() - args.reserve_gib)
-        wall = line_through(one['wall_s_per_iter'], two['wall_s_per_iter'], batch)
+        wall = line_through(lo, hi, 'wall_s_per_iter', batch)
         if fits and wall * (args.warmup + args.steps) <= args.max_seconds:
             limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
             final = run_isolated({**job, 'batch': batch}, limit, args.timeout)
@@ -432,9 +454,9 @@ def measure_recipe(recipe: dict, args) -> dict:
     else:
         row.update(measured_batch='', estimate=True, peak_mem_GiB=memory, s_per_iter=seconds,
                    wall_s_per_iter=wall,
-                   process_peak_GiB=memory_at(one, two, 'process_peak_GiB', batch))
-        if 'cuda_allocated_GiB' in two:
-            row['cuda_allocated_GiB'] = memory_at(one, two, 'cuda_allocated_GiB', batch)
+                   process_peak_GiB=memory_at(lo, hi, 'process_peak_GiB', batch))
+        if 'cuda_allocated_GiB' in hi:
+            row['cuda_allocated_GiB'] = memory_at(lo, hi, 'cuda_allocated_GiB', batch)
     row['img_per_s'] = batch / row['s_per_iter']
     row['device_hours'] = row['s_per_iter'] * recipe['schedule_iters'] * recipe['devices'] / 3600
     return row
@@ -479,16 +501,21 @@ def markdown(path: Path) -> str:
     table = table.assign(
         batch=[f"{b}{'' if m == m and not e else ' (est.)'}" for b, m, e in
                zip(table.batch_per_device, table.measured_batch, table.estimate)],
-        peak_mem_b1_b2=[f'{a:.2f} / {b:.2f}' if b == b else f'{a:.2f} / -' for a, b in
-                        zip(table.peak_mem_b1_GiB, table.peak_mem_b2_GiB)],
+        small=[f'{lo:.2f} / {hi:.2f} (batch {b})' if hi == hi else f'{lo:.2f} (batch {b})' if lo == lo
+               else ''
+               for lo, hi, b in zip(table.peak_mem_lo_GiB, table.peak_mem_hi_GiB,
+                                    table.small_batches.astype(str).str.replace(' ', ', '))],
         ckpt=table.activation_checkpointing.map({True: 'yes', False: ''}))
-    columns = ['config', 'task', 'input_size', 'batch', 'devices', 'ckpt', 'peak_mem_b1_b2', 'peak_mem_GiB',
+    columns = ['config', 'task', 'input_size', 'batch', 'devices', 'ckpt', 'small', 'peak_mem_GiB',
                's_per_iter', 'img_per_s', 'schedule_iters', 'device_hours', 'error']
     table = table[columns].rename(columns={
-        'input_size': 'px', 'batch': 'batch/device', 'peak_mem_b1_b2': 'GiB at batch 1 / 2',
+        'input_size': 'px', 'batch': 'batch/device', 'small': 'GiB at small batches',
         'peak_mem_GiB': 'GiB at batch', 's_per_iter': 's/iter', 'img_per_s': 'img/s',
         'schedule_iters': 'iterations', 'device_hours': 'device-hours'})
-    table = table.round({'GiB at batch': 1, 's/iter': 2, 'img/s': 3, 'device-hours': 0})
+    formats = {'GiB at batch': '{:.1f}', 's/iter': '{:.3g}', 'img/s': '{:.3g}', 'iterations': '{:,.0f}',
+               'device-hours': '{:,.0f}'}
+    for column, fmt in formats.items():
+        table[column] = [fmt.format(v) if v == v else '' for v in table[column]]
     return to_markdown(table.astype(object).where(table.notna(), ''))
 
 

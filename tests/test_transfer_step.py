@@ -73,6 +73,19 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
     assert calls == [1, 2] and row['estimate'] and row['measured_batch'] == ''
     assert row['peak_mem_GiB'] == 5 + 3 * 6 and row['s_per_iter'] == 9
     assert row['img_per_s'] == pytest.approx(8 / 9)
+    calls.clear()
+    real = fake
+
+    def no_single_image(job, limit, timeout):         # BatchNorm on pooled features (linear probing)
+        if job['batch'] == 1:
+            calls.append(1)
+            return {'error': f'batch 1: ValueError: {bench.ONE_IMAGE_BN}, got input size [1, 768]'}
+        return real(job, limit, timeout)
+
+    monkeypatch.setattr(bench, 'run_isolated', no_single_image)
+    row = bench.measure_recipe(recipe, args)
+    assert calls == [1, 2, 4] and row['small_batches'] == '2 4' and 'BatchNorm' in row['note']
+    assert row['peak_mem_GiB'] == 9 + 3 * 4 and row['s_per_iter'] == 9      # from batches 2 and 4
 
 
 def test_schedule_iterations_and_devices(bench):
