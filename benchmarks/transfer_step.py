@@ -32,8 +32,9 @@ recipe's total batch (devices from the config name's ``NxbM`` x per-device batch
 iteration x iterations x devices / 3600 (data loading and evaluation not included).
 
 Results: one row per recipe, device, dtype and checkpointing setting in ``--out`` (CSV, rewritten after every
-recipe; recipes already there are skipped unless ``--force``, so a sweep resumes and new recipes are added by
-re-running the same command). ``--table`` prints the Markdown table of a CSV.
+recipe; recipes already measured there are skipped unless ``--force``, so a sweep resumes, failed ones are
+tried again and new recipes are added by re-running the same command). ``--table`` prints the Markdown
+table of a CSV.
 
     nice -n 19 python benchmarks/transfer_step.py                      # CPU: every recipe
     python benchmarks/transfer_step.py --device cuda                   # GPU, the recipes' AMP dtype
@@ -529,7 +530,7 @@ def summary(row: dict) -> str:
 def run(args) -> list[dict]:
     out = Path(args.out or ROOT / 'benchmarks' / 'results' / f'transfer_step_{args.device}.csv')
     rows = read_rows(out)
-    done = {key_of(r) for r in rows}
+    done = {key_of(r) for r in rows if not r['error']}            # failed measurements are tried again
     paths = [Path(c) for c in args.configs] if args.configs else discover(args.kinds)
     for path in paths:
         recipe = plan(path, args)

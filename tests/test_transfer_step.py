@@ -118,3 +118,22 @@ def test_dry_run_lines_from_a_results_csv(tmp_path):
         describe('upernet_x_8xb2-16k_ade20k', checkpointing=True, table=table))
     assert 'no measurement of other_config' in describe('other_config', table=table)[0]
     assert 'foreign backbone' in describe(None, table=table)[0]
+
+
+def test_failed_measurements_are_tried_again(bench, tmp_path, monkeypatch):
+    out = tmp_path / 'steps.csv'
+    row = {c: '' for c in bench.COLUMNS}
+    row.update(config='mask-rcnn_vit-smoke_coco_smoke', kind='transfer', task='coco', device='cpu',
+               dtype='fp32', activation_checkpointing=False)
+    bench.write_rows(out, [dict(row, error='batch 1: resident memory passed 2.0 GiB')])
+    measured = []
+
+    def measure(recipe, args):
+        measured.append(recipe['config'])
+        return dict(row, peak_mem_GiB=1.0, s_per_iter=1.0, batch_per_device=2, estimate=False)
+
+    monkeypatch.setattr(bench, 'measure_recipe', measure)
+    assert bench.main(['--configs', SMOKE, '--out', str(out)]) == 0
+    assert measured == ['mask-rcnn_vit-smoke_coco_smoke']
+    assert bench.main(['--configs', SMOKE, '--out', str(out)]) == 0          # now measured: skipped
+    assert len(measured) == 1 and len(pd.read_csv(out)) == 1
