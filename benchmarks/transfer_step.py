@@ -18,9 +18,9 @@ kept as ``process_peak_GiB``); on CUDA ``torch.cuda.max_memory_reserved`` (what 
 Batch: 1 and 2 always, then the recipe's per-device batch when the extrapolation from those two predicts it
 fits (``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``.
 Otherwise the figures at the recipe's batch are extrapolated linearly from batches 1 and 2 and the row says
-``estimate``: time on the line through the two; memory from batch 2's peak plus, per further image, the
-growth of the tensors autograd saves for backward (counted exactly with ``saved_tensors_hooks``) or of the
-peak, whichever is larger (``memory_at``).
+``estimate``: time as the optimizer step's plus the batch times the rest's time per image (``time_at``);
+memory from batch 2's peak plus, per further image, the growth of the tensors autograd saves for backward
+(counted exactly with ``saved_tensors_hooks``) or of the peak, whichever is larger (``memory_at``).
 Precision: the recipe's on CUDA (``AmpOptimWrapper``'s dtype; fp32 where the recipe sets a plain
 ``OptimWrapper``), fp32 on CPU (mmengine's AmpOptimWrapper refuses CPUs); ``--dtype`` overrides both (bf16
 on a CPU runs under ``torch.autocast``).
@@ -66,7 +66,8 @@ COLUMNS = ['config', 'kind', 'task', 'device', 'device_name', 'dtype', 'activati
            'peak_mem_lo_GiB', 'peak_mem_hi_GiB', 'saved_lo_GiB', 'saved_hi_GiB', 's_per_iter_lo',
            's_per_iter_hi',
            'measured_batch', 'estimate', 'peak_mem_GiB', 's_per_iter', 'img_per_s', 'device_hours',
-           'wall_s_per_iter', 'process_peak_GiB', 'cuda_allocated_GiB', 'date', 'torch', 'note', 'error']
+           'wall_s_per_iter', 'step_s_per_iter', 'process_peak_GiB', 'cuda_allocated_GiB', 'date', 'torch',
+           'note', 'error']
 KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
 
 
@@ -267,10 +268,14 @@ def measure(job: dict) -> dict:
             torch.cuda.synchronize()
 
     saved = SavedBytes()
+    step = StepTimer(sync, torch.get_num_threads())
+    optim_wrapper.optimizer.register_step_pre_hook(step.pre)
+    optim_wrapper.optimizer.register_step_post_hook(step.post)
     for i in range(job['warmup'] + job['steps']):
         if i == job['warmup']:
             sync()
             start, cpu_start = time.perf_counter(), time.process_time()
+            step.active = True
         hooks = (torch.autograd.graph.saved_tensors_hooks(saved.pack, saved.unpack) if i == 0
                  else contextlib.nullcontext())       # counted once, in the first (untimed if warm-up) step
         with autocast, hooks:
@@ -280,8 +285,10 @@ def measure(job: dict) -> dict:
     cpu = (time.process_time() - cpu_start) / job['steps'] / torch.get_num_threads()
     # CPU: the process's CPU seconds per thread, i.e. its wall-clock with its threads to itself (other load
     # on a shared machine stretches the wall-clock, not this); CUDA: wall-clock (synchronised)
-    out = {'batch': job['batch'], 's_per_iter': wall if device == 'cuda' else cpu, 'wall_s_per_iter': wall,
-           'saved_GiB': saved.total() / 2 ** 30}
+    cuda = device == 'cuda'
+    out = {'batch': job['batch'], 's_per_iter': wall if cuda else cpu, 'wall_s_per_iter': wall,
+           'step_s_per_iter': (step.wall if cuda else step.cpu) / job['steps'],
+           'step_wall_s_per_iter': step.wall / job['steps'], 'saved_GiB': saved.total() / 2 ** 30}
     if device == 'cuda':
         out.update(peak_mem_GiB=torch.cuda.max_memory_reserved() / 2 ** 30,
                    cuda_allocated_GiB=torch.cuda.max_memory_allocated() / 2 ** 30,
@@ -289,6 +296,26 @@ def measure(job: dict) -> dict:
     else:
         out.update(peak_mem_GiB=rss_gib('VmHWM') - base, process_peak_GiB=rss_gib('VmHWM'))
     return out
+
+
+class StepTimer:
+    """Seconds spent in ``optimizer.step`` (optimizer pre/post hooks): the part of an iteration that does not
+    grow with the batch. ``cpu`` is CPU seconds per thread, as the iteration's."""
+
+    def __init__(self, sync, threads: int):
+        self.sync, self.threads = sync, threads
+        self.active, self.wall, self.cpu = False, 0.0, 0.0
+
+    def pre(self, *_):
+        if self.active:
+            self.sync()
+            self.started = (time.perf_counter(), time.process_time())
+
+    def post(self, *_):
+        if self.active:
+            self.sync()
+            self.wall += time.perf_counter() - self.started[0]
+            self.cpu += (time.process_time() - self.started[1]) / self.threads
 
 
 class SavedBytes:
@@ -367,10 +394,15 @@ def _watch(proc, job: dict, limit_gib: float, timeout_s: float) -> dict:
 
 # --- one recipe: batches 1 and 2, the recipe's batch when it fits -------------------------------------------
 
-def line_through(lo: dict, hi: dict, key: str, batch: int) -> float:
-    """``key`` at ``batch`` on the line through the two measured batches (the slope is never negative)."""
-    slope = max(hi[key] - lo[key], 0.0) / (hi['batch'] - lo['batch'])
-    return hi[key] + slope * (batch - hi['batch'])
+def time_at(results: dict, key: str, step_key: str, batch: int) -> float:
+    """Seconds per iteration ``key`` at ``batch``: the optimizer step's time (``step_key``, the same at every
+    batch) plus ``batch`` x the time per image of the rest of the iteration, averaged over the measured
+    batches. (The line through two short, noisy timings would multiply their difference's noise by the
+    batch; the per-image time of each measurement is far steadier.)"""
+    values = list(results.values())
+    fixed = sum(r[step_key] for r in values) / len(values)
+    per_image = sum((r[key] - r[step_key]) / r['batch'] for r in values) / len(values)
+    return fixed + max(per_image, 0.0) * batch
 
 
 def memory_at(lo: dict, hi: dict, key: str, batch: int) -> float:
@@ -433,13 +465,13 @@ def measure_recipe(recipe: dict, args) -> dict:
     final = results.get(batch)
     if final is None:
         memory = memory_at(lo, hi, 'peak_mem_GiB', batch)
-        seconds = line_through(lo, hi, 's_per_iter', batch)
+        seconds = time_at(results, 's_per_iter', 'step_s_per_iter', batch)
         if args.device == 'cuda':     # the GPU's memory (the workers' CUDA context is not in max reserved)
             fits = memory <= gpu_gib() - args.reserve_gib
         else:                         # the whole process, libraries included, in the machine's free memory
             fits = memory + hi['process_peak_GiB'] - hi['peak_mem_GiB'] <= min(
                 args.max_mem_gib, available_gib() - args.reserve_gib)
-        wall = line_through(lo, hi, 'wall_s_per_iter', batch)
+        wall = time_at(results, 'wall_s_per_iter', 'step_wall_s_per_iter', batch)
         if fits and wall * (args.warmup + args.steps) <= args.max_seconds:
             limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
             final = run_isolated({**job, 'batch': batch}, limit, args.timeout)
@@ -450,11 +482,12 @@ def measure_recipe(recipe: dict, args) -> dict:
     if final is not None:
         row.update(measured_batch=batch, estimate=False, peak_mem_GiB=final['peak_mem_GiB'],
                    s_per_iter=final['s_per_iter'], wall_s_per_iter=final['wall_s_per_iter'],
-                   process_peak_GiB=final['process_peak_GiB'],
+                   step_s_per_iter=final['step_s_per_iter'], process_peak_GiB=final['process_peak_GiB'],
                    cuda_allocated_GiB=final.get('cuda_allocated_GiB', ''))
     else:
         row.update(measured_batch='', estimate=True, peak_mem_GiB=memory, s_per_iter=seconds,
                    wall_s_per_iter=wall,
+                   step_s_per_iter=sum(r['step_s_per_iter'] for r in results.values()) / len(results),
                    process_peak_GiB=memory_at(lo, hi, 'process_peak_GiB', batch))
         if 'cuda_allocated_GiB' in hi:
             row['cuda_allocated_GiB'] = memory_at(lo, hi, 'cuda_allocated_GiB', batch)

@@ -44,16 +44,19 @@ def test_one_tiny_recipe_is_measured_then_skipped(bench, tmp_path, capsys):
 
 
 def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_path, monkeypatch):
-    """Fake measurements (peak 1 + 2b GiB, 3b GiB saved for backward, 1 + b s): the recipe batch is measured
-    only when the extrapolation from batches 1 and 2 says it fits; otherwise the row holds the extrapolation
-    (memory grows by the larger of the saved tensors' and the peak's growth), marked as an estimate."""
+    """Fake measurements (peak 1 + 2b GiB, 3b GiB saved for backward, 1 + b s of which 1 s in the optimizer
+    step): the recipe batch is measured only when the extrapolation from batches 1 and 2 says it fits;
+    otherwise the row holds the extrapolation (memory grows by the larger of the saved tensors' and the
+    peak's growth; time is the step's plus the batch times the rest's per-image time), marked as an
+    estimate."""
     calls = []
 
     def fake(job, limit, timeout):
         calls.append(job['batch'])
         b = job['batch']
         return {'batch': b, 'peak_mem_GiB': 1. + 2 * b, 's_per_iter': 1. + b, 'wall_s_per_iter': 2. + b,
-                'process_peak_GiB': 2. + 2 * b, 'saved_GiB': 3. * b}
+                'step_s_per_iter': 1., 'step_wall_s_per_iter': 2., 'process_peak_GiB': 2. + 2 * b,
+                'saved_GiB': 3. * b}
 
     monkeypatch.setattr(bench, 'run_isolated', fake)
     monkeypatch.setattr(bench, 'make_data', lambda task, size, root: tmp_path)
