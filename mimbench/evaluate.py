@@ -40,6 +40,7 @@ class TaskRun:
     work_dir: Path
     command: list[str] = field(default_factory=list)
     seed: int | None = None   # randomness.seed of this run; None: the config's own
+    notes: list[str] = field(default_factory=list)   # what the memory savers changed (total batch, ...)
 
     @property
     def results_dir(self) -> Path:
@@ -254,6 +255,7 @@ def derive_config(
     labels: dict | None = None,
     recipe: str | None = None,
     recipe_reason: str | None = None,
+    savers: dict | None = None,
 ) -> TaskRun:
     """Write ``work_dir/<task>.py``: the task template plus this encoder, its checkpoint and record fields.
 
@@ -313,6 +315,18 @@ def derive_config(
         options.update(_layer_decay_method(template, method))
     if meta.get('variant') and not is_foreign(backbone):
         _with_template_variant(template, meta)
+    notes = []
+    if savers is not None:   # memory savers: activation checkpointing, accumulation (memory_savers.py)
+        from mimbench.transfer.memory_savers import saver_options
+        if savers.get('checkpointing') and is_foreign(backbone):
+            raise EvaluateError(f'--activation-checkpointing knows the mimbench/mmpretrain backbone families, '
+                                f'not {backbone!r}; switch it on in the backbone config instead (e.g. '
+                                'with_cp=True for mmpretrain backbones that have it)')
+        try:
+            saver_opts, notes = saver_options(template, scale=scale, **savers)
+        except ValueError as err:
+            raise EvaluateError(f'task {task}: {err}') from err
+        options.update(saver_opts)
     options.update({'work_dir': str(work_dir), 'mimbench': meta})
     if seed is not None:
         options['randomness.seed'] = seed
@@ -332,7 +346,8 @@ def derive_config(
         f'# Re-run by hand: mimbench train {config}\n'
         f'_base_ = [{str(base)!r}]\n\n{body}'
     )
-    return TaskRun(task=task, template=template, config=config, work_dir=work_dir, seed=seed)
+    return TaskRun(task=task, template=template, config=config, work_dir=work_dir, seed=seed,
+                   notes=notes)
 
 
 def check_data(run: TaskRun, device: bool = True) -> None:
@@ -507,7 +522,7 @@ def plan(args: argparse.Namespace, skipped: list[str] | None = None) -> list[Tas
                 run = derive_config(
                     task, backbone, checkpoint, method, args.scale, work, work / 'results',
                     data_root=args.data_root, seed=seed, extra=extra, protocol=protocol, labels=labels,
-                    recipe=recipe, recipe_reason=reason,
+                    recipe=recipe, recipe_reason=reason, savers=_savers(args),
                 )
             run.command = launch_command(run, args.launcher, args.gpus, args.partition)
             runs.append(run)
@@ -541,6 +556,34 @@ def parse_seeds(text: str | None) -> list[int | None]:
         raise EvaluateError(f'--seeds {text!r}: expected distinct non-negative integers separated by commas, '
                             'e.g. --seeds 0,1,2')
     return seeds
+
+
+def _processes(args: argparse.Namespace) -> int:
+    return 1 if args.launcher == 'none' else args.gpus
+
+
+def _savers(args: argparse.Namespace) -> dict:
+    """The memory-saver choices of the command line (mimbench.transfer.memory_savers.saver_options)."""
+    accumulate = getattr(args, 'accumulate', 'auto')
+    if accumulate != 'auto' and not (str(accumulate).isdigit() and int(accumulate) >= 1):
+        raise EvaluateError(f"--accumulate takes a whole number >= 1 or 'auto', got {accumulate!r}")
+    return dict(processes=_processes(args), accumulate=accumulate,
+                checkpointing=getattr(args, 'activation_checkpointing', False),
+                auto_scale_lr=getattr(args, 'auto_scale_lr', False))
+
+
+def _print_estimates(run: TaskRun, args: argparse.Namespace) -> None:
+    """Expected peak memory per device and device-hours of ``run`` (benchmarks/transfer_step.py results)."""
+    from mimbench.transfer.estimates import describe
+
+    from mimbench.transfer.tasks import TASKS
+
+    template = None if is_foreign(args.backbone or '') else run.template
+    trains = args.scale != 'smoke' and not TASKS[run.task].evaluates   # smoke runs and test-only tasks: no
+    estimates = describe(template, getattr(args, 'activation_checkpointing', False),
+                         _processes(args)) if trains else []
+    for line in run.notes + estimates:
+        print(f'# {line}')
 
 
 def derive_test_config(task: str, scale: str, work_dir: Path, source_dir: Path,
@@ -694,6 +737,7 @@ def evaluate(args: argparse.Namespace) -> int:
             )
             print(run.config.read_text())
             print(shlex.join(run.command))
+            _print_estimates(run, args)
             print()
         return 0
     try:
@@ -705,6 +749,9 @@ def evaluate(args: argparse.Namespace) -> int:
     except EvaluateError as err:
         console.print(f'[red]mimbench evaluate: {err}[/red]')
         return 2
+    for run in runs:
+        for note in run.notes:
+            console.print(f'{run.task}: {note}')
     try:
         failures = run_tasks(runs, args.launcher, console)
     except EvaluateError as err:
@@ -800,7 +847,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--dry-run',
         action='store_true',
-        help='write and print the per-task configs and commands, run nothing',
+        help='write and print the per-task configs and commands, and the expected peak memory per device '
+        'and device-hours of each (benchmarks/results), run nothing',
+    )
+    parser.add_argument(
+        '--activation-checkpointing',
+        action='store_true',
+        help="recompute each backbone block in the backward pass: less memory per device, about a third "
+        'more compute, same gradients',
+    )
+    parser.add_argument(
+        '--accumulate',
+        default='auto',
+        metavar='N|auto',
+        help="micro-batches per optimizer step. auto (full scale): the recipe's device count / the "
+        'processes launched (1 without a launcher, else --gpus), so fewer devices keep the total batch',
+    )
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='instead of accumulating: train at the launched total batch with the lr scaled linearly '
+        "(mmengine auto_scale_lr; changes the recipe's batch)",
     )
 
 
