@@ -74,11 +74,13 @@ KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
 # --- which recipes, and what each one asks for --------------------------------------------------------------
 
 def discover(kinds=('transfer', 'pretrain')) -> list[Path]:
-    """Every full recipe: the task table's (each file once) and the non-smoke pre-training configs."""
-    from mimbench.transfer.tasks import all_configs
+    """Every full recipe that trains: the task table's (each file once; not the test-only robustness
+    configs, which evaluate a fine-tuned model) and the non-smoke pre-training configs."""
+    from mimbench.transfer.tasks import TASKS, all_configs
     paths = []
     if 'transfer' in kinds:
-        paths += [Path(p) for p in dict.fromkeys(all_configs('full'))]
+        paths += [Path(p) for p in dict.fromkeys(all_configs('full'))
+                  if not getattr(TASKS.get(Path(p).parent.name), 'evaluates', None)]
     if 'pretrain' in kinds:
         paths += [p for p in sorted((ROOT / 'configs' / 'pretrain').rglob('*.py'))
                   if not p.stem.endswith('_smoke')]
