@@ -33,6 +33,8 @@ FAMILIES = {
     'vit': (dict(VIT, out_type='avg_featmap'), 'LayerNorm'),
     'vit-partial': (dict(VIT, out_type='avg_featmap', frozen_stages=2), 'LayerNorm'),
     'mixmim': (dict(type='mmpretrain.MixMIMTransformer', **MIXMIM), 'MixMIMWindowAttention'),
+    'beit': (dict(type='mmpretrain.BEiTViT', arch=VIT['arch'], img_size=64, drop_path_rate=0.1,
+                  use_rel_pos_bias=True, use_abs_pos_emb=False, out_type='avg_featmap'), 'LayerNorm'),
 }
 
 
@@ -87,7 +89,7 @@ def test_every_full_recipe_has_a_checkpointing_switch():
 
 
 def test_unknown_backbone_says_how_to_list_blocks():
-    cfg = Config(dict(model=dict(backbone=dict(type='mmpretrain.ConvNeXt'))))
+    cfg = Config(dict(model=dict(backbone=dict(type='mmpretrain.AlexNet'))))
     with pytest.raises(ValueError, match='activation_checkpointing='):
         savers.checkpointing_options(cfg)
 
@@ -178,7 +180,7 @@ def test_accumulation_options_of_the_recipes():
     assert options['train_cfg.max_iters'] == 8 * 126313 and options['train_cfg.val_interval'] == 8 * 16000
     warmup, poly = options['param_scheduler']
     assert (warmup['end'], poly['begin'], poly['end']) == (8 * 1500, 8 * 1500, 8 * 126313)
-    coco = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+    coco = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py')
     warmup, steps = savers.accumulation_options(coco, 4)['param_scheduler']
     assert warmup['end'] == 4 * 250 and steps['milestones'] == [88, 96]        # epochs stay epochs
     in1k = Config.fromfile('configs/transfer/in1k/finetune_vit-base-p16_mae_8xb128-100e_in1k.py')
@@ -190,7 +192,7 @@ def test_accumulation_options_of_the_recipes():
 
 
 def test_accumulation_plan_keeps_the_recipes_total_batch():
-    cfg = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+    cfg = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py')
     per_device = cfg.train_dataloader.batch_size
     assert savers.recipe_devices(cfg) == 8
     for processes, counts in ((1, 8), (2, 4), (4, 2), (8, 1), (16, 1)):

@@ -92,7 +92,7 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
 
 
 def test_schedule_iterations_and_devices(bench):
-    coco = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb4-lsj-100e_coco.py')
+    coco = Config.fromfile('configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py')
     total = 8 * coco.train_dataloader.batch_size
     assert bench.schedule_iterations(coco, 'coco', total) == 100 * math.ceil(117_266 / total)
     ade = Config.fromfile('configs/transfer/ade20k/upernet_vit-base-p16_mae_8xb2-126k_ade20k.py')
@@ -101,7 +101,7 @@ def test_schedule_iterations_and_devices(bench):
     assert bench.schedule_iterations(mae, 'in1k', 4096) == 1600 * (1_281_167 // 4096)  # drop_last
     assert bench.input_size(coco) == 1024 and bench.input_size(ade) == 512 and bench.input_size(mae) == 224
     recipes = {p.stem for p in bench.discover()}
-    assert 'mask-rcnn_vit-large-p16_mae_8xb4-lsj-100e_coco' in recipes
+    assert 'mask-rcnn_vit-large-p16_mae_8xb8-lsj-100e_coco' in recipes
     assert 'mae_vit-huge-p14_8xb512-coslr-1600e_in1k' in recipes
     assert not any(r.endswith('_smoke') for r in recipes)
 

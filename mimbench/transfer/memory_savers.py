@@ -6,10 +6,11 @@ configs ``mimbench evaluate`` derives, so the recipe file stays the paper's.
 - **Activation checkpointing** keeps only each block's input during the forward pass and recomputes the block
   in the backward pass: activation memory drops to about one block's worth plus the block inputs, for about a
   third more compute, with the same gradients. Each backbone family has its own switch
-  (:func:`checkpointing_options`): mmpretrain's ``with_cp`` (Swin, ResNet), ``use_checkpoint`` (MixMIM's
-  classification encoder), mimbench's ``with_cp`` (``ViTMultiScale``, ``MixMIMMultiScale``), and mmengine's
-  ``activation_checkpointing`` list of modules for mmpretrain's plain ``VisionTransformer``, which has no
-  switch of its own (the Runner wraps each listed block).
+  (:func:`checkpointing_options`): a ``with_cp`` argument (mimbench's ``ViTMultiScale`` and
+  ``MixMIMMultiScale``; mmpretrain's Swin, ResNet, ConvNeXt...), ``use_checkpoint`` (mmpretrain's MixMIM
+  classification encoder), and mmengine's ``activation_checkpointing`` list of modules for mmpretrain's
+  plain ``VisionTransformer`` and ``BEiTViT``, which have no switch of their own (the Runner wraps each
+  listed block).
 - **Gradient accumulation** keeps a recipe's total batch on fewer devices: with ``k`` micro-batches per
   optimizer step, ``P`` processes of the recipe's per-device batch ``B`` make the same update as the recipe's
   ``D = P x k`` devices (mmengine ``optim_wrapper.accumulative_counts``; it divides each micro-batch loss by
@@ -84,22 +85,23 @@ def checkpointing_options(cfg) -> dict:
         ValueError: the backbone family has no known switch (the message lists the families that have one
             and mmengine's generic key).
     """
-    from mmpretrain.models import MixMIMTransformer, ResNet, SwinTransformer, VisionTransformer
+    import inspect
 
-    from mimbench.models.adapters import MixMIMMultiScale, ViTMultiScale
+    from mmpretrain.models import BEiTViT, VisionTransformer
     cls = _backbone_class(cfg)
-    if issubclass(cls, (ViTMultiScale, MixMIMMultiScale, SwinTransformer, ResNet)):
+    switches = inspect.signature(cls).parameters
+    if 'with_cp' in switches:              # mimbench's adapters, mmpretrain's Swin, ResNet, ConvNeXt, ...
         return {'model.backbone.with_cp': True}
-    if issubclass(cls, MixMIMTransformer):
+    if 'use_checkpoint' in switches:       # mmpretrain's MixMIM classification encoder
         return {'model.backbone.use_checkpoint': True}
-    if issubclass(cls, VisionTransformer):
+    if issubclass(cls, (VisionTransformer, BEiTViT)):
         layers = _vit_num_layers(cls, cfg.model.backbone)
         return {'activation_checkpointing': [f'backbone.layers.{i}' for i in range(layers)]}
     raise ValueError(
-        f'no activation checkpointing switch is known for backbone {cls.__module__}.{cls.__name__}; known: '
-        'mimbench ViTMultiScale/MixMIMMultiScale, mmpretrain VisionTransformer, SwinTransformer, ResNet, '
-        "MixMIMTransformer. For another backbone list its blocks: --cfg-options \"activation_checkpointing="
-        "['backbone.layers.0','backbone.layers.1']\" (mmengine wraps each listed module)")
+        f'no activation checkpointing switch is known for backbone {cls.__module__}.{cls.__name__} (no '
+        'with_cp or use_checkpoint argument, not a ViT). List its blocks: --cfg-options '
+        "\"activation_checkpointing=['backbone.layers.0','backbone.layers.1']\" (mmengine wraps each listed "
+        'module)')
 
 
 # --- gradient accumulation ----------------------------------------------------------------------------------
