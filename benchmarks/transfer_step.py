@@ -360,38 +360,42 @@ def gpu_gib() -> float:
 
 def run_isolated(job: dict, limit_gib: float, timeout_s: float) -> dict:
     """``measure(job)`` in a fresh Python process, killed when its resident memory passes ``limit_gib`` (the
-    machine is shared) or it runs past ``timeout_s``. Returns its result or ``{'error': why}``."""
-    proc = subprocess.Popen([sys.executable, __file__, '--worker', json.dumps(job)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        return _watch(proc, job, limit_gib, timeout_s)
-    finally:                         # interrupted or terminated: take the worker down too
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    machine is shared) or it runs past ``timeout_s``. Returns its result or ``{'error': why}``. Its output
+    goes to files, not pipes: a chatty model build would otherwise fill a pipe nobody reads and stall."""
+    import tempfile
+    with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+        proc = subprocess.Popen([sys.executable, __file__, '--worker', json.dumps(job)], stdout=out,
+                                stderr=err, text=True)
+        try:
+            killed = _watch(proc, limit_gib, timeout_s)
+        finally:                     # interrupted or terminated: take the worker down too
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if killed:
+            return {'error': f'batch {job["batch"]}: {killed}'}
+        out.seek(0)
+        err.seek(0)
+        lines = [ln for ln in out.read().splitlines() if ln.startswith('{')]
+        if proc.returncode or not lines:
+            last = (err.read().strip().splitlines() or [f'exit code {proc.returncode}, no output'])[-1]
+            return {'error': f'batch {job["batch"]}: {last}'}
+        return json.loads(lines[-1])
 
 
-def _watch(proc, job: dict, limit_gib: float, timeout_s: float) -> dict:
-    start, killed = time.monotonic(), None
+def _watch(proc, limit_gib: float, timeout_s: float) -> str:
+    """Wait for ``proc``; return why it had to be killed ('' when it ended by itself)."""
+    start = time.monotonic()
     while proc.poll() is None:
         try:
             if rss_gib('VmRSS', str(proc.pid)) > limit_gib:
-                killed = f'resident memory passed {limit_gib:.1f} GiB'
+                return f'resident memory passed {limit_gib:.1f} GiB'
         except (OSError, RuntimeError):
             pass
         if time.monotonic() - start > timeout_s:
-            killed = f'ran past {timeout_s:.0f} s'
-        if killed:
-            proc.kill()
-            proc.communicate()
-            return {'error': f'batch {job["batch"]}: {killed}'}
+            return f'ran past {timeout_s:.0f} s'
         time.sleep(0.5)
-    stdout, stderr = proc.communicate()
-    lines = [ln for ln in stdout.splitlines() if ln.startswith('{')]
-    if proc.returncode or not lines:
-        last = (stderr.strip().splitlines() or [f'exit code {proc.returncode}, no output'])[-1]
-        return {'error': f'batch {job["batch"]}: {last}'}
-    return json.loads(lines[-1])
+    return ''
 
 
 # --- one recipe: batches 1 and 2, the recipe's batch when it fits -------------------------------------------
