@@ -425,15 +425,16 @@ ONE_IMAGE_BN = 'Expected more than 1 value per channel when training'
 
 
 def measure_small(job: dict, batch: int, args, batches: tuple[int, ...] = ()) -> tuple[dict, str]:
-    """Batches 1 and 2 (just 1 when that is the recipe's); 2 and 4 when BatchNorm on pooled features refuses
-    a batch of 1 (linear probing). Returns ``{batch: result}`` and an error ('' when all ran)."""
+    """Batches 1 and 2 (just 1 when that is the recipe's). Where BatchNorm on pooled features refuses a batch
+    of 1 (linear probing's feature BN, UperNet's 1x1 pyramid pooling): 2 and 4, or 2 alone when that is the
+    recipe's batch. Returns ``{batch: result}`` and an error ('' when all ran)."""
     results = {}
     for b in batches or sorted({1, min(2, batch)}):
         result = run_isolated({**job, 'batch': b}, min(args.max_mem_gib, available_gib() - args.reserve_gib),
                               args.timeout)
         if 'error' in result:
-            if b == 1 and ONE_IMAGE_BN in result['error'] and batch >= 4:
-                return measure_small(job, batch, args, (2, 4))
+            if b == 1 and ONE_IMAGE_BN in result['error'] and batch >= 2:
+                return measure_small(job, batch, args, (2, 4) if batch >= 4 else (2,))
             return results, result['error']
         results[b] = result
         report(result)
@@ -467,7 +468,9 @@ def measure_recipe(recipe: dict, args) -> dict:
         row.update(peak_mem_hi_GiB=hi['peak_mem_GiB'], s_per_iter_hi=hi['s_per_iter'],
                    saved_hi_GiB=hi['saved_GiB'])
     if min(results) > 1:
-        row['note'] = '; '.join(filter(None, [row['note'], 'batch 1 refused (BatchNorm): batches 2 and 4']))
+        measured = ' and '.join(map(str, sorted(results)))
+        why = f'batch 1 refused (BatchNorm on pooled features): batch {measured}'
+        row['note'] = '; '.join(filter(None, [row['note'], why]))
     final = results.get(batch)
     if final is None:
         memory = memory_at(lo, hi, 'peak_mem_GiB', batch)

@@ -89,6 +89,10 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
     row = bench.measure_recipe(recipe, args)
     assert calls == [1, 2, 4] and row['small_batches'] == '2 4' and 'BatchNorm' in row['note']
     assert row['peak_mem_GiB'] == 9 + 3 * 4 and row['s_per_iter'] == 9      # from batches 2 and 4
+    calls.clear()
+    row = bench.measure_recipe(dict(recipe, batch_per_device=2), args)     # UperNet's recipe batch 2
+    assert calls == [1, 2] and row['small_batches'] == '2' and row['measured_batch'] == 2
+    assert row['peak_mem_GiB'] == 5 and not row['estimate']
 
 
 def test_schedule_iterations_and_devices(bench):
