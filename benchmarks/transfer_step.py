@@ -1,8 +1,9 @@
 """Real-size training steps of every full recipe: peak memory per device, seconds per iteration, images/s and
 the device-hours of the whole schedule, known before a week of cluster time is spent (issue 15).
 
-Recipes: every full transfer recipe (``mimbench.transfer.tasks.all_configs('full')``) and every full
-pre-training recipe (``configs/pretrain/**``, not ``*_smoke``), or ``--configs``. For each, in its own
+Recipes: every full transfer recipe (``mimbench.transfer.tasks.all_configs('full')``, not the test-only
+robustness configs), every pre-training recipe (``configs/pretrain/``), then the pre-training ablation
+variants (``configs/pretrain/*/ablation/``), or ``--configs``. For each, in its own
 subprocess, the script builds the model and optimizer wrapper as the config does (its constructor:
 layer-wise lr decay, parameter groups, clipping; SyncBN reverted to BN as mmengine does in one process;
 encoders at random weights, CiM's frozen tokenizer too), generates full-size data with
@@ -17,8 +18,8 @@ kept as ``process_peak_GiB``); on CUDA ``torch.cuda.max_memory_reserved`` (what 
 ``max_memory_allocated`` is kept as ``cuda_allocated_GiB``).
 Batch: 1 and 2 always, then the recipe's per-device batch when the extrapolation from those two predicts it
 fits (``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``.
-Otherwise the figures at the recipe's batch are extrapolated linearly from batches 1 and 2 and the row says
-``estimate``: time as the optimizer step's plus the batch times the rest's time per image (``time_at``);
+Otherwise the figures at the recipe's batch are extrapolated linearly from batches 1 and 2 (or from batch 1
+alone with ``--small-batches 1``, the cheapest full-size check) and the row says ``estimate``: time as the optimizer step's plus the batch times the rest's time per image (``time_at``);
 memory from batch 2's peak plus, per further image, the growth of the tensors autograd saves for backward
 (counted exactly with ``saved_tensors_hooks``) or of the peak, whichever is larger (``memory_at``).
 Precision: the recipe's on CUDA (``AmpOptimWrapper``'s dtype; fp32 where the recipe sets a plain
@@ -63,6 +64,7 @@ for folder in (ROOT, ROOT / 'benchmarks'):      # mimbench, and pretrain_speed n
 TRAIN_IMAGES_OVERRIDE = {'coco': 117_266}
 COLUMNS = ['config', 'kind', 'task', 'device', 'device_name', 'dtype', 'activation_checkpointing',
            'input_size', 'batch_per_device', 'devices', 'total_batch', 'schedule_iters', 'small_batches',
+           'warmup', 'steps',
            'peak_mem_lo_GiB', 'peak_mem_hi_GiB', 'saved_lo_GiB', 'saved_hi_GiB', 's_per_iter_lo',
            's_per_iter_hi',
            'measured_batch', 'estimate', 'peak_mem_GiB', 's_per_iter', 'img_per_s', 'device_hours',
@@ -73,17 +75,21 @@ KEY = ['config', 'device', 'dtype', 'activation_checkpointing']
 
 # --- which recipes, and what each one asks for --------------------------------------------------------------
 
-def discover(kinds=('transfer', 'pretrain')) -> list[Path]:
+def discover(kinds=('transfer', 'pretrain', 'ablation')) -> list[Path]:
     """Every full recipe that trains: the task table's (each file once; not the test-only robustness
-    configs, which evaluate a fine-tuned model) and the non-smoke pre-training configs."""
+    configs, which evaluate a fine-tuned model), the pre-training recipes under ``configs/pretrain/``, then
+    their ablation variants (``configs/pretrain/*/ablation/``). Smoke runs are no files (``mimbench.smoke``
+    derives them from these), so there is nothing to leave out for them."""
     from mimbench.transfer.tasks import TASKS, all_configs
     paths = []
     if 'transfer' in kinds:
         paths += [Path(p) for p in dict.fromkeys(all_configs('full'))
                   if not getattr(TASKS.get(Path(p).parent.name), 'evaluates', None)]
-    if 'pretrain' in kinds:
-        paths += [p for p in sorted((ROOT / 'configs' / 'pretrain').rglob('*.py'))
-                  if not p.stem.endswith('_smoke')]
+    pretrain = sorted((ROOT / 'configs' / 'pretrain').rglob('*.py'))
+    if 'pretrain' in kinds:           # the base recipes first: each ablation variant changes one of them
+        paths += [p for p in pretrain if 'ablation' not in p.parts]
+    if 'ablation' in kinds:
+        paths += [p for p in pretrain if 'ablation' in p.parts]
     return paths
 
 
@@ -144,7 +150,9 @@ def plan(path: Path, args) -> dict:
     devices = recipe_devices(cfg, path) or 1
     task = task_of(cfg)
     total = devices * batch
-    return dict(config=path.stem, path=str(path), kind='pretrain' if 'pretrain' in path.parts else 'transfer',
+    kind = ('transfer' if 'pretrain' not in path.parts else 'ablation' if 'ablation' in path.parts
+            else 'pretrain')
+    return dict(config=path.stem, path=str(path), kind=kind,
                 task=task, input_size=input_size(cfg), batch_per_device=batch, devices=devices,
                 total_batch=total, schedule_iters=schedule_iterations(cfg, task, total),
                 dtype=recipe_dtype(cfg, args.device, args.dtype),
@@ -269,7 +277,7 @@ def measure(job: dict) -> dict:
         if device == 'cuda':
             torch.cuda.synchronize()
 
-    saved = SavedBytes()
+    saved = SavedBytes({p.untyped_storage().data_ptr() for p in model.parameters()})
     step = StepTimer(sync, torch.get_num_threads())
     optim_wrapper.optimizer.register_step_pre_hook(step.pre)
     optim_wrapper.optimizer.register_step_post_hook(step.post)
@@ -290,7 +298,8 @@ def measure(job: dict) -> dict:
     cuda = device == 'cuda'
     out = {'batch': job['batch'], 's_per_iter': wall if cuda else cpu, 'wall_s_per_iter': wall,
            'step_s_per_iter': (step.wall if cuda else step.cpu) / job['steps'],
-           'step_wall_s_per_iter': step.wall / job['steps'], 'saved_GiB': saved.total() / 2 ** 30}
+           'step_wall_s_per_iter': step.wall / job['steps'], 'saved_GiB': saved.total() / 2 ** 30,
+           'activations_GiB': saved.total(activations=True) / 2 ** 30}
     if device == 'cuda':
         out.update(peak_mem_GiB=torch.cuda.max_memory_reserved() / 2 ** 30,
                    cuda_allocated_GiB=torch.cuda.max_memory_allocated() / 2 ** 30,
@@ -322,10 +331,12 @@ class StepTimer:
 
 class SavedBytes:
     """Bytes of the tensors autograd saves for the backward pass during one forward (each storage once,
-    parameters included): the memory that grows with the batch. Used as ``saved_tensors_hooks``."""
+    parameters included; ``total(activations=True)`` leaves the parameters out): the memory that grows with
+    the batch. Used as ``saved_tensors_hooks``."""
 
-    def __init__(self):
+    def __init__(self, parameters: set[int] = frozenset()):
         self.storages = {}
+        self.parameters = parameters      # data pointers of the model's parameter storages
 
     def pack(self, tensor):
         try:
@@ -339,8 +350,9 @@ class SavedBytes:
     def unpack(tensor):
         return tensor
 
-    def total(self) -> int:
-        return sum(self.storages.values())
+    def total(self, activations: bool = False) -> int:
+        """All saved bytes, or (``activations``) those of tensors that are not the model's parameters."""
+        return sum(n for ptr, n in self.storages.items() if not (activations and ptr in self.parameters))
 
 
 def available_gib() -> float:
@@ -416,8 +428,13 @@ def memory_at(lo: dict, hi: dict, key: str, batch: int) -> float:
     image, the larger of two growths between them: of the tensors autograd saved for backward (counted
     exactly) and of the measured peak. The saved tensors are what grows with the batch; at batches 1 and 2
     the peak itself is often set by the optimizer step (weights, gradients and AdamW moments all alive),
-    which does not grow, so a line through the peaks alone would miss the activations."""
-    growth = max(hi['saved_GiB'] - lo['saved_GiB'], hi[key] - lo[key], 0.0) / (hi['batch'] - lo['batch'])
+    which does not grow, so a line through the peaks alone would miss the activations. With one measured
+    batch (``--small-batches 1``): its peak plus, per further image, the activations autograd saved per image
+    (parameters left out), a lower bound of the growth (temporaries of the backward pass grow too)."""
+    if hi['batch'] == lo['batch']:    # one measured batch (--small-batches 1): its activations per image
+        growth = lo.get('activations_GiB', lo['saved_GiB']) / lo['batch']
+    else:
+        growth = max(hi['saved_GiB'] - lo['saved_GiB'], hi[key] - lo[key], 0.0) / (hi['batch'] - lo['batch'])
     return hi[key] + growth * (batch - hi['batch'])
 
 
@@ -425,16 +442,17 @@ ONE_IMAGE_BN = 'Expected more than 1 value per channel when training'
 
 
 def measure_small(job: dict, batch: int, args, batches: tuple[int, ...] = ()) -> tuple[dict, str]:
-    """Batches 1 and 2 (just 1 when that is the recipe's). Where BatchNorm on pooled features refuses a batch
-    of 1 (linear probing's feature BN, UperNet's 1x1 pyramid pooling): 2 and 4, or 2 alone when that is the
-    recipe's batch. Returns ``{batch: result}`` and an error ('' when all ran)."""
+    """``--small-batches`` (1 and 2, or just 1; none above the recipe's). Where BatchNorm on pooled features
+    refuses a batch of 1 (linear probing's feature BN, UperNet's 1x1 pyramid pooling): 2 and 4, or 2 alone
+    when that is the recipe's batch or one batch is asked for. Returns ``{batch: result}`` and an error ('' when all ran)."""
     results = {}
-    for b in batches or sorted({1, min(2, batch)}):
+    for b in batches or sorted({min(s, batch) for s in args.small_batches}):
         result = run_isolated({**job, 'batch': b}, min(args.max_mem_gib, available_gib() - args.reserve_gib),
                               args.timeout)
         if 'error' in result:
             if b == 1 and ONE_IMAGE_BN in result['error'] and batch >= 2:
-                return measure_small(job, batch, args, (2, 4) if batch >= 4 else (2,))
+                two = batch >= 4 and len(args.small_batches) > 1
+                return measure_small(job, batch, args, (2, 4) if two else (2,))
             return results, result['error']
         results[b] = result
         report(result)
@@ -451,6 +469,7 @@ def measure_recipe(recipe: dict, args) -> dict:
     import torch
     row = {c: recipe.get(c, '') for c in COLUMNS}
     row.update(device=args.device, activation_checkpointing=bool(args.activation_checkpointing),
+               warmup=args.warmup, steps=args.steps,
                date=datetime.date.today().isoformat(), torch=torch.__version__, device_name=device_name(args))
     job = dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
                checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
@@ -593,8 +612,12 @@ def run(args) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--configs', nargs='*', help='recipes to measure (default: every full recipe)')
-    parser.add_argument('--kinds', nargs='*', default=['transfer', 'pretrain'],
-                        choices=['transfer', 'pretrain'])
+    parser.add_argument('--kinds', nargs='*', default=['transfer', 'pretrain', 'ablation'],
+                        choices=['transfer', 'pretrain', 'ablation'],
+                        help='transfer recipes, pre-training recipes, pre-training ablation variants')
+    parser.add_argument('--small-batches', type=int, nargs='+', default=[1, 2], choices=[1, 2],
+                        help='batches always measured (1 2; 1 alone is the cheapest full-size check: the '
+                             'recipe batch is then extrapolated from batch 1 with its activations per image)')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--dtype', choices=['fp32', 'bf16', 'fp16'],
                         help="default: the recipe's AMP dtype on CUDA, fp32 on CPU")

@@ -575,7 +575,6 @@ def _savers(args: argparse.Namespace) -> dict:
 def _print_estimates(run: TaskRun, args: argparse.Namespace) -> None:
     """Expected peak memory per device and device-hours of ``run`` (benchmarks/transfer_step.py results)."""
     from mimbench.transfer.estimates import describe
-
     from mimbench.transfer.tasks import TASKS
 
     template = None if is_foreign(args.backbone or '') else run.template

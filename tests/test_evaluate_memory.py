@@ -3,12 +3,32 @@ configs hold, what the dry run prints (the savers' notes and the committed memor
 errors for a device count that cannot keep the recipe's batch."""
 from __future__ import annotations
 
+import pandas as pd
+import pytest
 from mmengine.config import Config
 
 import mimbench  # noqa: F401
 from mimbench.cli import main
+from mimbench.transfer import estimates
 
 VIT_B = '--checkpoint none --backbone vit-b --scale full'
+
+
+@pytest.fixture(autouse=True)
+def measurements(tmp_path_factory, monkeypatch):
+    """A results folder holding CPU measurements of the COCO and ImageNet ViT-B recipes (the dry run reads
+    ``benchmarks/results`` otherwise, whose figures change with each sweep)."""
+    folder = tmp_path_factory.mktemp('results')
+    common = dict(device='cpu', device_name='1 CPU thread', dtype='fp32', activation_checkpointing=False,
+                  small_batches='1', measured_batch=float('nan'), estimate=True, error=float('nan'))
+    pd.DataFrame([
+        dict(common, config='mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco', batch_per_device=8, devices=8,
+             peak_mem_GiB=21.5, s_per_iter=160., img_per_s=0.05, schedule_iters=183300, device_hours=65173.),
+        dict(common, config='finetune_vit-base-p16_mae_8xb128-100e_in1k', batch_per_device=128, devices=8,
+             peak_mem_GiB=30.1, s_per_iter=200., img_per_s=0.64, schedule_iters=125200, device_hours=55644.),
+    ]).to_csv(folder / 'transfer_step_cpu.csv', index=False)
+    monkeypatch.setattr(estimates, 'RESULTS', folder)
+    return folder
 
 
 def evaluate(tmp_path, *extra) -> int:
@@ -29,16 +49,18 @@ def test_one_process_accumulates_the_recipes_batch_and_checkpoints(tmp_path, cap
     assert ade.train_cfg.max_iters == 8 * 126313 and ade.optim_wrapper.accumulative_counts == 8
     assert out.count('accumulating 8 micro-batches per step') == 2
     assert 'activation checkpointing on (model.backbone.with_cp)' in out
-    # the committed CPU measurement of the COCO recipe, and what is missing
-    assert 'GiB per device at batch 8' in out and 'device-hours' in out
-    assert 'cuda: not measured yet' in out
+    # the CPU measurement of the COCO recipe, and what is missing: the GPU, checkpointing, the ADE20K recipe
+    assert 'peak memory 21.5 GiB per device at batch 8 (extrapolated from batch 1)' in out
+    assert '65,173 device-hours' in out and 'cuda: not measured yet' in out
+    assert 'cpu: not measured with activation checkpointing' in out
+    assert 'no measurement of upernet_vit-base-p16_mae_8xb2-126k_ade20k' in out
 
 
 def test_more_processes_accumulate_less_and_auto_scale_lr_instead(tmp_path, capsys):
     assert evaluate(tmp_path, '--tasks', 'in1k', '--launcher', 'pytorch', '--gpus', '4') == 0
     cfg = derived(tmp_path, 'in1k')
     assert cfg.optim_wrapper.accumulative_counts == 2 and cfg.auto_scale_lr.enable is False
-    assert 'about' in capsys.readouterr().out                         # wall-clock on the 4 processes
+    assert 'about 13,911 h wall-clock on 4' in capsys.readouterr().out   # 55,644 device-hours / 4
     assert evaluate(tmp_path, '--tasks', 'in1k', '--launcher', 'pytorch', '--gpus', '4',
                     '--accumulate', '1', '--auto-scale-lr') == 0
     cfg = derived(tmp_path, 'in1k')

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from mmengine.config import Config
 
-SMOKE = 'configs/transfer/coco/mask-rcnn_vit-smoke_coco_smoke.py'
+FULL = 'configs/transfer/coco/mask-rcnn_vit-base-p16_mae_8xb8-lsj-100e_coco.py'
+ROOT_PRETRAIN = Path('configs/pretrain')
 
 
 @pytest.fixture(scope='module')
@@ -22,28 +24,36 @@ def bench():
     return module
 
 
-def test_one_tiny_recipe_is_measured_then_skipped(bench, tmp_path, capsys):
+@pytest.fixture(scope='module')
+def smoke(tmp_path_factory) -> str:
+    """The COCO ViT-B recipe's smoke twin (mimbench.smoke) as a config file: a tiny recipe to measure."""
+    from mimbench.smoke import write_smoke_config
+    return str(write_smoke_config(FULL, tmp_path_factory.mktemp('smoke') / 'coco_smoke.py'))
+
+
+def test_one_tiny_recipe_is_measured_then_skipped(bench, smoke, tmp_path, capsys):
     out = tmp_path / 'steps.csv'
-    args = ['--configs', SMOKE, '--out', str(out), '--data-dir', str(tmp_path / 'data'), '--warmup', '0',
+    args = ['--configs', smoke, '--out', str(out), '--data-dir', str(tmp_path / 'data'), '--warmup', '0',
             '--steps', '1']
     assert bench.main(args) == 0
     row = pd.read_csv(out).iloc[0]
-    assert row['config'] == 'mask-rcnn_vit-smoke_coco_smoke' and row['task'] == 'coco'
-    assert row['input_size'] == 64 and row['batch_per_device'] == 2 and row['devices'] == 1
+    assert row['config'] == 'coco_smoke' and row['task'] == 'coco'
+    # no NxbM in the name: the recipe's auto_scale_lr base batch (64) over the per-device batch (2)
+    assert row['input_size'] == 64 and row['batch_per_device'] == 2 and row['devices'] == 32
     assert row['measured_batch'] == 2 and not row['estimate'] and pd.isna(row['error'])  # batch 2 fits
     assert row['peak_mem_GiB'] > 0 and row['process_peak_GiB'] > row['peak_mem_GiB']
     assert row['s_per_iter'] > 0 and row['img_per_s'] == pytest.approx(2 / row['s_per_iter'], rel=1e-3)
     assert row['schedule_iters'] == 2                                     # the smoke schedule's max_iters
-    assert row['device_hours'] == pytest.approx(row['s_per_iter'] * 2 / 3600, rel=1e-3)
+    assert row['device_hours'] == pytest.approx(row['s_per_iter'] * 2 * 32 / 3600, rel=1e-3)
     assert (tmp_path / 'data' / 'coco-64').is_dir()                       # generated at the input size
     capsys.readouterr()
     assert bench.main(args) == 0                                          # resumable: nothing measured again
     assert 'already' in capsys.readouterr().out
     assert len(pd.read_csv(out)) == 1
-    assert '| mask-rcnn_vit-smoke_coco_smoke |' in bench.markdown(out)
+    assert '| coco_smoke |' in bench.markdown(out)
 
 
-def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_path, monkeypatch):
+def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, smoke, tmp_path, monkeypatch):
     """Fake measurements (peak 1 + 2b GiB, 3b GiB saved for backward, 1 + b s of which 1 s in the optimizer
     step): the recipe batch is measured only when the extrapolation from batches 1 and 2 says it fits;
     otherwise the row holds the extrapolation (memory grows by the larger of the saved tensors' and the
@@ -56,15 +66,15 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
         b = job['batch']
         return {'batch': b, 'peak_mem_GiB': 1. + 2 * b, 's_per_iter': 1. + b, 'wall_s_per_iter': 2. + b,
                 'step_s_per_iter': 1., 'step_wall_s_per_iter': 2., 'process_peak_GiB': 2. + 2 * b,
-                'saved_GiB': 3. * b}
+                'saved_GiB': 3. * b, 'activations_GiB': 2.5 * b}
 
     monkeypatch.setattr(bench, 'run_isolated', fake)
     monkeypatch.setattr(bench, 'make_data', lambda task, size, root: tmp_path)
-    recipe = dict(config='r', path=SMOKE, kind='transfer', task='coco', input_size=64, batch_per_device=8,
+    recipe = dict(config='r', path=smoke, kind='transfer', task='coco', input_size=64, batch_per_device=8,
                   devices=8, total_batch=64, schedule_iters=1000, dtype='fp32', note='')
     args = argparse.Namespace(
         device='cpu', activation_checkpointing=False, warmup=1, steps=2, max_mem_gib=100., reserve_gib=0.,
-        max_seconds=1e9, timeout=10., data_dir=str(tmp_path))
+        max_seconds=1e9, timeout=10., data_dir=str(tmp_path), small_batches=[1, 2])
     monkeypatch.setattr(bench, 'available_gib', lambda: 1e3)
     row = bench.measure_recipe(recipe, args)
     assert calls == [1, 2, 8] and row['measured_batch'] == 8 and not row['estimate']
@@ -93,6 +103,28 @@ def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, tmp_pa
     row = bench.measure_recipe(dict(recipe, batch_per_device=2), args)     # UperNet's recipe batch 2
     assert calls == [1, 2] and row['small_batches'] == '2' and row['measured_batch'] == 2
     assert row['peak_mem_GiB'] == 5 and not row['estimate']
+    # the cheapest check (--small-batches 1): batch 1 alone, its activations per image carry the memory
+    calls.clear()
+    monkeypatch.setattr(bench, 'run_isolated', fake)
+    args.small_batches = [1]
+    row = bench.measure_recipe(recipe, args)
+    assert calls == [1] and row['small_batches'] == '1' and row['estimate']
+    assert row['peak_mem_GiB'] == 3 + 2.5 * 7 and row['s_per_iter'] == 9
+    calls.clear()
+    monkeypatch.setattr(bench, 'run_isolated', no_single_image)
+    row = bench.measure_recipe(recipe, args)                              # BatchNorm: batch 2 alone
+    assert calls == [1, 2] and row['small_batches'] == '2' and row['peak_mem_GiB'] == 5 + 2.5 * 6
+
+
+def test_saved_bytes_leave_the_parameters_out(bench):
+    import torch
+    layer = torch.nn.Linear(64, 32)
+    saved = bench.SavedBytes({p.untyped_storage().data_ptr() for p in layer.parameters()})
+    x = torch.randn(16, 64, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(saved.pack, saved.unpack):
+        layer(x).relu().sum().backward()
+    assert saved.total(activations=True) == 16 * 64 * 4 + 16 * 32 * 4      # the input and the output
+    assert saved.total() - saved.total(activations=True) == 64 * 32 * 4    # the weight (not the bias)
 
 
 def test_schedule_iterations_and_devices(bench):
@@ -108,6 +140,13 @@ def test_schedule_iterations_and_devices(bench):
     assert 'mask-rcnn_vit-large-p16_mae_8xb8-lsj-100e_coco' in recipes
     assert 'mae_vit-huge-p14_8xb512-coslr-1600e_in1k' in recipes
     assert not any(r.endswith('_smoke') for r in recipes)
+    assert not any(r.startswith('test_') for r in recipes)                # robustness: evaluation only
+    kinds = [bench.plan(p, argparse.Namespace(device='cpu', dtype=None))['kind'] for p in (
+        ROOT_PRETRAIN / 'mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py',
+        ROOT_PRETRAIN / 'mae/ablation/mae_vit-large-p16_8xb512-coslr-800e_in1k_dec-depth-1.py')]
+    assert kinds == ['pretrain', 'ablation']
+    order = [p.parent.name == 'ablation' for p in bench.discover(('pretrain', 'ablation'))]
+    assert order == sorted(order) and any(order) and not all(order)      # base recipes first
 
 
 def test_dry_run_lines_from_a_results_csv(tmp_path):
@@ -127,10 +166,10 @@ def test_dry_run_lines_from_a_results_csv(tmp_path):
     assert 'foreign backbone' in describe(None, table=table)[0]
 
 
-def test_failed_measurements_are_tried_again(bench, tmp_path, monkeypatch):
+def test_failed_measurements_are_tried_again(bench, smoke, tmp_path, monkeypatch):
     out = tmp_path / 'steps.csv'
     row = {c: '' for c in bench.COLUMNS}
-    row.update(config='mask-rcnn_vit-smoke_coco_smoke', kind='transfer', task='coco', device='cpu',
+    row.update(config='coco_smoke', kind='transfer', task='coco', device='cpu',
                dtype='fp32', activation_checkpointing=False)
     bench.write_rows(out, [dict(row, error='batch 1: resident memory passed 2.0 GiB')])
     measured = []
@@ -140,7 +179,7 @@ def test_failed_measurements_are_tried_again(bench, tmp_path, monkeypatch):
         return dict(row, peak_mem_GiB=1.0, s_per_iter=1.0, batch_per_device=2, estimate=False)
 
     monkeypatch.setattr(bench, 'measure_recipe', measure)
-    assert bench.main(['--configs', SMOKE, '--out', str(out)]) == 0
-    assert measured == ['mask-rcnn_vit-smoke_coco_smoke']
-    assert bench.main(['--configs', SMOKE, '--out', str(out)]) == 0          # now measured: skipped
+    assert bench.main(['--configs', smoke, '--out', str(out)]) == 0
+    assert measured == ['coco_smoke']
+    assert bench.main(['--configs', smoke, '--out', str(out)]) == 0          # now measured: skipped
     assert len(measured) == 1 and len(pd.read_csv(out)) == 1

@@ -5,7 +5,7 @@
 (``cpu``: this project's 2-core CI machine in fp32; ``cuda``: a GPU under the recipe's mixed precision), with
 or without activation checkpointing: peak memory per device at the recipe's per-device batch, seconds per
 iteration, and the device-hours of the whole schedule on the recipe's device count. Where that batch did not
-fit the measuring machine the figures are extrapolated linearly from batches 1 and 2 and say so.
+fit the measuring machine the figures are extrapolated from the small batches measured and say so.
 """
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ DEVICES = ('cpu', 'cuda')
 MEASURE = 'python benchmarks/transfer_step.py --configs CONFIG --device cuda'
 
 
-def load(folder: str | Path = RESULTS):
-    """Every measurement under ``folder`` as one DataFrame (empty when there is none)."""
+def load(folder: str | Path | None = None):
+    """Every measurement under ``folder`` (default: the committed ``RESULTS``) as one DataFrame (empty when
+    there is none)."""
     import pandas as pd
-    frames = [pd.read_csv(p) for p in sorted(Path(folder).glob('transfer_step_*.csv'))]
+    frames = [pd.read_csv(p) for p in sorted(Path(folder or RESULTS).glob('transfer_step_*.csv'))]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -30,7 +31,8 @@ def _fmt_hours(hours: float) -> str:
 
 def _row_line(row, processes: int | None) -> str:
     """One measurement as a sentence: memory, time, device-hours (and wall-clock on ``processes``)."""
-    how = ('extrapolated from batches 1 and 2' if row['estimate']
+    small = ' and '.join(str(row.get('small_batches', '1 2')).split())
+    how = (f'extrapolated from batch{"es" if " and " in small else ""} {small}' if row['estimate']
            else f"measured at batch {int(row['measured_batch'])}")
     where = f"{row['device']} ({row['device_name']}, {row['dtype']}"
     where += ', activation checkpointing)' if row['activation_checkpointing'] else ')'
