@@ -19,8 +19,9 @@ kept as ``process_peak_GiB``); on CUDA ``torch.cuda.max_memory_reserved`` (what 
 Batch: 1 and 2 always, then the recipe's per-device batch when the extrapolation from those two predicts it
 fits (``--max-mem-gib``, and the memory the machine has available) and finishes in ``--max-seconds``.
 Otherwise the figures at the recipe's batch are extrapolated linearly from batches 1 and 2 (or from batch 1
-alone with ``--small-batches 1``, the cheapest full-size check) and the row says ``estimate``: time as the optimizer step's plus the batch times the rest's time per image (``time_at``);
-memory from batch 2's peak plus, per further image, the growth of the tensors autograd saves for backward
+alone with ``--small-batches 1``, the cheapest full-size check) and the row says ``estimate``: time as the
+optimizer step's plus the batch times the rest's time per image (``time_at``); memory from batch 2's peak
+plus, per further image, the growth of the tensors autograd saves for backward
 (counted exactly with ``saved_tensors_hooks``) or of the peak, whichever is larger (``memory_at``).
 Precision: the recipe's on CUDA (``AmpOptimWrapper``'s dtype; fp32 where the recipe sets a plain
 ``OptimWrapper``), fp32 on CPU (mmengine's AmpOptimWrapper refuses CPUs); ``--dtype`` overrides both (bf16
@@ -49,6 +50,7 @@ import copy
 import datetime
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -444,7 +446,8 @@ ONE_IMAGE_BN = 'Expected more than 1 value per channel when training'
 def measure_small(job: dict, batch: int, args, batches: tuple[int, ...] = ()) -> tuple[dict, str]:
     """``--small-batches`` (1 and 2, or just 1; none above the recipe's). Where BatchNorm on pooled features
     refuses a batch of 1 (linear probing's feature BN, UperNet's 1x1 pyramid pooling): 2 and 4, or 2 alone
-    when that is the recipe's batch or one batch is asked for. Returns ``{batch: result}`` and an error ('' when all ran)."""
+    when that is the recipe's batch or one batch is asked for. Returns ``{batch: result}`` and an error (''
+    when all ran)."""
     results = {}
     for b in batches or sorted({min(s, batch) for s in args.small_batches}):
         result = run_isolated({**job, 'batch': b}, min(args.max_mem_gib, available_gib() - args.reserve_gib),
@@ -554,31 +557,79 @@ def key_of(row: dict) -> tuple:
     return tuple(str(row[k]) for k in KEY)
 
 
-def markdown(path: Path) -> str:
-    """The README table of one results CSV."""
+KINDS = {'transfer': 'Transfer recipes', 'pretrain': 'Pre-training recipes',
+         'ablation': 'Pre-training ablation variants'}
+NOT_MEASURED = 'not measured: the CPU sweep stopped before it'
+
+
+def _base_of(path: Path) -> str:
+    """The recipe an ablation variant inherits (its ``_base_``, read as text), or ''."""
+    match = re.search(r"_base_\s*=\s*\[?\s*'([^']+)'", path.read_text())
+    return Path(match.group(1)).stem if match else ''
+
+
+def unmeasured(table, recipes: list[Path], device: str) -> list[dict]:
+    """Rows for the ``recipes`` that ``table`` has no row of: what each asks for, and that it is not
+    measured (an ablation variant also names the recipe it changes)."""
+    args = argparse.Namespace(device=device, dtype=None)
+    have = set(table['config']) if len(table) else set()
+    rows = []
+    for path in recipes:
+        if path.stem in have:
+            continue
+        row = plan(path, args)
+        base = _base_of(path) if row['kind'] == 'ablation' else ''
+        rows.append(dict(row, error=NOT_MEASURED + (f' (changes {base})' if base else '')))
+    return rows
+
+
+def _section(table) -> str:
     import pandas as pd
 
     from mimbench.models.complexity import to_markdown
-    table = pd.read_csv(path)
+    table = table.reset_index(drop=True)
+    for column in ('measured_batch', 'estimate', 'peak_mem_lo_GiB', 'peak_mem_hi_GiB', 'small_batches',
+                   'peak_mem_GiB', 's_per_iter', 'img_per_s', 'device_hours', 'activation_checkpointing'):
+        table[column] = pd.to_numeric(table[column], errors='coerce') if column not in (
+            'small_batches', 'activation_checkpointing', 'estimate') else table[column]
+    measured = table.peak_mem_GiB.notna()
     table = table.assign(
-        batch=[f"{b}{'' if m == m and not e else ' (est.)'}" for b, m, e in
-               zip(table.batch_per_device, table.measured_batch, table.estimate)],
+        batch=[f"{int(b)}{'' if m == m or not done else ' (est.)'}" for b, m, done in
+               zip(table.batch_per_device, table.measured_batch, measured)],
         small=[f'{lo:.2f} / {hi:.2f} (batch {b})' if hi == hi else f'{lo:.2f} (batch {b})' if lo == lo
                else ''
                for lo, hi, b in zip(table.peak_mem_lo_GiB, table.peak_mem_hi_GiB,
                                     table.small_batches.astype(str).str.replace(' ', ', '))],
-        ckpt=table.activation_checkpointing.map({True: 'yes', False: ''}))
+        ckpt=table.activation_checkpointing.map(lambda v: 'yes' if str(v) == 'True' else ''))
     columns = ['config', 'task', 'input_size', 'batch', 'devices', 'ckpt', 'small', 'peak_mem_GiB',
                's_per_iter', 'img_per_s', 'schedule_iters', 'device_hours', 'error']
     table = table[columns].rename(columns={
         'input_size': 'px', 'batch': 'batch/device', 'small': 'GiB at small batches',
         'peak_mem_GiB': 'GiB at batch', 's_per_iter': 's/iter', 'img_per_s': 'img/s',
-        'schedule_iters': 'iterations', 'device_hours': 'device-hours'})
+        'schedule_iters': 'iterations', 'device_hours': 'device-hours', 'error': 'error / note'})
     formats = {'GiB at batch': '{:.1f}', 's/iter': '{:.3g}', 'img/s': '{:.3g}', 'iterations': '{:,.0f}',
                'device-hours': '{:,.0f}'}
     for column, fmt in formats.items():
-        table[column] = [fmt.format(v) if v == v else '' for v in table[column]]
+        table[column] = [fmt.format(float(v)) if v == v and v != '' else '' for v in table[column]]
     return to_markdown(table.astype(object).where(table.notna(), ''))
+
+
+def markdown(path: Path, recipes: list[Path] | None = None) -> str:
+    """The README tables of one results CSV: transfer recipes, pre-training recipes, ablation variants;
+    every recipe of ``recipes`` (default: all, :func:`discover`) without a row is listed as not measured."""
+    import pandas as pd
+    table = pd.read_csv(path, keep_default_na=False)
+    table = table.replace('', float('nan'))
+    device = str(table['device'].iloc[0]) if len(table) else 'cpu'
+    extra = pd.DataFrame(unmeasured(table, discover() if recipes is None else recipes, device))
+    table = pd.concat([table, extra], ignore_index=True) if len(extra) else table
+    parts = []
+    for kind, title in KINDS.items():
+        rows = table[table['kind'] == kind]
+        if len(rows):
+            done = int(rows['peak_mem_GiB'].notna().sum())
+            parts.append(f'**{title}** ({done} of {len(rows)} measured)\n\n{_section(rows)}')
+    return '\n'.join(parts)
 
 
 def summary(row: dict) -> str:

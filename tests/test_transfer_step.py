@@ -50,7 +50,15 @@ def test_one_tiny_recipe_is_measured_then_skipped(bench, smoke, tmp_path, capsys
     assert bench.main(args) == 0                                          # resumable: nothing measured again
     assert 'already' in capsys.readouterr().out
     assert len(pd.read_csv(out)) == 1
-    assert '| coco_smoke |' in bench.markdown(out)
+    assert '| coco_smoke |' in bench.markdown(out, recipes=[])
+    # recipes without a row are listed as not measured; an ablation variant names the recipe it changes
+    base = ROOT_PRETRAIN / 'mae/mae_vit-base-p16_8xb512-coslr-1600e_in1k.py'
+    variant = ROOT_PRETRAIN / 'mae/ablation/mae_vit-large-p16_8xb512-coslr-800e_in1k_dec-depth-1.py'
+    text = bench.markdown(out, recipes=[Path(smoke), base, variant])
+    assert '**Transfer recipes** (1 of 1 measured)' in text and '(0 of 1 measured)' in text
+    line = next(ln for ln in text.splitlines() if ln.startswith(f'| {variant.stem} |'))
+    assert '| 512 |' in line and bench.NOT_MEASURED in line
+    assert 'changes mae_vit-large-p16_8xb512-coslr-800e_in1k_pixel-no-norm' in line
 
 
 def test_batch_policy_measures_what_fits_and_extrapolates_the_rest(bench, smoke, tmp_path, monkeypatch):
