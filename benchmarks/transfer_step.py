@@ -216,8 +216,11 @@ def step_config(job: dict):
     if job['task'] == 'in1k' and 'ann_file' in dataset:  # pre-training reads ImageNet's meta/train.txt
         dataset.ann_file = 'meta/train.txt'
     backbone = cfg.model.get('backbone') or {}
-    if (backbone.get('init_cfg') or {}).get('type') == 'mimbench.Pretrained':
-        backbone.init_cfg = None                         # random weights: same cost, no file needed
+    init = backbone.get('init_cfg')
+    if isinstance(init, (list, tuple)):                  # random weights: same cost, no file needed
+        backbone.init_cfg = [i for i in init if i.get('type') != 'mimbench.Pretrained'] or None
+    elif (init or {}).get('type') == 'mimbench.Pretrained':
+        backbone.init_cfg = None
     extra = {}
     if job['checkpointing']:
         extra = checkpointing_options(cfg)

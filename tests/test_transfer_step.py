@@ -191,3 +191,16 @@ def test_failed_measurements_are_tried_again(bench, smoke, tmp_path, monkeypatch
     assert measured == ['coco_smoke']
     assert bench.main(['--configs', smoke, '--out', str(out)]) == 0          # now measured: skipped
     assert len(measured) == 1 and len(pd.read_csv(out)) == 1
+
+
+def test_step_config_drops_only_pretrained_weights(bench, tmp_path):
+    """The encoder is built at random weights (same cost, no file): a ``mimbench.Pretrained`` init is
+    dropped, an initialiser list (CiM's ViTs: TruncNormal, Constant) is kept as it is."""
+    cim = 'configs/pretrain/cim/cim-respix_vit-small-p16_16xb128-coslr-300e_in1k.py'
+    job = dict(path=cim, task='in1k', data_root=str(tmp_path) + '/', checkpointing=False)
+    _, model, _ = bench.step_config(job)
+    assert [i['type'] for i in model.backbone.init_cfg] == ['TruncNormal', 'Constant']
+    coco = dict(job, path=FULL, task='coco')
+    cfg, model, _ = bench.step_config(coco)
+    assert Config.fromfile(FULL).model.backbone.init_cfg.type == 'mimbench.Pretrained'
+    assert model.backbone.init_cfg is None and cfg.train_dataloader.dataset.data_root == str(tmp_path) + '/'
