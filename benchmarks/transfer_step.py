@@ -202,7 +202,9 @@ def rss_gib(field: str = 'VmRSS', pid: str = 'self') -> float:
 
 
 def step_config(job: dict):
-    """The recipe as the step runs it: data at the generated root, random encoder weights, memory savers."""
+    """The recipe as the step runs it: data at the generated root, random encoder weights, memory savers.
+    Files a user brings for a pre-training target (DALL-E tokenizers, iGPT's colour clusters) become random
+    stand-ins of the same size: same cost."""
     from mmengine.config import Config
 
     from mimbench.datasets.synthetic import COCO_CLASSES
@@ -228,6 +230,11 @@ def step_config(job: dict):
     model = copy.deepcopy(cfg.model)                     # a ConfigDict: mmdet reads train_cfg.rpn
     model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))   # as mmengine's Runner does
     model, _ = without_tokenizer_weights(model)
+    head = model.get('head') or {}
+    if head.get('clusters'):                             # iGPT's colour clusters: as many random centres
+        head.clusters = None
+    if 'DALLETokenizer' in str((head.get('tokenizer') or {}).get('type', '')):   # a target tokenizer:
+        head.tokenizer.update(encoder_path=None, decoder_path=None)              # random, same size
     return cfg, model, extra.get('activation_checkpointing')
 
 

@@ -204,3 +204,17 @@ def test_step_config_drops_only_pretrained_weights(bench, tmp_path):
     cfg, model, _ = bench.step_config(coco)
     assert Config.fromfile(FULL).model.backbone.init_cfg.type == 'mimbench.Pretrained'
     assert model.backbone.init_cfg is None and cfg.train_dataloader.dataset.data_root == str(tmp_path) + '/'
+
+
+def test_step_config_replaces_the_users_target_files(bench, tmp_path):
+    """The iGPT-cluster and dVAE-token ablations train against files a user brings; the step runs with
+    random stand-ins of the same size (same cost) instead of failing on the missing files."""
+    ablation = ROOT_PRETRAIN / 'simmim/ablation'
+    job = dict(task='in1k', data_root=str(tmp_path) + '/', checkpointing=False)
+    _, model, _ = bench.step_config(dict(job, path=str(
+        ablation / 'simmim_swin-base-w6_8xb256-coslr-100e_in1k-192px_igpt-res192.py')))
+    assert model.head.clusters is None and model.head.get('num_clusters', 512) == 512
+    _, model, _ = bench.step_config(dict(job, path=str(
+        ROOT_PRETRAIN / 'mae/ablation/mae_vit-large-p16_8xb512-coslr-800e_in1k_dvae-token.py')))
+    assert model.head.tokenizer.encoder_path is None and model.head.tokenizer.decoder_path is None
+    assert model.neck.predict_feature_dim == 8192                        # the 8192-token prediction kept
