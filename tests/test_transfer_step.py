@@ -172,6 +172,9 @@ def test_dry_run_lines_from_a_results_csv(tmp_path):
         describe('upernet_x_8xb2-16k_ade20k', checkpointing=True, table=table))
     assert 'no measurement of other_config' in describe('other_config', table=table)[0]
     assert 'foreign backbone' in describe(None, table=table)[0]
+    error = 'batch 2: resident memory passed 12.0 GiB'
+    failed = pd.concat([table, table.assign(config='big_8xb2', error=error)])
+    assert f'tried and failed: cpu: {error}' in describe('big_8xb2', table=failed)[0]
 
 
 def test_failed_measurements_are_tried_again(bench, smoke, tmp_path, monkeypatch):

@@ -58,9 +58,12 @@ def describe(config: str | Path | None, checkpointing: bool = False, processes: 
     stem = Path(str(config)).stem
     table = load() if table is None else table
     rows = table[table['config'] == stem] if len(table) else table
+    failed = rows[rows['error'].notna()] if len(rows) and 'error' in rows else rows.iloc[:0]
     rows = rows[rows['error'].isna()] if len(rows) and 'error' in rows else rows
     if not len(rows):
-        return [f'no measurement of {stem} in {RESULTS}; measure it (a subprocess per batch, resumable): '
+        why = '; '.join(f"{r['device']}: {r['error']}" for _, r in failed.iterrows())
+        return [f'no measurement of {stem} in {RESULTS}' + (f' (tried and failed: {why})' if why else '')
+                + '; measure it (a subprocess per batch, resumable): '
                 f'python benchmarks/transfer_step.py --configs {config}']
     lines = []
     for device in DEVICES:
@@ -76,7 +79,7 @@ def describe(config: str | Path | None, checkpointing: bool = False, processes: 
         for _, row in wanted.iterrows():
             lines.append(_row_line(row, processes))
     if (rows['device'] == 'cpu').any():
-        lines.append("cpu: fp32, time in CPU seconds of one core; on a GPU the weights, gradients and optimizer "
-                     "state take the same memory, activations about half (the recipe's bf16/fp16 autocast), "
-                     'plus ~1 GiB of CUDA context (benchmarks/README.md)')
+        lines.append("cpu: fp32, time in CPU seconds of one core; on a GPU the weights, gradients and "
+                     "optimizer state take the same memory, activations about half (the recipe's bf16/fp16 "
+                     'autocast), plus ~1 GiB of CUDA context (benchmarks/README.md)')
     return lines
