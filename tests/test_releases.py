@@ -564,7 +564,7 @@ def test_base_size_releases_plan_with_their_backbone_and_method(tmp_path, capsys
         if name == 'simmim-vit':  # BEiT's layout: SimMIM's ImageNet recipe (BEiTViT) is the one that takes it
             assert derived.model.backbone.type == 'mmpretrain.BEiTViT'
             assert re.search(r"  coco\s+no recipe: a ViT in BEiT's layout .* mmpretrain.BEiTViT", out)
-            assert f'--tasks in1k' in out.split('evaluate with:')[1]
+            assert '--tasks in1k' in out.split('evaluate with:')[1]
             assert main(['evaluate', '--checkpoint', str(path), '--tasks', 'coco,in1k', '--dry-run',
                          '--work-dir', str(tmp_path / 'x')]) == 2
             err = ' '.join(capsys.readouterr().err.split())

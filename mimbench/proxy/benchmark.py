@@ -17,10 +17,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mimbench.proxy.pretraining import METHODS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TASKS = ('linear', 'finetune', 'detection', 'segmentation')
 PRIMARY = {'linear': 'linear', 'finetune': 'top1', 'detection': 'ap_box', 'segmentation': 'miou'}
