@@ -35,6 +35,7 @@ METHODS = (
     ('mixmim', 'mixmim-smoke'),
 )
 CPU_SECONDS = 'cpu_seconds.json'   # beside a finished run: the CPU seconds it took
+TOKENIZER_ITERS = 300
 TOKENIZER_CONFIG = CONFIG_ROOT / 'cim' / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py'
 
 
@@ -55,6 +56,9 @@ def budget_options(iters: int, batch_size: int, lr: float, data_root: Path, seed
         'train_dataloader.dataset.data_root': str(data_root),
         'train_dataloader.dataset.data_prefix': 'train',
         'train_dataloader.dataset.indices': None,     # every image (the smoke twin reads the first 2 batches)
+        # an endless sampler: mmengine's loop sleeps 2 s at each restart of a finite one (every few
+        # iterations on a small corpus)
+        'train_dataloader.sampler': dict(_delete_=True, type='InfiniteSampler', shuffle=True, seed=seed),
         'train_cfg': dict(_delete_=True, type='IterBasedTrainLoop', max_iters=iters),
         'param_scheduler': [
             dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup),
@@ -91,17 +95,20 @@ def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
 
 
 def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: int, batch_size: int = 64,
-             lr: float = 1e-3, tokenizer_iters: int = 300, seed: int = 0) -> Pretrained:
+             lr: float = 1e-3, tokenizer_iters: int | None = None, seed: int = 0) -> Pretrained:
     """Pre-train ``method`` on ``corpus/in1k/train`` for ``iters`` iterations; a finished run is reused.
 
-    CiM first trains its tokenizer for ``tokenizer_iters`` iterations (its CPU time is included in the
-    method's CPU seconds, its iterations are not: cim.txt's tokenizer is pre-trained separately too).
+    CiM first trains its tokenizer for ``tokenizer_iters`` iterations (default: 300, or 10 x ``iters`` for a
+    shorter run; its CPU time is included in the method's CPU seconds, its iterations are not: cim.txt's
+    tokenizer is pre-trained separately too).
     CPU seconds are this process's (``time.process_time``: every thread, so 2 busy cores count twice).
     """
     data_root = Path(corpus) / 'in1k'
     options = budget_options(iters, batch_size, lr, data_root, seed)
     cpu = 0.0
     if method == 'cim':
+        if tokenizer_iters is None:
+            tokenizer_iters = min(TOKENIZER_ITERS, 10 * iters)
         tok_options = budget_options(tokenizer_iters, batch_size, lr, data_root, seed)
         tokenizer, cpu = _train(TOKENIZER_CONFIG, work_dir / 'tokenizer', tok_options)
         options['model.tokenizer.checkpoint'] = str(tokenizer)
