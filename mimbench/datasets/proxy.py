@@ -41,8 +41,7 @@ from mimbench.datasets.synthetic import (
     ADE_BACKGROUND_LABEL,
     DONE_MARKER,
     SIZE,
-    _bbox,
-    _rle,
+    coco_instance,
     mark_done,
     save_jpeg,
     write_json,
@@ -256,11 +255,7 @@ def make_detection(root, num_train: int = 600, num_val: int = 200, size: int = S
             img, instances = scene(rng, size)
             images.append({'id': image_id, 'file_name': file_name, 'height': size, 'width': size})
             for inst in instances:
-                mask = inst['mask']
-                segm = [inst['polygon']] if inst['polygon'] else _rle(mask, compressed=True)
-                annotations.append({'id': ann_id, 'image_id': image_id,
-                                    'category_id': SHAPES.index(inst['shape']) + 1, 'segmentation': segm,
-                                    'area': float(mask.sum()), 'bbox': _bbox(mask), 'iscrowd': 0})
+                annotations.append(coco_instance(ann_id, image_id, inst, SHAPES))
                 ann_id += 1
             save_jpeg(img, root / f'{split}2017' / file_name)
         write_json({'info': {'description': 'mimbench proxy corpus (shapes)', 'version': '1.0', 'year': 2026},

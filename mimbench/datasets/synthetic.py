@@ -208,6 +208,15 @@ def _bbox(mask: np.ndarray) -> list[float]:
     return [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
 
 
+def coco_instance(ann_id: int, image_id: int, inst: dict, classes) -> dict:
+    """The COCO annotation of one drawn instance (``scene``'s dict): polygon where it has one, else
+    compressed RLE; its category id is its shape's 1-based index in ``classes``."""
+    mask = inst['mask']
+    segm = [inst['polygon']] if inst['polygon'] else _rle(mask, compressed=True)
+    return {'id': ann_id, 'image_id': image_id, 'category_id': list(classes).index(inst['shape']) + 1,
+            'segmentation': segm, 'area': float(mask.sum()), 'bbox': _bbox(mask), 'iscrowd': 0}
+
+
 def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, seed: int = 0) -> Path:
     """COCO 2017 layout: ``{train,val}2017/*.jpg`` and ``annotations/instances_{train,val}2017.json``.
 
@@ -230,12 +239,7 @@ def make_coco(root, num_train: int = 16, num_val: int = 8, size: int = SIZE, see
             images.append({'id': image_id, 'file_name': file_name, 'height': size, 'width': size,
                            'license': 1, 'date_captured': '2026-01-01 00:00:00'})
             for inst in instances:
-                mask = inst['mask']
-                segm = [inst['polygon']] if inst['polygon'] else _rle(mask, compressed=True)
-                annotations.append({'id': ann_id, 'image_id': image_id,
-                                    'category_id': COCO_CLASSES.index(inst['shape']) + 1,
-                                    'segmentation': segm, 'area': float(mask.sum()), 'bbox': _bbox(mask),
-                                    'iscrowd': 0})
+                annotations.append(coco_instance(ann_id, image_id, inst, COCO_CLASSES))
                 ann_id += 1
             free = sorted(set(range(4)) - {inst['cell'] for inst in instances})
             if k % 4 == 0 and free:

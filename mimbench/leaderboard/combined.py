@@ -101,13 +101,15 @@ def combined_frame(reference: pd.DataFrame, groups: pd.DataFrame, tasks=None) ->
     return frame.reset_index(drop=True)
 
 
+def paper_text(low: float, high: float) -> str:
+    """The papers' side of a cell: '–' (none), one value, or the range where the papers disagree."""
+    if math.isnan(low):
+        return '–'
+    return f'{low:.1f}' if low == high else f'{low:.1f}–{high:.1f}'
+
+
 def _cell(row) -> str:
-    if math.isnan(row.paper_min):
-        paper = '–'
-    elif row.paper_min == row.paper_max:
-        paper = f'{row.paper_min:.1f}'
-    else:
-        paper = f'{row.paper_min:.1f}–{row.paper_max:.1f}'
+    paper = paper_text(row.paper_min, row.paper_max)
     if math.isnan(row.reproduced):
         return paper
     text = f'{paper} / {row.reproduced:.1f}'

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from mimbench.leaderboard import tables
-from mimbench.leaderboard.combined import PROTOCOLS
+from mimbench.leaderboard.combined import PROTOCOLS, paper_text
 from mimbench.leaderboard.ids import BACKBONES, COST_METRICS, METHODS, metric_name, task_name
 
 SIZES = {'s': 'small', 'b': 'base', 'l': 'large', 'h': 'huge', 'g': 'giant', 'smoke': 'smoke'}
@@ -197,12 +197,7 @@ class Page:
             filled = not (math.isnan(r.paper_min) and math.isnan(r.reproduced))
             epochs = _epochs(*[float(e) for e in str(r.paper_epochs).split('; ') if e], r.pretrain_epochs)
             attrs = self._filter_attrs(r.task, r.backbone, epochs, filled)
-            if math.isnan(r.paper_min):
-                paper = '–'
-            elif r.paper_min == r.paper_max:
-                paper = f'{r.paper_min:.1f}'
-            else:
-                paper = f'{r.paper_min:.1f}–{r.paper_max:.1f}'
+            paper = paper_text(r.paper_min, r.paper_max)
             repro = ''
             if not math.isnan(r.reproduced):
                 if not math.isnan(r.ci_low) and not math.isnan(r.ci_high):
