@@ -9,8 +9,8 @@ that is missing, altered or unreadable is a problem line, never a crash.
 
 The bootstrap is deterministic (its seed comes from the sidecars' hashes), so each interval is kept in a
 small JSON cache keyed by those hashes, the metric and the resampling settings (``$MIMBENCH_CACHE`` or
-``~/.cache/mimbench``, ``intervals/``): a COCO interval costs about half a minute per metric and run (AP is
-recomputed for every resample), a rebuilt leaderboard reads it back. The cache holds numbers only and is read
+``~/.cache/mimbench``, ``intervals/``): a COCO interval recomputes AP for every resample, the slowest
+kind, so a rebuilt leaderboard reads it back. The cache holds numbers only and is read
 as data; an entry that does not parse is computed again.
 """
 from __future__ import annotations
