@@ -151,6 +151,39 @@ def test_vq_tokenizer_interface_and_training_lowers_the_loss():
     assert losses['loss_rec'].item() < 0.9 * first, (first, losses['loss_rec'].item())
 
 
+def test_vq_tokenizer_learns_more_than_the_mean_image():
+    """The collapse this guards against: every position on one point of the sphere, every code decoding to
+    the mean image, reconstruction error stuck at the pixel variance (the smoke tokenizer on the proxy
+    corpus, before the encoder standardised its code channels). Images of random flat colours in random
+    quadrant layouts: the mean image explains none of them."""
+    gen = torch.Generator().manual_seed(0)
+    images = F.interpolate(torch.rand(64, 3, 2, 2, generator=gen), size=32, mode='nearest')
+    mean_image_error = (images - images.mean(0)).pow(2).mean().item()
+    tok = _vq().train()
+    opt = torch.optim.AdamW(tok.parameters(), lr=3e-3, betas=(0.9, 0.99), weight_decay=0.0)
+    for _ in range(120):
+        batch = images[torch.randint(0, len(images), (16,), generator=gen)]
+        losses = tok.forward_train(batch)
+        opt.zero_grad()
+        (losses['loss_rec'] + losses['loss_commit']).backward()
+        opt.step()
+    tok.eval()
+    with torch.no_grad():
+        error = (tok.decode(tok.encode(images)) - images).pow(2).mean().item()
+        spread = tok.features(images).std((0, 2, 3)).mean().item()
+    assert spread > 0.05, f'encoder features collapsed onto one direction (spread {spread:.4f})'
+    assert error < 0.8 * mean_image_error, (error, mean_image_error)   # collapsed: ~1.0x
+    assert tok.encode(images).unique().numel() >= 16
+
+
+def test_vq_checkpoint_from_before_the_standardisation_is_refused_with_what_to_do(tmp_path):
+    tok = _vq()
+    old = {f'tokenizer.{k}': v for k, v in tok.state_dict().items() if 'running' not in k and 'tracked' not in k}
+    torch.save({'state_dict': old}, tmp_path / 'old.pth')
+    with pytest.raises(RuntimeError, match='Train it again with configs/pretrain/cim/vqtokenizer'):
+        _vq(checkpoint=str(tmp_path / 'old.pth')).init_weights()
+
+
 def test_vq_pretrainer_checkpoint_loads_into_the_cim_tokenizer(tmp_path):
     trainer = MODELS.build(dict(type='mimbench.VQTokenizerPretrainer',
                                 tokenizer=dict(type='mimbench.VQTokenizer', vocab_size=64, code_dims=16,
