@@ -42,6 +42,20 @@ def test_colour_does_not_tell_the_class(corpus):
     assert spread < 0.8 * within                                   # class means sit inside the colour noise
 
 
+def test_classification_images_are_lossless_so_locally_normalised_targets_see_no_codec_noise(corpus):
+    """Flat fills stay exactly flat: CiM's RESPIX target (8x8 sliding-window normalisation) is 0 inside a
+    fill, not JPEG noise blown up to unit scale (the artefact that made 65% of it noise)."""
+    from mimbench.models.cim.objectives import sliding_window_normalize
+
+    line = (corpus / 'in1k' / 'meta' / 'train.txt').read_text().splitlines()[0]
+    assert line.split()[0].endswith('.png')
+    img = torch.from_numpy(np.array(Image.open(corpus / 'in1k' / 'train' / line.split()[0]))).permute(2, 0, 1)
+    target, _, std = sliding_window_normalize(img[None].float() / 255, 8)
+    flat = std < 2e-3                               # windows inside one fill (std = sqrt(0 + eps))
+    assert flat.float().mean() > 0.2
+    assert target[flat].abs().max() < 1e-3          # float rounding of the window sums; JPEG: ~0.3 on average
+
+
 @pytest.mark.parametrize('shape', SHAPES)
 def test_every_shape_is_a_solid_mask_whose_annotation_decodes_to_it(shape):
     mask, polygon = shape_mask(shape, 32, 32, 16, angle=0.2)

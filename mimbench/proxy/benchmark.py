@@ -5,6 +5,7 @@ names carry the corpus size and the budget, so a run with other settings does no
 
     proxy.csv                                          the table
     <n>-per-class/corpus/{in1k,coco,ade20k}            the generated corpus (n images per class)
+    (``<n>-per-class`` is ``corpus-v<version>_<n>-per-class``: runs on an older generator are not reused)
     <n>-per-class/pretrain/<iters>it-b<batch>/<method>/ pre-training work dirs and checkpoints
     <n>-per-class/probe/<arm>_<backbone>_<epochs>ep_seed<k>.npz   linear-probe predictions
     <n>-per-class/transfer/<arm>_<backbone>/<task>_<iters>it/seed<k>/   suite transfer runs (configs, records
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mimbench.datasets.proxy import VERSION as PROXY_VERSION
 from mimbench.proxy.pretraining import METHODS
 
 if TYPE_CHECKING:
@@ -127,7 +129,8 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
 
     say = console.print if console is not None else print
     table_path = Path(work_dir).resolve() / 'proxy.csv'
-    work_dir = table_path.parent / f'{settings.images_per_class}-per-class'   # runs on this corpus size
+    # runs on this corpus: its generator version and size
+    work_dir = table_path.parent / f'corpus-v{PROXY_VERSION}_{settings.images_per_class}-per-class'
     corpus = work_dir / 'corpus'
     make_proxy(corpus, settings.images_per_class)
     rows = []
