@@ -537,6 +537,45 @@ def measure_recipe(recipe: dict, args) -> dict:
     return row
 
 
+def check_extrapolation(recipe: dict, batches: list[int], args) -> list[dict]:
+    """How far the extrapolation is from a measurement: measure ``recipe`` at batches 1 and 2 and at each of
+    ``batches`` (larger ones that fit), and put the measured peak memory and seconds per iteration next to what
+    :func:`memory_at` / :func:`time_at` predict for them from batch 1 alone (the CPU sweep's fast path,
+    ``--small-batches 1``) and from batches 1 and 2. One row per checked batch."""
+    job = dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
+               checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
+               data_root=str(make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']),
+                                       Path(args.data_dir))) + '/')
+    limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
+    small = {}
+    for b in (1, 2):
+        result = run_isolated({**job, 'batch': b}, limit, args.timeout)
+        if 'error' in result:
+            return [dict(config=recipe['config'], batch=b, error=result['error'])]
+        small[b] = result
+        report(result)
+    rows = []
+    for batch in batches:
+        result = run_isolated({**job, 'batch': batch}, limit, args.timeout)
+        row = dict(config=recipe['config'], task=recipe['task'], input_size=recipe['input_size'], batch=batch)
+        if 'error' in result:
+            rows.append(dict(row, error=result['error']))
+            continue
+        report(result)
+        one, both = {1: small[1]}, small
+        row.update(
+            measured_GiB=result['peak_mem_GiB'],
+            from_1_GiB=memory_at(small[1], small[1], 'peak_mem_GiB', batch),
+            from_1_2_GiB=memory_at(small[1], small[2], 'peak_mem_GiB', batch),
+            measured_s=result['s_per_iter'],
+            from_1_s=time_at(one, 's_per_iter', 'step_s_per_iter', batch),
+            from_1_2_s=time_at(both, 's_per_iter', 'step_s_per_iter', batch), error='')
+        rows.append(row)
+        print(f'  batch {batch}: measured {row["measured_GiB"]:.2f} GiB; from batch 1 {row["from_1_GiB"]:.2f}, '
+              f'from 1 and 2 {row["from_1_2_GiB"]:.2f}', flush=True)
+    return rows
+
+
 def device_name(args) -> str:
     if args.device == 'cuda':
         import torch
@@ -699,6 +738,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--out', help='CSV (default benchmarks/results/transfer_step_<device>.csv)')
     parser.add_argument('--force', action='store_true', help='measure recipes already in the CSV again')
     parser.add_argument('--table', metavar='CSV', help='print the Markdown table of a results CSV and exit')
+    parser.add_argument('--check-extrapolation', type=int, nargs='+', metavar='BATCH',
+                        help='instead of the sweep: measure --configs at batches 1, 2 and these, next to what '
+                             'batch 1 alone and batches 1 and 2 predict for them (CSV '
+                             'transfer_step_extrapolation_<device>.csv)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -713,6 +756,18 @@ def main(argv: list[str] | None = None) -> int:
         import torch
         if not torch.cuda.is_available():
             raise SystemExit('--device cuda: torch sees no CUDA device here; run on a GPU machine or drop it')
+    if args.check_extrapolation:
+        import pandas as pd
+        out = Path(args.out or ROOT / 'benchmarks' / 'results' / f'transfer_step_extrapolation_{args.device}.csv')
+        rows = read_rows(out)
+        for path in ([Path(c) for c in args.configs] if args.configs else discover(args.kinds)):
+            recipe = plan(path, args)
+            print(f'{recipe["config"]}: batches 1, 2 and {args.check_extrapolation}', flush=True)
+            new = check_extrapolation(recipe, args.check_extrapolation, args)
+            rows = [r for r in rows if r['config'] != recipe['config']] + new
+            out.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(rows).to_csv(out, index=False, float_format='%.4g')
+        return 0
     run(args)
     return 0
 
