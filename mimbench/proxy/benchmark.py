@@ -28,6 +28,8 @@ from mimbench.proxy.pretraining import METHODS
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mimbench.proxy.pretraining import Pretrained
+
 TASKS = ('linear', 'finetune', 'detection', 'segmentation')
 PRIMARY = {'linear': 'linear', 'finetune': 'top1', 'detection': 'ap_box', 'segmentation': 'miou'}
 
@@ -45,6 +47,7 @@ class Settings:
     methods: tuple[tuple[str, str], ...] = METHODS
     images_per_class: int = 200         # corpus size (mimbench.datasets.proxy.make_proxy)
     resamples: int = 1000               # bootstrap resamples per test (mimbench.stats)
+    workers: int | None = None          # methods pre-trained at once; None: one per CPU core (at most 4)
 
 
 # Pre-training iterations per method at batch 64: the proxy's budget. CiM's ResNet-18 enhancer (plus its
@@ -114,6 +117,41 @@ def compare(task: str, pretrained: list, random_init: list, resamples: int = 100
                 seed_delta_max=max(deltas), val_images=diff.images)
 
 
+def _pretrain_one(job: tuple) -> 'Pretrained':
+    """One method's pre-training in a worker process, on its share of the CPU threads."""
+    import torch
+
+    from mimbench.proxy.pretraining import pretrain
+
+    *arguments, threads = job
+    torch.set_num_threads(threads)
+    return pretrain(*arguments)
+
+
+def pretrain_all(jobs: list[tuple], workers: int) -> list['Pretrained']:
+    """``pretrain(*job)`` for every job, ``workers`` at a time in separate processes (each with an equal share
+    of the cores; smoke-size models use one thread far better than two), costliest first; in this process
+    when ``workers`` is 1. Results in the order of ``jobs``; finished runs are reused as ``pretrain`` does."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from mimbench.proxy.pretraining import pretrain
+
+    if workers <= 1 or len(jobs) <= 1:
+        return [pretrain(*job) for job in jobs]
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    order = sorted(range(len(jobs)), key=lambda i: -RELATIVE_COST.get(jobs[i][0], 1.0) * jobs[i][4])
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
+        futures = {i: pool.submit(_pretrain_one, (*jobs[i], threads)) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
+
+
+# CPU cost of one pre-training iteration relative to MAE's (measured at the proxy's batch 64, one thread;
+# CiM includes its tokenizer's share), used only to start the costliest runs first
+RELATIVE_COST = {'mae': 1.0, 'simmim': 2.5, 'mixmim': 2.4, 'cim': 17.0}
+
+
 def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.DataFrame':
     """Run the proxy benchmark under ``work_dir``; return (and write ``proxy.csv``) one row per method x task.
 
@@ -125,8 +163,6 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     from mimbench.checkpoints import checkpoint_sha256
     from mimbench.datasets.proxy import SHAPES, make_proxy
     from mimbench.evaluate import checkpoint_facts, resolve_method
-    from mimbench.proxy.pretraining import pretrain
-
     say = console.print if console is not None else print
     table_path = Path(work_dir).resolve() / 'proxy.csv'
     # runs on this corpus: its generator version and size
@@ -138,10 +174,13 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     batch = min(settings.batch_size, settings.images_per_class * len(SHAPES))
     if batch < settings.batch_size:
         say(f'pre-training batch {batch} instead of {settings.batch_size}: the corpus has {batch} images')
-    for method, backbone in settings.methods:
-        iters = iterations(settings, method)
-        pre = pretrain(method, backbone, corpus, work_dir / 'pretrain' / f'{iters}it-b{batch}', iters, batch,
-                       settings.lr)
+    import os
+    jobs = [(method, backbone, corpus, work_dir / 'pretrain' / f'{iterations(settings, method)}it-b{batch}',
+             iterations(settings, method), batch, settings.lr) for method, backbone in settings.methods]
+    workers = settings.workers or min(4, len(jobs), os.cpu_count() or 1)
+    say(f'pre-training {len(jobs)} method(s), {workers} at a time')
+    for (method, backbone, *_), pre in zip(jobs, pretrain_all(jobs, workers)):
+        iters = pre.iters
         say(f'{method} ({backbone}): pre-trained {iters} iterations at batch {batch} in '
             f'{pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
         # the method id the checkpoint file records (e.g. cim-respix), as mimbench evaluate labels it
