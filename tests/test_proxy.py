@@ -152,3 +152,31 @@ def test_proxy_cli_writes_the_table(tmp_path, capsys):
     assert (table.delta - (table.pretrained - table.random_init)).abs().max() < 1e-9
     assert 'beats random init at p < 0.05 in' in capsys.readouterr().err
     assert main(['proxy', '--work-dir', str(tmp_path), '--tasks', 'nope']) == 2
+
+
+def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
+    """``--configs``: an ablation variant of a method (MAE with mask tokens in the encoder, mae.txt Table 1(c))
+    is pre-trained from its own config and tested against random init in its own row; a config outside
+    configs/pretrain/<method>/ is refused with what was expected."""
+    from mimbench.cli import main
+    from mimbench.proxy import benchmark
+    from mimbench.pretrain import CONFIG_ROOT
+
+    config = CONFIG_ROOT / 'mae' / 'ablation' / 'mae_vit-large-p16_8xb512-coslr-800e_in1k_mask-token-encoder.py'
+    settings = benchmark.with_overrides(benchmark.FULL, images_per_class=4, batch_size=4, resamples=50,
+                                        probe_epochs=2)
+    old = benchmark.FULL
+    benchmark.FULL = settings
+    try:
+        assert main(['proxy', '--work-dir', str(tmp_path), '--configs', str(config), '--pretrain-iters', '2',
+                     '--seeds', '0', '--tasks', 'linear']) == 0
+    finally:
+        benchmark.FULL = old
+    table = pd.read_csv(tmp_path / 'proxy.csv', keep_default_na=False)
+    assert list(table.config) == [config.stem] and list(table.method) == ['mae']
+    assert list(table.backbone) == ['vit-smoke']
+    state = torch.load(table.checkpoint[0], map_location='cpu', weights_only=True)['state_dict']
+    assert any('mask_token' in k and k.startswith('backbone.') for k in state)   # the encoder took mask tokens
+    assert config.stem in capsys.readouterr().out
+    assert main(['proxy', '--work-dir', str(tmp_path), '--configs', str(tmp_path / 'nope.py')]) == 2
+    assert 'expected a pre-training config file under' in capsys.readouterr().err

@@ -48,6 +48,7 @@ class Settings:
     images_per_class: int = 200         # corpus size (mimbench.datasets.proxy.make_proxy)
     resamples: int = 1000               # bootstrap resamples per test (mimbench.stats)
     workers: int | None = None          # methods pre-trained at once; None: one per CPU core (at most 4)
+    configs: tuple[str, ...] = ()       # further pre-training configs (e.g. ablation variants), each an arm
 
 
 # Pre-training iterations per method at batch 64: the proxy's budget. CiM's ResNet-18 enhancer (plus its
@@ -117,19 +118,18 @@ def compare(task: str, pretrained: list, random_init: list, resamples: int = 100
                 seed_delta_max=max(deltas), val_images=diff.images)
 
 
-def _pretrain_one(job: tuple) -> 'Pretrained':
+def _pretrain_one(job: dict, threads: int) -> 'Pretrained':
     """One method's pre-training in a worker process, on its share of the CPU threads."""
     import torch
 
     from mimbench.proxy.pretraining import pretrain
 
-    *arguments, threads = job
     torch.set_num_threads(threads)
-    return pretrain(*arguments)
+    return pretrain(**job)
 
 
-def pretrain_all(jobs: list[tuple], workers: int) -> list['Pretrained']:
-    """``pretrain(*job)`` for every job, ``workers`` at a time in separate processes (each with an equal share
+def pretrain_all(jobs: list[dict], workers: int) -> list['Pretrained']:
+    """``pretrain(**job)`` for every job, ``workers`` at a time in separate processes (each with an equal share
     of the cores; smoke-size models use one thread far better than two), costliest first; in this process
     when ``workers`` is 1. Results in the order of ``jobs``; finished runs are reused as ``pretrain`` does."""
     import multiprocessing
@@ -139,12 +139,30 @@ def pretrain_all(jobs: list[tuple], workers: int) -> list['Pretrained']:
     from mimbench.proxy.pretraining import pretrain
 
     if workers <= 1 or len(jobs) <= 1:
-        return [pretrain(*job) for job in jobs]
+        return [pretrain(**job) for job in jobs]
     threads = max(1, (os.cpu_count() or 1) // workers)
-    order = sorted(range(len(jobs)), key=lambda i: -RELATIVE_COST.get(jobs[i][0], 1.0) * jobs[i][4])
+    order = sorted(range(len(jobs)), key=lambda i: -RELATIVE_COST.get(jobs[i]['method'], 1.0) * jobs[i]['iters'])
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
-        futures = {i: pool.submit(_pretrain_one, (*jobs[i], threads)) for i in order}
+        futures = {i: pool.submit(_pretrain_one, jobs[i], threads) for i in order}
         return [futures[i].result() for i in range(len(jobs))]
+
+
+def config_arm(config: str) -> tuple[str, str]:
+    """(method, smoke backbone) of a pre-training config under ``configs/pretrain/<method>/``: the method's
+    proxy backbone (:data:`mimbench.proxy.pretraining.METHODS`)."""
+    from mimbench.pretrain import CONFIG_ROOT
+
+    path = Path(config).resolve()
+    backbones = dict(METHODS)
+    try:
+        method = path.relative_to(CONFIG_ROOT.resolve()).parts[0]
+    except ValueError:
+        method = ''
+    if method not in backbones or not path.is_file():
+        raise ValueError(f'{config}: expected a pre-training config file under {CONFIG_ROOT}/<method>/ for one '
+                         f'of {", ".join(backbones)} (e.g. an ablation variant), found '
+                         f'{"no such file" if not path.is_file() else "a file elsewhere"}')
+    return method, backbones[method]
 
 
 # CPU cost of one pre-training iteration relative to MAE's (measured at the proxy's batch 64, one thread;
@@ -175,17 +193,25 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     if batch < settings.batch_size:
         say(f'pre-training batch {batch} instead of {settings.batch_size}: the corpus has {batch} images')
     import os
-    jobs = [(method, backbone, corpus, work_dir / 'pretrain' / f'{iterations(settings, method)}it-b{batch}',
-             iterations(settings, method), batch, settings.lr) for method, backbone in settings.methods]
+    arms_to_train = [(m, b, None) for m, b in settings.methods] + [(*config_arm(c), Path(c).resolve())
+                                                                   for c in settings.configs]
+    jobs = []
+    for method, backbone, config in arms_to_train:
+        iters = iterations(settings, method)
+        folder = work_dir / 'pretrain' / f'{iters}it-b{batch}'
+        jobs.append(dict(method=method, backbone=backbone, corpus=corpus, iters=iters, batch_size=batch,
+                         lr=settings.lr, config=config,
+                         work_dir=folder / 'configs' / config.stem if config else folder))
     workers = settings.workers or min(4, len(jobs), os.cpu_count() or 1)
-    say(f'pre-training {len(jobs)} method(s), {workers} at a time')
-    for (method, backbone, *_), pre in zip(jobs, pretrain_all(jobs, workers)):
+    say(f'pre-training {len(jobs)} encoder(s), {workers} at a time')
+    for (method, backbone, config), pre in zip(arms_to_train, pretrain_all(jobs, workers)):
         iters = pre.iters
-        say(f'{method} ({backbone}): pre-trained {iters} iterations at batch {batch} in '
+        name = f'{method} ({config.stem})' if config else method
+        say(f'{name} ({backbone}): pre-trained {iters} iterations at batch {batch} in '
             f'{pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
         # the method id the checkpoint file records (e.g. cim-respix), as mimbench evaluate labels it
         label = resolve_method(None, checkpoint_facts(str(pre.checkpoint)))
-        arms = (Arm(f'{method}-{iters}it-b{batch}', label, backbone, pre.checkpoint),
+        arms = (Arm(f'{config.stem if config else method}-{iters}it-b{batch}', label, backbone, pre.checkpoint),
                 Arm('random', 'random', backbone))
         for task in settings.tasks:
             start = time.process_time()
@@ -193,7 +219,8 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
                 outcomes = [probe_outcomes(arm, corpus, work_dir, settings) for arm in arms]
             else:
                 outcomes = [transfer_outcomes(task, arm, corpus, work_dir, settings) for arm in arms]
-            row = dict(method=arms[0].method, backbone=backbone, task=task, metric=PRIMARY[task],
+            row = dict(method=arms[0].method, config=config.stem if config else '', backbone=backbone,
+                       task=task, metric=PRIMARY[task],
                        **compare(task, *outcomes, resamples=settings.resamples),
                        pretrain_iters=iters, pretrain_cpu_s=round(pre.cpu_seconds, 1),
                        eval_cpu_s=round(time.process_time() - start, 1),

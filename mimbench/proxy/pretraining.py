@@ -95,8 +95,12 @@ def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
 
 
 def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: int, batch_size: int = 64,
-             lr: float = 1e-3, tokenizer_iters: int | None = None, seed: int = 0) -> Pretrained:
+             lr: float = 1e-3, tokenizer_iters: int | None = None, seed: int = 0,
+             config: Path | None = None) -> Pretrained:
     """Pre-train ``method`` on ``corpus/in1k/train`` for ``iters`` iterations; a finished run is reused.
+
+    ``config``: another full pre-training config of ``method`` (e.g. an ablation variant under
+    ``configs/pretrain/<method>/ablation/``) whose smoke twin is trained instead of the method's recipe.
 
     CiM first trains its tokenizer for ``tokenizer_iters`` iterations (default: 300, or 10 x ``iters`` for a
     shorter run; its CPU time is included in the method's CPU seconds, its iterations are not: cim.txt's
@@ -112,5 +116,6 @@ def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: in
         tok_options = budget_options(tokenizer_iters, batch_size, lr, data_root, seed)
         tokenizer, cpu = _train(TOKENIZER_CONFIG, work_dir / 'tokenizer', tok_options)
         options['model.tokenizer.checkpoint'] = str(tokenizer)
-    checkpoint, seconds = _train(find_config(method, backbone, 'smoke'), work_dir / method, options)
+    checkpoint, seconds = _train(Path(config) if config else find_config(method, backbone, 'smoke'),
+                                 work_dir / method, options)
     return Pretrained(method, backbone, checkpoint, iters, cpu + seconds)
