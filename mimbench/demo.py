@@ -109,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
         f'leaderboards and plots: {root / "leaderboards"} ({len(written)} files; open index.html in a '
         'browser, or start with index.md)'
     )
-    cpu = time.process_time() - cpu_start
+    import resource
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)        # the proxy's pre-training workers
+    cpu = time.process_time() - cpu_start + children.ru_utime + children.ru_stime
     console.print(f'demo finished in {time.time() - start:.0f}s ({cpu:.0f} CPU-s)')
     if failed:
         console.print(f'[red]{len(failed)} run(s) failed: {", ".join(failed)}[/red]')

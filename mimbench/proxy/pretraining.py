@@ -111,7 +111,7 @@ def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: in
     options = budget_options(iters, batch_size, lr, data_root, seed)
     cpu = 0.0
     if method == 'cim':
-        if tokenizer_iters is None:
+        if tokenizer_iters is None or tokenizer_iters > 10 * iters:   # tiny runs keep a tiny tokenizer
             tokenizer_iters = min(TOKENIZER_ITERS, 10 * iters)
         tok_options = budget_options(tokenizer_iters, batch_size, lr, data_root, seed)
         tokenizer, cpu = _train(TOKENIZER_CONFIG, work_dir / 'tokenizer', tok_options)
