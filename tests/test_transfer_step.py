@@ -221,3 +221,32 @@ def test_step_config_replaces_the_users_target_files(bench, tmp_path):
         ROOT_PRETRAIN / 'mae/ablation/mae_vit-large-p16_8xb512-coslr-800e_in1k_dvae-token.py')))
     assert model.head.tokenizer.encoder_path is None and model.head.tokenizer.decoder_path is None
     assert model.neck.predict_feature_dim == 8192                        # the 8192-token prediction kept
+
+
+def test_check_extrapolation_puts_predictions_next_to_measurements(bench, smoke, tmp_path, monkeypatch):
+    """--check-extrapolation: batches 1, 2 and each checked batch are measured; the row holds what batch 1
+    alone and batches 1 and 2 predict for the checked batch (same fakes as the batch policy test), and a
+    checked batch that does not run is a row with its error."""
+    def fake(job, limit, timeout):
+        b = job['batch']
+        if b > 16:
+            return {'error': f'batch {b}: resident memory passed {limit:.1f} GiB'}
+        return {'batch': b, 'peak_mem_GiB': 1. + 2 * b, 's_per_iter': 1. + b, 'wall_s_per_iter': 2. + b,
+                'step_s_per_iter': 1., 'step_wall_s_per_iter': 2., 'process_peak_GiB': 2. + 2 * b,
+                'saved_GiB': 3. * b, 'activations_GiB': 2.5 * b}
+
+    monkeypatch.setattr(bench, 'run_isolated', fake)
+    monkeypatch.setattr(bench, 'make_data', lambda task, size, root: tmp_path)
+    monkeypatch.setattr(bench, 'available_gib', lambda: 1e3)
+    recipe = dict(config='r', path=smoke, kind='transfer', task='coco', input_size=64, batch_per_device=8,
+                  devices=8, total_batch=64, schedule_iters=1000, dtype='fp32', note='')
+    args = argparse.Namespace(device='cpu', activation_checkpointing=False, warmup=1, steps=1, max_mem_gib=50.,
+                              reserve_gib=0., timeout=10., data_dir=str(tmp_path))
+    rows = bench.check_extrapolation(recipe, [8, 32], args)
+    assert [r['batch'] for r in rows] == [8, 32]
+    row = rows[0]
+    assert row['measured_GiB'] == 17 and row['measured_s'] == 9 and row['error'] == ''
+    assert row['from_1_GiB'] == 3 + 2.5 * 7                  # batch 1's peak + its activations per image
+    assert row['from_1_2_GiB'] == 5 + 3 * 6                  # batch 2's peak + the saved tensors' growth
+    assert row['from_1_s'] == row['from_1_2_s'] == 9
+    assert 'resident memory passed' in rows[1]['error'] and 'measured_GiB' not in rows[1]
