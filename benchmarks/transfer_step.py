@@ -450,6 +450,20 @@ def memory_at(lo: dict, hi: dict, key: str, batch: int) -> float:
     return hi[key] + growth * (batch - hi['batch'])
 
 
+def step_job(recipe: dict, args) -> dict:
+    """What one worker measures for ``recipe`` (its batch added per call), the full-size data generated."""
+    data = make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']), Path(args.data_dir))
+    return dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
+                checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
+                data_root=f'{data}/')
+
+
+def memory_limit(args) -> float:
+    """The largest process to start or keep now: ``--max-mem-gib``, and what the machine has free less
+    ``--reserve-gib``."""
+    return min(args.max_mem_gib, available_gib() - args.reserve_gib)
+
+
 ONE_IMAGE_BN = 'Expected more than 1 value per channel when training'
 
 
@@ -460,8 +474,7 @@ def measure_small(job: dict, batch: int, args, batches: tuple[int, ...] = ()) ->
     when all ran)."""
     results = {}
     for b in batches or sorted({min(s, batch) for s in args.small_batches}):
-        result = run_isolated({**job, 'batch': b}, min(args.max_mem_gib, available_gib() - args.reserve_gib),
-                              args.timeout)
+        result = run_isolated({**job, 'batch': b}, memory_limit(args), args.timeout)
         if 'error' in result:
             if b == 1 and ONE_IMAGE_BN in result['error'] and batch >= 2:
                 two = batch >= 4 and len(args.small_batches) > 1
@@ -484,10 +497,7 @@ def measure_recipe(recipe: dict, args) -> dict:
     row.update(device=args.device, activation_checkpointing=bool(args.activation_checkpointing),
                warmup=args.warmup, steps=args.steps,
                date=datetime.date.today().isoformat(), torch=torch.__version__, device_name=device_name(args))
-    job = dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
-               checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
-               data_root=str(make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']),
-                                       Path(args.data_dir))) + '/')
+    job = step_job(recipe, args)
     batch = recipe['batch_per_device']
     results, error = measure_small(job, batch, args)
     if error:
@@ -510,12 +520,10 @@ def measure_recipe(recipe: dict, args) -> dict:
         if args.device == 'cuda':     # the GPU's memory (the workers' CUDA context is not in max reserved)
             fits = memory <= gpu_gib() - args.reserve_gib
         else:                         # the whole process, libraries included, in the machine's free memory
-            fits = memory + hi['process_peak_GiB'] - hi['peak_mem_GiB'] <= min(
-                args.max_mem_gib, available_gib() - args.reserve_gib)
+            fits = memory + hi['process_peak_GiB'] - hi['peak_mem_GiB'] <= memory_limit(args)
         wall = time_at(results, 'wall_s_per_iter', 'step_wall_s_per_iter', batch)
         if fits and wall * (args.warmup + args.steps) <= args.max_seconds:
-            limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
-            final = run_isolated({**job, 'batch': batch}, limit, args.timeout)
+            final = run_isolated({**job, 'batch': batch}, memory_limit(args), args.timeout)
             if 'error' in final:
                 why = final['error'] + ': extrapolated instead'
                 row['note'] = '; '.join(filter(None, [row['note'], why]))
@@ -539,14 +547,11 @@ def measure_recipe(recipe: dict, args) -> dict:
 
 def check_extrapolation(recipe: dict, batches: list[int], args) -> list[dict]:
     """How far the extrapolation is from a measurement: measure ``recipe`` at batches 1 and 2 and at each of
-    ``batches`` (larger ones that fit), and put the measured peak memory and seconds per iteration next to what
-    :func:`memory_at` / :func:`time_at` predict for them from batch 1 alone (the CPU sweep's fast path,
+    ``batches`` (larger ones that fit), and put the measured peak memory and seconds per iteration next to
+    what :func:`memory_at` / :func:`time_at` predict for them from batch 1 alone (the CPU sweep's fast path,
     ``--small-batches 1``) and from batches 1 and 2. One row per checked batch."""
-    job = dict(path=recipe['path'], task=recipe['task'], device=args.device, dtype=recipe['dtype'],
-               checkpointing=bool(args.activation_checkpointing), warmup=args.warmup, steps=args.steps,
-               data_root=str(make_data(recipe['task'], data_size(recipe['task'], recipe['input_size']),
-                                       Path(args.data_dir))) + '/')
-    limit = min(args.max_mem_gib, available_gib() - args.reserve_gib)
+    job = step_job(recipe, args)
+    limit = memory_limit(args)
     small = {}
     for b in (1, 2):
         result = run_isolated({**job, 'batch': b}, limit, args.timeout)
@@ -562,17 +567,16 @@ def check_extrapolation(recipe: dict, batches: list[int], args) -> list[dict]:
             rows.append(dict(row, error=result['error']))
             continue
         report(result)
-        one, both = {1: small[1]}, small
         row.update(
             measured_GiB=result['peak_mem_GiB'],
             from_1_GiB=memory_at(small[1], small[1], 'peak_mem_GiB', batch),
             from_1_2_GiB=memory_at(small[1], small[2], 'peak_mem_GiB', batch),
             measured_s=result['s_per_iter'],
-            from_1_s=time_at(one, 's_per_iter', 'step_s_per_iter', batch),
-            from_1_2_s=time_at(both, 's_per_iter', 'step_s_per_iter', batch), error='')
+            from_1_s=time_at({1: small[1]}, 's_per_iter', 'step_s_per_iter', batch),
+            from_1_2_s=time_at(small, 's_per_iter', 'step_s_per_iter', batch), error='')
         rows.append(row)
-        print(f'  batch {batch}: measured {row["measured_GiB"]:.2f} GiB; from batch 1 {row["from_1_GiB"]:.2f}, '
-              f'from 1 and 2 {row["from_1_2_GiB"]:.2f}', flush=True)
+        print(f'  batch {batch}: measured {row["measured_GiB"]:.2f} GiB; from batch 1 '
+              f'{row["from_1_GiB"]:.2f}, from 1 and 2 {row["from_1_2_GiB"]:.2f}', flush=True)
     return rows
 
 
@@ -739,8 +743,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--force', action='store_true', help='measure recipes already in the CSV again')
     parser.add_argument('--table', metavar='CSV', help='print the Markdown table of a results CSV and exit')
     parser.add_argument('--check-extrapolation', type=int, nargs='+', metavar='BATCH',
-                        help='instead of the sweep: measure --configs at batches 1, 2 and these, next to what '
-                             'batch 1 alone and batches 1 and 2 predict for them (CSV '
+                        help='instead of the sweep: measure --configs at batches 1, 2 and these, next to '
+                             'what batch 1 alone and batches 1 and 2 predict for them (CSV '
                              'transfer_step_extrapolation_<device>.csv)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -758,7 +762,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit('--device cuda: torch sees no CUDA device here; run on a GPU machine or drop it')
     if args.check_extrapolation:
         import pandas as pd
-        out = Path(args.out or ROOT / 'benchmarks' / 'results' / f'transfer_step_extrapolation_{args.device}.csv')
+        name = f'transfer_step_extrapolation_{args.device}.csv'
+        out = Path(args.out or ROOT / 'benchmarks' / 'results' / name)
         rows = read_rows(out)
         for path in ([Path(c) for c in args.configs] if args.configs else discover(args.kinds)):
             recipe = plan(path, args)
