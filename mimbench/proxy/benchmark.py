@@ -15,6 +15,7 @@ names carry the corpus size and the budget, so a run with other settings does no
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -124,6 +125,11 @@ def compare(task: str, pretrained: list, random_init: list, resamples: int = 100
                 seed_delta_max=max(deltas), val_images=diff.images)
 
 
+# CPU cost of one pre-training iteration relative to MAE's (measured at the proxy's batch 64, one thread;
+# CiM includes its tokenizer's share), used only to start the costliest runs first
+RELATIVE_COST = {'mae': 1.0, 'simmim': 2.5, 'mixmim': 2.4, 'cim': 17.0}
+
+
 def _pretrain_one(job: dict, threads: int) -> 'Pretrained':
     """One method's pre-training in a worker process, on its share of the CPU threads."""
     import torch
@@ -135,11 +141,11 @@ def _pretrain_one(job: dict, threads: int) -> 'Pretrained':
 
 
 def pretrain_all(jobs: list[dict], workers: int) -> list['Pretrained']:
-    """``pretrain(**job)`` for every job, ``workers`` at a time in separate processes (each with an equal share
-    of the cores; smoke-size models use one thread far better than two), costliest first; in this process
-    when ``workers`` is 1. Results in the order of ``jobs``; finished runs are reused as ``pretrain`` does."""
+    """``pretrain(**job)`` for every job, ``workers`` at a time in separate processes (each with an equal
+    share of the cores; smoke-size models use one thread far better than two), costliest first; in this
+    process when ``workers`` is 1. Results in the order of ``jobs``; finished runs are reused as ``pretrain``
+    does."""
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     from mimbench.proxy.pretraining import pretrain
@@ -147,7 +153,8 @@ def pretrain_all(jobs: list[dict], workers: int) -> list['Pretrained']:
     if workers <= 1 or len(jobs) <= 1:
         return [pretrain(**job) for job in jobs]
     threads = max(1, (os.cpu_count() or 1) // workers)
-    order = sorted(range(len(jobs)), key=lambda i: -RELATIVE_COST.get(jobs[i]['method'], 1.0) * jobs[i]['iters'])
+    cost = [RELATIVE_COST.get(job['method'], 1.0) * job['iters'] for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -cost[i])
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
         futures = {i: pool.submit(_pretrain_one, jobs[i], threads) for i in order}
         return [futures[i].result() for i in range(len(jobs))]
@@ -165,15 +172,10 @@ def config_arm(config: str) -> tuple[str, str]:
     except ValueError:
         method = ''
     if method not in backbones or not path.is_file():
-        raise ValueError(f'{config}: expected a pre-training config file under {CONFIG_ROOT}/<method>/ for one '
-                         f'of {", ".join(backbones)} (e.g. an ablation variant), found '
+        raise ValueError(f'{config}: expected a pre-training config file under {CONFIG_ROOT}/<method>/ for '
+                         f'one of {", ".join(backbones)} (e.g. an ablation variant), found '
                          f'{"no such file" if not path.is_file() else "a file elsewhere"}')
     return method, backbones[method]
-
-
-# CPU cost of one pre-training iteration relative to MAE's (measured at the proxy's batch 64, one thread;
-# CiM includes its tokenizer's share), used only to start the costliest runs first
-RELATIVE_COST = {'mae': 1.0, 'simmim': 2.5, 'mixmim': 2.4, 'cim': 17.0}
 
 
 def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.DataFrame':
@@ -187,6 +189,7 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     from mimbench.checkpoints import checkpoint_sha256
     from mimbench.datasets.proxy import SHAPES, make_proxy
     from mimbench.evaluate import checkpoint_facts, resolve_method
+
     say = console.print if console is not None else print
     table_path = Path(work_dir).resolve() / 'proxy.csv'
     # runs on this corpus: its generator version and size
@@ -198,7 +201,6 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     batch = min(settings.batch_size, settings.images_per_class * len(SHAPES))
     if batch < settings.batch_size:
         say(f'pre-training batch {batch} instead of {settings.batch_size}: the corpus has {batch} images')
-    import os
     arms_to_train = [(m, b, None) for m, b in settings.methods] + [(*config_arm(c), Path(c).resolve())
                                                                    for c in settings.configs]
     jobs = []
@@ -211,13 +213,12 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     workers = settings.workers or min(4, len(jobs), os.cpu_count() or 1)
     say(f'pre-training {len(jobs)} encoder(s), {workers} at a time')
     for (method, backbone, config), pre in zip(arms_to_train, pretrain_all(jobs, workers)):
-        iters = pre.iters
-        name = f'{method} ({config.stem})' if config else method
-        say(f'{name} ({backbone}): pre-trained {iters} iterations at batch {batch} in '
-            f'{pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
+        iters, name = pre.iters, config.stem if config else method
+        say(f'{method}{f" ({name})" if config else ""} ({backbone}): pre-trained {iters} iterations at batch '
+            f'{batch} in {pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
         # the method id the checkpoint file records (e.g. cim-respix), as mimbench evaluate labels it
         label = resolve_method(None, checkpoint_facts(str(pre.checkpoint)))
-        arms = (Arm(f'{config.stem if config else method}-{iters}it-b{batch}', label, backbone, pre.checkpoint),
+        arms = (Arm(f'{name}-{iters}it-b{batch}', label, backbone, pre.checkpoint),
                 Arm('random', 'random', backbone))
         for task in settings.tasks:
             start = time.process_time()

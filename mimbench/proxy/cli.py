@@ -20,9 +20,15 @@ COLUMNS = ['method', 'backbone', 'task', 'metric', 'pretrained', 'random_init', 
            'p_value']
 
 
+def _configs(table):
+    """Each row's pre-training config name ('' for a method's own recipe), or None when no row has one."""
+    names = table['config'].fillna('').astype(str) if 'config' in table else None
+    return names if names is not None and names.astype(bool).any() else None
+
+
 def format_table(table) -> str:
     """The Δ table as fixed-width text (numbers to 2 decimals, p-values to 3 significant digits)."""
-    columns = COLUMNS[:1] + ['config'] + COLUMNS[1:] if table.get('config', '').astype(bool).any() else COLUMNS
+    columns = COLUMNS if _configs(table) is None else COLUMNS[:1] + ['config'] + COLUMNS[1:]
     shown = table[columns].copy()
     shown['p_value'] = shown['p_value'].map(lambda p: f'{p:.3g}')
     return shown.to_string(index=False, float_format=lambda v: f'{v:.2f}')
@@ -34,7 +40,9 @@ def summary(table) -> str:
     worse = table[(table.p_value < 0.05) & (table.delta < 0)]
     text = f'pre-training beats random init at p < 0.05 in {len(better)} of {len(table)} method x task pairs'
     if len(worse):
-        names = worse.method + ('/' + worse.config).where(worse.get('config', '').astype(bool), '')
+        names, configs = worse.method, _configs(worse)
+        if configs is not None:
+            names = names + ('/' + configs).where(configs.astype(bool), '')
         text += f'; random init is better in {len(worse)} ({", ".join(names + "/" + worse.task)})'
     return text
 

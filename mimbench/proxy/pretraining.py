@@ -102,9 +102,9 @@ def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: in
     ``config``: another full pre-training config of ``method`` (e.g. an ablation variant under
     ``configs/pretrain/<method>/ablation/``) whose smoke twin is trained instead of the method's recipe.
 
-    CiM first trains its tokenizer for ``tokenizer_iters`` iterations (default: 300, or 10 x ``iters`` for a
-    shorter run; its CPU time is included in the method's CPU seconds, its iterations are not: cim.txt's
-    tokenizer is pre-trained separately too).
+    CiM first trains its tokenizer for ``tokenizer_iters`` iterations (default: 300; never more than
+    10 x ``iters``, so a tiny run keeps a tiny tokenizer; its CPU time is included in the method's CPU
+    seconds, its iterations are not: cim.txt's tokenizer is pre-trained separately too).
     CPU seconds are this process's (``time.process_time``: every thread, so 2 busy cores count twice).
     """
     data_root = Path(corpus) / 'in1k'
