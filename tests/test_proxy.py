@@ -1,5 +1,4 @@
 """The proxy benchmark: its corpus, that weights reach the probed encoder, its statistics, the CLI."""
-import json
 
 import numpy as np
 import pandas as pd
@@ -155,14 +154,15 @@ def test_proxy_cli_writes_the_table(tmp_path, capsys):
 
 
 def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
-    """``--configs``: an ablation variant of a method (MAE with mask tokens in the encoder, mae.txt Table 1(c))
-    is pre-trained from its own config and tested against random init in its own row; a config outside
+    """``--configs``: an ablation variant of a method (MAE with mask tokens in the encoder, mae.txt
+    Table 1(c)) is pre-trained from its own config and tested against random init in its own row; a config outside
     configs/pretrain/<method>/ is refused with what was expected."""
     from mimbench.cli import main
     from mimbench.proxy import benchmark
     from mimbench.pretrain import CONFIG_ROOT
 
-    config = CONFIG_ROOT / 'mae' / 'ablation' / 'mae_vit-large-p16_8xb512-coslr-800e_in1k_mask-token-encoder.py'
+    config = (CONFIG_ROOT / 'mae' / 'ablation'
+              / 'mae_vit-large-p16_8xb512-coslr-800e_in1k_mask-token-encoder.py')
     settings = benchmark.with_overrides(benchmark.FULL, images_per_class=4, batch_size=4, resamples=50,
                                         probe_epochs=2)
     old = benchmark.FULL
@@ -176,7 +176,8 @@ def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
     assert list(table.config) == [config.stem] and list(table.method) == ['mae']
     assert list(table.backbone) == ['vit-smoke']
     state = torch.load(table.checkpoint[0], map_location='cpu', weights_only=True)['state_dict']
-    assert any('mask_token' in k and k.startswith('backbone.') for k in state)   # the encoder took mask tokens
+    # the encoder took mask tokens
+    assert any('mask_token' in k and k.startswith('backbone.') for k in state)
     assert config.stem in capsys.readouterr().out
     assert main(['proxy', '--work-dir', str(tmp_path), '--configs', str(tmp_path / 'nope.py')]) == 2
     assert 'expected a pre-training config file under' in capsys.readouterr().err

@@ -178,7 +178,8 @@ def test_vq_tokenizer_learns_more_than_the_mean_image():
 
 def test_vq_checkpoint_from_before_the_standardisation_is_refused_with_what_to_do(tmp_path):
     tok = _vq()
-    old = {f'tokenizer.{k}': v for k, v in tok.state_dict().items() if 'running' not in k and 'tracked' not in k}
+    old = {f'tokenizer.{k}': v for k, v in tok.state_dict().items()
+           if 'running' not in k and 'tracked' not in k}
     torch.save({'state_dict': old}, tmp_path / 'old.pth')
     with pytest.raises(RuntimeError, match='Train it again with configs/pretrain/cim/vqtokenizer'):
         _vq(checkpoint=str(tmp_path / 'old.pth')).init_weights()

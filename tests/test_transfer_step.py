@@ -240,8 +240,8 @@ def test_check_extrapolation_puts_predictions_next_to_measurements(bench, smoke,
     monkeypatch.setattr(bench, 'available_gib', lambda: 1e3)
     recipe = dict(config='r', path=smoke, kind='transfer', task='coco', input_size=64, batch_per_device=8,
                   devices=8, total_batch=64, schedule_iters=1000, dtype='fp32', note='')
-    args = argparse.Namespace(device='cpu', activation_checkpointing=False, warmup=1, steps=1, max_mem_gib=50.,
-                              reserve_gib=0., timeout=10., data_dir=str(tmp_path))
+    args = argparse.Namespace(device='cpu', activation_checkpointing=False, warmup=1, steps=1,
+                              max_mem_gib=50., reserve_gib=0., timeout=10., data_dir=str(tmp_path))
     rows = bench.check_extrapolation(recipe, [8, 32], args)
     assert [r['batch'] for r in rows] == [8, 32]
     row = rows[0]
