@@ -177,6 +177,18 @@ def test_dry_run_lines_from_a_results_csv(tmp_path):
     assert f'tried and failed: cpu: {error}' in describe('big_8xb2', table=failed)[0]
 
 
+def test_dry_run_reads_the_sweep_files_only(tmp_path):
+    """The extrapolation check's CSV sits next to the sweep's under a similar name; its rows (no device, other
+    columns) are not measurements the dry run may describe."""
+    from mimbench.transfer.estimates import load
+    pd.DataFrame([dict(config='r', device='cpu', error=float('nan'))]).to_csv(
+        tmp_path / 'transfer_step_cpu.csv', index=False)
+    pd.DataFrame([dict(config='r', batch=8, measured_GiB=1.0, error='')]).to_csv(
+        tmp_path / 'transfer_step_extrapolation_cpu.csv', index=False)
+    table = load(tmp_path)
+    assert len(table) == 1 and list(table['device']) == ['cpu']
+
+
 def test_failed_measurements_are_tried_again(bench, smoke, tmp_path, monkeypatch):
     out = tmp_path / 'steps.csv'
     row = {c: '' for c in bench.COLUMNS}

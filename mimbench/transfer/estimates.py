@@ -17,10 +17,12 @@ MEASURE = 'python benchmarks/transfer_step.py --configs CONFIG --device cuda'
 
 
 def load(folder: str | Path | None = None):
-    """Every measurement under ``folder`` (default: the committed ``RESULTS``) as one DataFrame (empty when
-    there is none)."""
+    """Every sweep measurement under ``folder`` (default: the committed ``RESULTS``; the files
+    ``transfer_step_<device>.csv``, not the extrapolation check's) as one DataFrame (empty when there is
+    none)."""
     import pandas as pd
-    frames = [pd.read_csv(p) for p in sorted(Path(folder or RESULTS).glob('transfer_step_*.csv'))]
+    paths = [Path(folder or RESULTS) / f'transfer_step_{device}.csv' for device in DEVICES]
+    frames = [pd.read_csv(p) for p in paths if p.is_file()]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
