@@ -149,7 +149,8 @@ def plan(path: Path, args) -> dict:
     from mimbench.transfer.memory_savers import recipe_devices
     cfg = Config.fromfile(str(path))
     batch = int(cfg.train_dataloader.batch_size)
-    devices = recipe_devices(cfg, path) or 1
+    known = recipe_devices(cfg, path)
+    devices = known or 1
     task = task_of(cfg)
     total = devices * batch
     kind = ('transfer' if 'pretrain' not in path.parts else 'ablation' if 'ablation' in path.parts
@@ -158,7 +159,7 @@ def plan(path: Path, args) -> dict:
                 task=task, input_size=input_size(cfg), batch_per_device=batch, devices=devices,
                 total_batch=total, schedule_iters=schedule_iterations(cfg, task, total),
                 dtype=recipe_dtype(cfg, args.device, args.dtype),
-                note='' if recipe_devices(cfg, path) else 'device count not in the config name: 1 assumed')
+                note='' if known else 'device count not in the config name: 1 assumed')
 
 
 # --- generated full-size data -------------------------------------------------------------------------------
