@@ -98,6 +98,60 @@ def test_probe_encoder_holds_the_pretrained_weights(corpus, tmp_path):
         assert torch.equal(loaded.backbone.state_dict()[name], value), name
 
 
+def test_a_simmim_vit_is_probed_in_its_own_layout_and_its_random_partner_too(corpus, tmp_path):
+    """SimMIM's ViT has BEiT's layout (relative position bias, no absolute position embedding; simmim.txt
+    Sec. 4.2): its checkpoint does not fit the plain ViT of MAE's linear recipe. The probe builds the method's
+    own encoder, and the random arm it is compared with gets the same architecture."""
+    from mimbench.proxy.benchmark import Arm, random_arm
+    from mimbench.proxy.probe import build_encoder, probe_config
+
+    plain = probe_config('vit-smoke', None, corpus / 'in1k', 10)
+    assert plain.model.backbone.type.endswith('.VisionTransformer')
+    partner = random_arm(Arm('simmim-2it-b4', 'simmim', 'vit-smoke', tmp_path / 'x.pth'))
+    assert (partner.label, partner.method, partner.checkpoint, partner.recipe_method) == \
+        ('random-simmim', 'random', None, 'simmim')
+    random_simmim = build_encoder(probe_config('vit-smoke', None, corpus / 'in1k', 10,
+                                               method=partner.recipe_method), seed=0)
+    assert type(random_simmim.backbone).__name__ == 'BEiTViT'
+    assert random_simmim.backbone.out_type == 'cls_token' and random_simmim.backbone.final_norm
+    state = {f'backbone.{k}': v + 0.5 if v.is_floating_point() else v
+             for k, v in random_simmim.backbone.state_dict().items()}
+    ckpt = tmp_path / 'simmim_vit.pth'
+    torch.save({'state_dict': state, 'meta': {}}, ckpt)
+    loaded = build_encoder(probe_config('vit-smoke', str(ckpt), corpus / 'in1k', 10, method='simmim'), seed=1)
+    for name, value in loaded.backbone.state_dict().items():
+        assert torch.equal(value, state[f'backbone.{name}']), name
+    # an arm without a partner method (the family's default) is MAE's plain ViT
+    assert Arm('random', 'random', 'vit-smoke').recipe_method is None
+
+
+def test_a_random_partner_is_fine_tuned_with_its_pretrained_partners_recipe(monkeypatch, tmp_path):
+    """Δ must measure the weights alone: the random-init run of a CiM (RESPIX) ResNet comparison uses CiM
+    RESPIX's fine-tuning recipe, not the ResNet family's default (CiM REVDET's), and says so in its record."""
+    from mimbench import evaluate
+    from mimbench.proxy.transfer import run_transfer
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(*args, **kwargs):
+        seen.update(method=args[3], recipe=kwargs.get('recipe'), reason=kwargs.get('recipe_reason'))
+        raise Stop
+
+    monkeypatch.setattr(evaluate, 'derive_config', capture)
+    with pytest.raises(Stop):
+        run_transfer('finetune', 'resnet-smoke', None, 'random', tmp_path, tmp_path / 'run', 2, 0,
+                     recipe_method='cim-respix')
+    assert seen['method'] == 'random'
+    assert seen['recipe'].name == 'finetune_resnet-50_cim-respix_8xb256-300e_in1k.py'
+    assert 'cim-respix recipe' in seen['reason']
+    with pytest.raises(Stop):
+        run_transfer('finetune', 'resnet-smoke', None, 'random', tmp_path, tmp_path / 'run', 2, 0)
+    assert seen['recipe'] is None                      # no partner: the family's default recipe
+
+
 def _probe_runs(correct: np.ndarray) -> list:
     """Probe outcomes (one per seed column of ``correct`` [n, seeds]) with 10 classes."""
     from mimbench.proxy.probe import probe_outcome
@@ -155,8 +209,8 @@ def test_proxy_cli_writes_the_table(tmp_path, capsys):
 
 def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
     """``--configs``: an ablation variant of a method (MAE with mask tokens in the encoder, mae.txt
-    Table 1(c)) is pre-trained from its own config and tested against random init in its own row; a config outside
-    configs/pretrain/<method>/ is refused with what was expected."""
+    Table 1(c)) is pre-trained from its own config and tested against random init in its own row; a config
+    outside configs/pretrain/<method>/ is refused with what was expected."""
     from mimbench.cli import main
     from mimbench.proxy import benchmark
     from mimbench.pretrain import CONFIG_ROOT
@@ -181,3 +235,17 @@ def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
     assert config.stem in capsys.readouterr().out
     assert main(['proxy', '--work-dir', str(tmp_path), '--configs', str(tmp_path / 'nope.py')]) == 2
     assert 'expected a pre-training config file under' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('config, arm', [
+    ('cim/cim-respix_vit-small-p16_16xb128-coslr-300e_in1k.py', ('cim', 'vit-smoke')),
+    ('cim/cim-revdet_resnet50_16xb128-coslr-300e_in1k.py', ('cim', 'resnet-smoke')),
+    ('simmim/simmim_vit-base-p16_8xb256-coslr-800e_in1k.py', ('simmim', 'vit-smoke')),
+    ('mixmim/mixmim_mixmim-base_8xb128-coslr-300e_in1k.py', ('mixmim', 'mixmim-smoke')),
+])
+def test_a_config_arm_is_probed_on_the_family_of_its_own_encoder(config, arm):
+    """A CiM ViT config pre-trains a ViT: probing it with CiM's default ResNet would fail after the
+    pre-training was paid for."""
+    from mimbench.pretrain import CONFIG_ROOT
+    from mimbench.proxy.benchmark import config_arm
+    assert config_arm(str(CONFIG_ROOT / config)) == arm

@@ -11,7 +11,8 @@ names carry the corpus size and the budget, so a run with other settings does no
     <n>-per-class/transfer/<arm>_<backbone>/<task>_<iters>it/seed<k>/   suite transfer runs (configs, records
                                                        with their per-sample sidecars)
 
-``<arm>`` is ``<method>-<iters>it-b<batch>`` for a pre-trained encoder and ``random`` for a random-init one.
+``<arm>`` is ``<method>-<iters>it-b<batch>`` for a pre-trained encoder and ``random-<method id>`` for the
+random-init one it is compared with (built and trained with that method's recipes: :func:`random_arm`).
 """
 from __future__ import annotations
 
@@ -75,11 +76,29 @@ DEMO = Settings(tasks=('linear',), budget=(('cim', 100),), tokenizer_iters=100)
 
 @dataclass(frozen=True)
 class Arm:
-    """One encoder under test: ``label`` names its outputs, ``method`` is the id its records carry."""
+    """One encoder under test: ``label`` names its outputs, ``method`` is the id its records carry.
+
+    ``recipe`` is the method whose recipes build and train the encoder, when not ``method``'s own: a
+    random-init arm is built and trained as the pre-trained encoder it is compared with
+    (:func:`random_arm`), so that Δ measures the weights alone and not, e.g., SimMIM's ViT layout or its
+    fine-tuning recipe against MAE's.
+    """
     label: str
     method: str
     backbone: str
     checkpoint: Path | None = None
+    recipe: str | None = None
+
+    @property
+    def recipe_method(self) -> str | None:
+        """The method whose recipes this arm uses (None: the family's default, for ``random`` alone)."""
+        return self.recipe or (self.method if self.checkpoint else None)
+
+
+def random_arm(pretrained: Arm) -> Arm:
+    """The random-init encoder ``pretrained`` is compared with: same backbone, built and trained with the same
+    method's recipes; labelled by that method, so arms of one method (its ablation configs) share it."""
+    return Arm(f'random-{pretrained.method}', 'random', pretrained.backbone, recipe=pretrained.method)
 
 
 def probe_outcomes(arm: Arm, corpus: Path, work_dir: Path, settings: Settings) -> list:
@@ -93,7 +112,8 @@ def probe_outcomes(arm: Arm, corpus: Path, work_dir: Path, settings: Settings) -
         path = work_dir / 'probe' / f'{arm.label}_{arm.backbone}_{settings.probe_epochs}ep_seed{seed}.npz'
         if not path.is_file():
             if features is None or arm.checkpoint is None:
-                features = extract(arm.backbone, arm.checkpoint, corpus / 'in1k', len(SHAPES), seed=seed)
+                features = extract(arm.backbone, arm.checkpoint, corpus / 'in1k', len(SHAPES), seed=seed,
+                                   method=arm.recipe_method)
             path.parent.mkdir(parents=True, exist_ok=True)
             pred = train_linear(features, len(SHAPES), seed, epochs=settings.probe_epochs)
             np.savez_compressed(path, pred=pred, target=features.val_labels.numpy())
@@ -108,7 +128,7 @@ def transfer_outcomes(task: str, arm: Arm, corpus: Path, work_dir: Path, setting
 
     runs = work_dir / 'transfer' / f'{arm.label}_{arm.backbone}' / f'{task}_{settings.transfer_iters}it'
     return [run_transfer(task, arm.backbone, arm.checkpoint, arm.method, corpus, runs / f'seed{seed}',
-                         settings.transfer_iters, seed)
+                         settings.transfer_iters, seed, recipe_method=arm.recipe)
             for seed in settings.seeds]
 
 
@@ -161,21 +181,30 @@ def pretrain_all(jobs: list[dict], workers: int) -> list['Pretrained']:
 
 
 def config_arm(config: str) -> tuple[str, str]:
-    """(method, smoke backbone) of a pre-training config under ``configs/pretrain/<method>/``: the method's
-    proxy backbone (:data:`mimbench.proxy.pretraining.METHODS`)."""
+    """(method, smoke backbone) of a pre-training config under ``configs/pretrain/<method>/``: the smoke size
+    of the family its encoder belongs to (a CiM ViT-S config gives ``vit-smoke``, its ResNet-50 one
+    ``resnet-smoke``), which is what its smoke twin pre-trains and what the arm is probed with."""
+    from mmengine.config import Config
+
     from mimbench.pretrain import CONFIG_ROOT
+    from mimbench.smoke import encoder_family
 
     path = Path(config).resolve()
-    backbones = dict(METHODS)
+    methods = dict(METHODS)
     try:
         method = path.relative_to(CONFIG_ROOT.resolve()).parts[0]
     except ValueError:
         method = ''
-    if method not in backbones or not path.is_file():
+    if method not in methods or not path.is_file():
         raise ValueError(f'{config}: expected a pre-training config file under {CONFIG_ROOT}/<method>/ for '
-                         f'one of {", ".join(backbones)} (e.g. an ablation variant), found '
+                         f'one of {", ".join(methods)} (e.g. an ablation variant), found '
                          f'{"no such file" if not path.is_file() else "a file elsewhere"}')
-    return method, backbones[method]
+    # one of the project's own recipes (checked above), so reading it as an mmengine config is safe
+    family = encoder_family(Config.fromfile(str(path)).model.get('backbone'))
+    if family is None:
+        raise ValueError(f'{config}: expected a model with a backbone (the encoder the proxy probes), '
+                         'found none')
+    return method, f'{family}-smoke'
 
 
 def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.DataFrame':
@@ -218,8 +247,8 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
             f'{batch} in {pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
         # the method id the checkpoint file records (e.g. cim-respix), as mimbench evaluate labels it
         label = resolve_method(None, checkpoint_facts(str(pre.checkpoint)))
-        arms = (Arm(f'{name}-{iters}it-b{batch}', label, backbone, pre.checkpoint),
-                Arm('random', 'random', backbone))
+        pretrained = Arm(f'{name}-{iters}it-b{batch}', label, backbone, pre.checkpoint)
+        arms = (pretrained, random_arm(pretrained))
         for task in settings.tasks:
             start = time.process_time()
             if task == 'linear':

@@ -35,14 +35,27 @@ class Features:
     val_labels: torch.Tensor     # [N_val]
 
 
-def probe_config(backbone: str, checkpoint: str | None, data_root: Path, num_classes: int):
-    """The family's ImageNet smoke config, pointed at ``data_root`` and loading ``checkpoint`` (or random)."""
+def probe_config(backbone: str, checkpoint: str | None, data_root: Path, num_classes: int,
+                 method: str | None = None):
+    """The family's ImageNet smoke config, pointed at ``data_root`` and loading ``checkpoint`` (or random).
+
+    ``method`` (the id the checkpoint records, e.g. ``simmim``) picks the method's own recipe where it has
+    one. A ViT whose method pre-trains another layout than the linear recipe's plain ViT (SimMIM's ViT-B has
+    BEiT's: relative position bias, no absolute position embedding; simmim.txt Sec. 4.2) is built as the
+    method's fine-tuning recipe builds it and read as the linear recipe reads a ViT (class token after the
+    final norm).
+    """
     from mimbench.datasets.overrides import data_root_options
     from mimbench.smoke import load_smoke
     from mimbench.transfer.tasks import family_of, task_config
 
-    protocol = 'linear' if family_of(backbone) == 'vit' else 'finetune'
-    cfg = load_smoke(task_config('in1k', backbone, 'smoke', protocol=protocol))
+    vit = family_of(backbone) == 'vit'
+    cfg = load_smoke(task_config('in1k', backbone, 'smoke', protocol='linear' if vit else 'finetune',
+                                 method=method))
+    if vit:
+        own = load_smoke(task_config('in1k', backbone, 'smoke', method=method)).model.backbone
+        if own.type != cfg.model.backbone.type:
+            cfg.model.backbone = dict(own, out_type='cls_token', final_norm=True, drop_path_rate=0.0)
     cfg.merge_from_dict(data_root_options('in1k', data_root))
     cfg.merge_from_dict({'model.head.num_classes': num_classes, 'data_preprocessor.num_classes': num_classes})
     init = dict(type='mimbench.Pretrained', checkpoint=str(checkpoint)) if checkpoint else None
@@ -82,12 +95,13 @@ def encode(model: nn.Module, dataloader) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def extract(backbone: str, checkpoint: str | None, data_root: Path, num_classes: int, seed: int = 0,
-            batch_size: int = 100) -> Features:
-    """Features of the train and val splits of the ImageNet-layout corpus at ``data_root``."""
+            batch_size: int = 100, method: str | None = None) -> Features:
+    """Features of the train and val splits of the ImageNet-layout corpus at ``data_root`` (``method``: as
+    :func:`probe_config`)."""
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
-    cfg = probe_config(backbone, checkpoint, data_root, num_classes)
+    cfg = probe_config(backbone, checkpoint, data_root, num_classes, method)
     model = build_encoder(cfg, seed)
     out = []
     for split in ('train', 'val'):

@@ -69,21 +69,34 @@ def proxy_options(task: str, iters: int) -> dict:
 
 
 def run_transfer(task: str, backbone: str, checkpoint: Path | None, method: str, corpus: Path, work_dir: Path,
-                 iters: int, seed: int):
+                 iters: int, seed: int, recipe_method: str | None = None):
     """Train and evaluate one proxy transfer run (skipped when its record exists); return its per-image
-    outcomes, read from the record's sidecar (:mod:`mimbench.samples`)."""
-    from mimbench.evaluate import derive_config, run_task
+    outcomes, read from the record's sidecar (:mod:`mimbench.samples`).
+
+    ``recipe_method``: the method whose recipe trains the encoder when it is not ``method``'s own (a
+    random-init encoder trained as the pre-trained one it is compared with: same architecture, optimiser and
+    layer decay).
+    """
+    from mimbench.evaluate import _layer_decay_method, derive_config, run_task
     from mimbench.results import read_record
     from mimbench.samples import record_outcomes
+    from mimbench.transfer.tasks import task_config
 
     from mmengine.config import Config
 
     suite_task = TASKS[task]
     options = proxy_options(suite_task, iters)
+    recipe = reason = None
+    if recipe_method and recipe_method != method:
+        recipe = Path(task_config(suite_task, backbone, 'smoke', method=recipe_method))
+        reason = (f'trained with the {recipe_method} recipe ({recipe.name}), as the encoder it is compared '
+                  'with')
+        options.update(_layer_decay_method(recipe, recipe_method))
 
     def derive():
         return derive_config(suite_task, backbone, str(checkpoint) if checkpoint else None, method, 'smoke',
-                             work_dir, work_dir / 'results', data_root=str(corpus), seed=seed, extra=options)
+                             work_dir, work_dir / 'results', data_root=str(corpus), seed=seed, extra=options,
+                             recipe=recipe, recipe_reason=reason)
 
     run = derive()
     if suite_task == 'in1k' and Config.fromfile(str(run.config)).model.head.loss.get('use_sigmoid'):
