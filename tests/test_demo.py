@@ -18,7 +18,7 @@ def test_demo_on_one_task(tmp_path, capsys):
     from mimbench.proxy.benchmark import DEMO
     assert len(table) == len(DEMO_PRETRAINING) * len(DEMO.tasks)
     assert sorted(set(table.backbone)) == sorted(b for _, b in DEMO_PRETRAINING)
-    assert set(table.method) == {'mae', 'simmim', 'cim-respix', 'mixmim'}
+    assert set(table.method) == {'mae', 'simmim', 'cim-revdet', 'mixmim'}   # CiM's ResNet: REVDET
     for column in ('pretrained', 'random_init', 'delta', 'ci_low', 'ci_high', 'p_value'):
         assert table[column].notna().all() and np.isfinite(table[column]).all(), column
     assert np.allclose(table.delta, table.pretrained - table.random_init)

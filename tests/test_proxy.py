@@ -237,6 +237,21 @@ def test_proxy_tests_an_ablation_config_as_its_own_encoder(tmp_path, capsys):
     assert 'expected a pre-training config file under' in capsys.readouterr().err
 
 
+def test_the_proxy_pretrains_cims_resnet_with_revdet_as_the_paper_and_in_its_own_folder():
+    """cim.txt pre-trains its ResNet-50 with REVDET (Sec. 4.1, Table 2); a RESPIX run of the same method must
+    never be resumed or reused as the REVDET one, so each objective has its own run folder."""
+    from mimbench.pretrain import find_config
+    from mimbench.proxy.pretraining import METHODS, recipe, run_name
+
+    assert recipe('cim', 'resnet-smoke').name.startswith('cim-revdet_resnet50')
+    assert run_name(recipe('cim', 'resnet-smoke')) == 'cim-revdet'
+    assert run_name(find_config('cim', 'resnet-smoke', 'smoke')) == 'cim-respix'
+    for method, backbone in METHODS:
+        if method != 'cim':
+            assert recipe(method, backbone) == find_config(method, backbone, 'smoke')
+            assert run_name(recipe(method, backbone)) == method
+
+
 @pytest.mark.parametrize('config, arm', [
     ('cim/cim-respix_vit-small-p16_16xb128-coslr-300e_in1k.py', ('cim', 'vit-smoke')),
     ('cim/cim-revdet_resnet50_16xb128-coslr-300e_in1k.py', ('cim', 'resnet-smoke')),

@@ -242,11 +242,12 @@ def run_proxy(work_dir: Path, settings: Settings = FULL, console=None) -> 'pd.Da
     workers = settings.workers or min(4, len(jobs), os.cpu_count() or 1)
     say(f'pre-training {len(jobs)} encoder(s), {workers} at a time')
     for (method, backbone, config), pre in zip(arms_to_train, pretrain_all(jobs, workers)):
-        iters, name = pre.iters, config.stem if config else method
+        # the method id the checkpoint file records (e.g. cim-revdet), as mimbench evaluate labels it; it
+        # names the arm's outputs, so runs of another objective of the method are never taken for this one's
+        label = resolve_method(None, checkpoint_facts(str(pre.checkpoint)))
+        iters, name = pre.iters, config.stem if config else label
         say(f'{method}{f" ({name})" if config else ""} ({backbone}): pre-trained {iters} iterations at batch '
             f'{batch} in {pre.cpu_seconds:.0f} CPU-s: {pre.checkpoint}')
-        # the method id the checkpoint file records (e.g. cim-respix), as mimbench evaluate labels it
-        label = resolve_method(None, checkpoint_facts(str(pre.checkpoint)))
         pretrained = Arm(f'{name}-{iters}it-b{batch}', label, backbone, pre.checkpoint)
         arms = (pretrained, random_arm(pretrained))
         for task in settings.tasks:
