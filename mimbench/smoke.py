@@ -68,6 +68,7 @@ CHANNELS = {'vit': (96,) * 4, 'swin': (32, 64, 128, 256), 'mixmim': (32, 64, 128
             'resnet': (64, 128, 256, 512)}   # output channels of stage / block group 1..4
 VIT_DEPTH = ENCODERS['vit']['arch']['num_layers']
 SMOKE_TOKENIZER = dict(vocab_size=64, code_dims=16, channels=32, num_res_blocks=1)
+TOKEN_PATCH = 16   # input pixels per visual token of CiM's smoke runs (cim.txt Table 9's patch size)
 SMOKE_CLUSTERS = 16  # random colour centres standing in for iGPT's 512 (simmim.txt Sec. 3.4 ablation)
 HELDOUT = 2        # held-out training images per class of a block-selecting probe (of 8 generated ones)
 BATCH = {'mmpretrain': (8, 8), 'mmdet': (2, 2), 'mmseg': (2, 1), 'pretrain': (4, None)}   # train, val
@@ -224,6 +225,11 @@ def _transfer(cfg: dict, family: str, task: str) -> None:
 def _pretrain(cfg: dict, family: str | None) -> None:
     loader = cfg['train_dataloader']
     pipeline = _scaled_pipeline(loader['dataset'].get('pipeline', []), None)[0]
+    if _kind(cfg['model']) == 'VQTokenizerPretrainer':
+        # a CiM tokenizer trains at the view CiM encodes, not at CiM's input: 112 px for 224 px (its config;
+        # cim.txt Sec. 2.1, 8 px per token, one token per 16-px patch), so at smoke size 64 / 16 * 8 = 32 px
+        view = SIZE // TOKEN_PATCH * 2 ** cfg['model']['tokenizer'].get('downsample_steps', 3)
+        pipeline = _scaled(pipeline, view / SIZE, SIZE_KEYS)
     batch = BATCH['pretrain'][0]
     loader.update(batch_size=batch, num_workers=0, persistent_workers=False, pin_memory=False, drop_last=True)
     # any folder of images: every file under <data_root>/train (mimbench.pretrain.data_root_options)

@@ -264,3 +264,20 @@ def test_a_config_arm_is_probed_on_the_family_of_its_own_encoder(config, arm):
     from mimbench.pretrain import CONFIG_ROOT
     from mimbench.proxy.benchmark import config_arm
     assert config_arm(str(CONFIG_ROOT / config)) == arm
+
+
+def test_a_finished_pretraining_run_of_another_smoke_twin_is_refused(tmp_path):
+    """A finished run is reused only when it was made from the smoke twin the recipe gives today (a change of
+    mimbench.smoke, e.g. the tokenizer's training view, must not be hidden behind an old checkpoint)."""
+    from mimbench.pretrain import smoke_twin
+    from mimbench.proxy.pretraining import CPU_SECONDS, TOKENIZER_CONFIG, _train, budget_options
+
+    run = tmp_path / 'tokenizer'
+    smoke = smoke_twin(TOKENIZER_CONFIG, run)
+    (run / 'iter_3.pth').write_bytes(b'')
+    (run / CPU_SECONDS).write_text('{"cpu_seconds": 1.0}')
+    options = budget_options(3, 4, 1e-3, tmp_path, 0)
+    assert _train(TOKENIZER_CONFIG, run, options) == (run / 'iter_3.pth', 1.0)   # the same twin: reused
+    smoke.write_text(smoke.read_text().replace('scale=32', 'scale=64'))
+    with pytest.raises(RuntimeError, match='remove that folder to train it again'):
+        _train(TOKENIZER_CONFIG, run, options)

@@ -232,3 +232,22 @@ def test_tokenizer_config_trains_on_an_image_folder_and_feeds_cim(tmp_path):
     trained = torch.load(ckpt, map_location='cpu', weights_only=False)['state_dict']
     assert torch.equal(model.tokenizer.codebook, trained['tokenizer.codebook'])
     assert bool(model.tokenizer.initialised)                                  # codebook set from data
+
+
+def test_the_smoke_tokenizer_trains_on_the_view_the_smoke_cim_encodes():
+    """The tokenizer recipe trains at 112 px, the view CiM encodes at 224 px (one 8-px token per 16-px patch,
+    cim.txt Sec. 2.1); its smoke twin must train at the 32-px view of a 64-px smoke CiM, not at 64 px (a
+    tokenizer trained at twice the scale it is used at, and four times the cost)."""
+    from pathlib import Path
+
+    from mimbench.smoke import load_smoke
+    configs = Path(__file__).resolve().parents[1] / 'configs' / 'pretrain' / 'cim'
+    tok = load_smoke(configs / 'vqtokenizer_f8-k1024_8xb64-adamw-100e_in1k.py')
+    crop = [t for t in tok.train_dataloader.dataset.pipeline if t['type'].endswith('RandomResizedCrop')]
+    cim = load_smoke(configs / 'cim-revdet_resnet50_16xb128-coslr-300e_in1k.py')
+    model = MODELS.build(cim.model)
+    images = torch.zeros(1, 3, 64, 64)
+    assert cim.train_dataloader.dataset.pipeline[1]['scale'] == 64
+    view = 64 // model.patch_size * model.tokenizer.downsample
+    assert [t['scale'] for t in crop] == [view] == [32]
+    assert model.golden_tokens(images).shape[-2:] == (view // model.tokenizer.downsample,) * 2

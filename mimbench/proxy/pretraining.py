@@ -92,12 +92,30 @@ def _train(config: Path, work_dir: Path, options: dict) -> tuple[Path, float]:
     done = Path(work_dir) / f'iter_{options["train_cfg"]["max_iters"]}.pth'
     cost = Path(work_dir) / CPU_SECONDS
     if done.is_file() and cost.is_file():
+        _check_same_recipe(config, work_dir)
         return done, float(json.loads(cost.read_text())['cpu_seconds'])
     start = time.process_time()
     checkpoint = run_pretrain(smoke_twin(config, work_dir), work_dir, cfg_options=options)
     seconds = time.process_time() - start
     cost.write_text(json.dumps({'cpu_seconds': seconds}))
     return checkpoint, seconds
+
+
+def _check_same_recipe(config: Path, work_dir: Path) -> None:
+    """Refuse a finished run whose smoke twin differs from the one ``config`` gives today (e.g. made before a
+    change of :mod:`mimbench.smoke`): its checkpoint is not what this run would train."""
+    import tempfile
+
+    from mimbench.pretrain import smoke_twin
+
+    saved = Path(work_dir) / f'{Path(config).stem}_smoke.py'
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = smoke_twin(config, Path(tmp)).read_text()
+    if not saved.is_file() or saved.read_text() != fresh:
+        raise RuntimeError(f'{work_dir} holds a finished run of another smoke twin of {Path(config).name} '
+                           f'(expected {saved.name} as mimbench.smoke writes it today, found '
+                           f'{"none" if not saved.is_file() else "a different one"}): remove that folder to '
+                           'train it again, or use another --work-dir')
 
 
 def pretrain(method: str, backbone: str, corpus: Path, work_dir: Path, iters: int, batch_size: int = 64,
