@@ -1,8 +1,8 @@
 """Compatibility of the pinned OpenMMLab stack (mmengine 0.10.7, mmcv 2.1.0) with today's torch.
 
 Every fix mimbench applies to other packages lives here, is applied once by ``import mimbench``
-(:func:`apply`), and is covered by tests/test_compat.py / tests/test_resume.py. Installed packages are never
-edited.
+(:func:`apply`), and is covered by tests/test_compat.py / tests/test_resume.py (6: tests/test_coco_metric.py).
+Installed packages are never edited.
 
 1. Resuming (torch >= 2.6). ``torch.load`` now defaults to ``weights_only=True`` and mmengine 0.10.7 calls it
    without the argument, so resuming fails with ``UnpicklingError``: mmengine's checkpoints carry
@@ -31,6 +31,12 @@ edited.
    inputs needs one, as behind frozen blocks in partial fine-tuning. Their module-level references to
    ``checkpoint`` are pointed at the non-reentrant variant (same gradients; mimbench's own adapters pass
    ``use_reentrant=False`` themselves).
+6. A detector that detects nothing. mmdet's ``CocoMetric`` hands its (empty) result list to pycocotools'
+   ``COCO.loadRes``, which reads ``anns[0]`` and raises ``IndexError``; mmdet logs "The testing results of the
+   whole dataset is empty" and returns no metric at all, so no record is written and the run is lost (a
+   short random-init Mask R-CNN run can end there). An empty result list now gives an empty result set over
+   the same images and categories, which the COCO evaluator scores as it scores any image without
+   detections: AP 0 where there is ground truth, with per-image outcomes as usual.
 """
 
 from __future__ import annotations
@@ -162,6 +168,24 @@ def _name_undecodable_images() -> None:
     LoadImageFromFile.transform = transform
 
 
+def _empty_detection_results() -> None:
+    from pycocotools.coco import COCO
+
+    original = COCO.loadRes
+
+    def loadRes(self, resFile):  # noqa: N802 - pycocotools' name
+        if not (isinstance(resFile, list) and not resFile):
+            return original(self, resFile)
+        res = COCO()
+        res.dataset = dict(info=dict(self.dataset.get('info', {})), images=list(self.dataset['images']),
+                           categories=[dict(c) for c in self.dataset.get('categories', [])], annotations=[])
+        res.createIndex()
+        return res
+
+    loadRes.__wrapped__ = original
+    COCO.loadRes = loadRes
+
+
 def _non_reentrant_checkpointing() -> None:
     import functools
     import types
@@ -201,5 +225,6 @@ def apply() -> None:
     _allow_mmengine_checkpoints()
     _cpu_safe_pytorch_launcher()
     _name_undecodable_images()
+    _empty_detection_results()
     _non_reentrant_checkpointing()
     _APPLIED = True

@@ -102,6 +102,28 @@ def test_perfect_detections_score_one_with_both_backends(coco_root):
         assert scores['bbox_mAP'] == pytest.approx(1.0) and scores['segm_mAP'] == pytest.approx(1.0), backend
 
 
+def test_a_detector_that_detects_nothing_scores_zero_with_per_image_outcomes(coco_root):
+    """No detection on any image (a short random-init run can end there): mmdet alone logs "The testing
+    results of the whole dataset is empty" and returns no metric, so no record is written and the run is
+    lost. With mimbench.compat it is AP 0 from the evaluator, and the per-image outcomes reproduce it."""
+    from mimbench.samples.capture import detection
+    ann_file = coco_root / 'annotations' / 'instances_val2017.json'
+    coco = COCO(str(ann_file))
+    empty = dict(bboxes=np.zeros((0, 4), np.float32), scores=np.zeros(0, np.float32),
+                 labels=np.zeros(0, np.int64), masks=[])
+    results = [(dict(img_id=i, width=64, height=64), dict(empty, img_id=i)) for i in coco.getImgIds()]
+    for backend in ('pycocotools', 'faster_coco_eval'):
+        metric = METRICS.build(dict(type='mimbench.FastCocoMetric', ann_file=str(ann_file),
+                                    metric=['bbox', 'segm'], backend=backend))
+        metric.dataset_meta = dict(classes=COCO_CLASSES)
+        evaluators = []
+        with coco_metric.recording(metric, evaluators):
+            scores = metric.compute_metrics(results)
+        assert scores['bbox_mAP'] == 0.0 and scores['segm_mAP'] == 0.0, (backend, scores)
+        outcomes = detection(evaluators)
+        assert outcomes.ap('ap_box') == 0.0 and outcomes.ap('ap_mask') == 0.0, backend
+
+
 def test_missing_annotation_file_fails_with_guidance(tmp_path):
     from mimbench.datasets.checks import DatasetRootError
     with pytest.raises(DatasetRootError, match='mimbench data make --root DIR --tasks coco') as info:
