@@ -174,13 +174,14 @@ def _empty_detection_results() -> None:
     original = COCO.loadRes
 
     def loadRes(self, resFile):  # noqa: N802 - pycocotools' name
-        if not (isinstance(resFile, list) and not resFile):
-            return original(self, resFile)
-        res = COCO()
-        res.dataset = dict(info=dict(self.dataset.get('info', {})), images=list(self.dataset['images']),
-                           categories=[dict(c) for c in self.dataset.get('categories', [])], annotations=[])
-        res.createIndex()
-        return res
+        if isinstance(resFile, list) and not resFile:   # no detection anywhere: an empty result set
+            res = COCO()
+            res.dataset = dict(info=dict(self.dataset.get('info', {})), images=list(self.dataset['images']),
+                               categories=[dict(c) for c in self.dataset.get('categories', [])],
+                               annotations=[])
+            res.createIndex()
+            return res
+        return original(self, resFile)
 
     loadRes.__wrapped__ = original
     COCO.loadRes = loadRes

@@ -11,8 +11,9 @@ names carry the corpus size and the budget, so a run with other settings does no
     <n>-per-class/transfer/<arm>_<backbone>/<task>_<iters>it/seed<k>/   suite transfer runs (configs, records
                                                        with their per-sample sidecars)
 
-``<arm>`` is ``<method>-<iters>it-b<batch>`` for a pre-trained encoder and ``random-<method id>`` for the
-random-init one it is compared with (built and trained with that method's recipes: :func:`random_arm`).
+``<arm>`` is ``<method id>-<iters>it-b<batch>`` for a pre-trained encoder (the id its checkpoint records, e.g.
+``cim-revdet``; a ``--configs`` arm: the config's name) and ``random-<method id>`` for the random-init one it
+is compared with (built and trained with that method's recipes: :func:`random_arm`).
 """
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def transfer_outcomes(task: str, arm: Arm, corpus: Path, work_dir: Path, setting
 
     runs = work_dir / 'transfer' / f'{arm.label}_{arm.backbone}' / f'{task}_{settings.transfer_iters}it'
     return [run_transfer(task, arm.backbone, arm.checkpoint, arm.method, corpus, runs / f'seed{seed}',
-                         settings.transfer_iters, seed, recipe_method=arm.recipe)
+                         settings.transfer_iters, seed, recipe_method=arm.recipe_method)
             for seed in settings.seeds]
 
 
